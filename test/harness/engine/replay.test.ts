@@ -125,6 +125,20 @@ describe("replay", () => {
       expect(result.stdout).to.equal("");
     });
 
+    it("exits with 2 and the known streams for an unknown --stream", () => {
+      const result = runCli(["--stream", "NOPE"]);
+      expect(result.status).to.equal(2);
+      expect(result.stderr).to.match(
+        /^Unknown stream "NOPE"; expected one of "SOURCE_SQL_STREAM_001"/,
+      );
+    });
+
+    it("exits with 1 naming the file when --input cannot be read", () => {
+      const result = runCli(["--input", path.join(os.tmpdir(), "no-such-replay-input.jsonl")]);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.match(/^Cannot read --input .*no-such-replay-input\.jsonl: ENOENT/);
+    });
+
     it("exits with 1 and the load error for SQL it cannot run", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "replay-"));
       const sql = path.join(dir, "bad.sql");
