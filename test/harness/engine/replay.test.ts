@@ -75,10 +75,15 @@ describe("replay", () => {
   });
 
   describe("the replay CLI", () => {
-    const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const cli = path.join(root, "harness", "cli", "replay.ts");
+    // One node process with tsx's require hook, as mocha runs, rather than the tsx launcher's two.
+    const tsxHook = require.resolve("tsx/cjs", { paths: [root] });
     const runCli = (args: string[], input = "") =>
-      spawnSync(tsx, [cli, ...args], { input, encoding: "utf8", cwd: os.tmpdir() });
+      spawnSync(process.execPath, ["--require", tsxHook, cli, ...args], {
+        input,
+        encoding: "utf8",
+        cwd: os.tmpdir(),
+      });
 
     it("prints every option and its default with --help", () => {
       const result = runCli(["--help"]);
