@@ -21,6 +21,10 @@ const config = {
 const client = new DynamoDBClient({});
 const logger = new Logger({ serviceName: "deliver-sessions" });
 
+/**
+ * KDA's Lambda output entry point: answers every `recordId` `Ok` (stored, or dead-lettered for
+ * good) or `DeliveryFailed` (to be redelivered). See `deliverRows` for the rules.
+ */
 export const handler = (
   event: KinesisAnalyticsOutputDeliveryEvent,
   context: Pick<Context, "getRemainingTimeInMillis">,

@@ -171,16 +171,28 @@ function errorStreamColumns(fields: Record<string, unknown>): ErrorStreamColumns
         ? null
         : typeof value === "string"
           ? value
-          : JSON.stringify(value);
+          : jsonText(value);
   }
   return columns;
 }
 
 function describe(value: unknown): string {
   if (value === null) return "null";
-  const text = JSON.stringify(value) ?? String(value);
+  const text = jsonText(value);
   const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
   return `${shown} (${Array.isArray(value) ? "array" : typeof value})`;
+}
+
+/**
+ * JSON text of a parsed value. `JSON.parse` accepts nesting deeper than `JSON.stringify` can
+ * recurse, so a hostile row must not reach a bare `JSON.stringify` (it would throw RangeError).
+ */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? "[...]" : "{...}";
+  }
 }
 
 function reject(reason: RejectReason, message: string): Classification {

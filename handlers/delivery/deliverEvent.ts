@@ -5,9 +5,10 @@
  * dead-lettered as not base64.
  */
 import { deliverRows, type DeliveryDeps, type DeliveryRow } from "./deliverRows";
-import type {
-  KinesisAnalyticsOutputDeliveryEvent,
-  KinesisAnalyticsOutputDeliveryResponse,
+import {
+  DeliveryResult,
+  type KinesisAnalyticsOutputDeliveryEvent,
+  type KinesisAnalyticsOutputDeliveryResponse,
 } from "./event";
 
 /** Everything `deliverRows` needs except what the event itself carries. */
@@ -55,10 +56,21 @@ export async function deliverEvent(
       withoutRecordId: unanswerable,
     });
   }
-  const results = await deliverRows(rows, {
-    ...deps,
-    invocationId,
-    applicationArn: typeof loose.applicationArn === "string" ? loose.applicationArn : "",
-  });
+  let results: Map<string, DeliveryResult>;
+  try {
+    results = await deliverRows(rows, {
+      ...deps,
+      invocationId,
+      applicationArn: typeof loose.applicationArn === "string" ? loose.applicationArn : "",
+    });
+  } catch (error) {
+    // Not expected (deliverRows handles bad data and DynamoDB failures itself), but a thrown
+    // invocation is retried by KDA as a whole anyway; answering keeps the contract explicit.
+    deps.logger.error("delivery failed unexpectedly; every record will be redelivered", {
+      invocationId,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    results = new Map(rows.map((row) => [row.id, DeliveryResult.DeliveryFailed]));
+  }
   return { records: [...results].map(([recordId, result]) => ({ recordId, result })) };
 }

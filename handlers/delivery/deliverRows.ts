@@ -26,6 +26,7 @@ export interface DeliveryLogger {
   debug(message: string, attributes: Record<string, unknown>): void;
   info(message: string, attributes: Record<string, unknown>): void;
   warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** Knobs with defaults fit for the Lambda (60 s timeout, KDA batches of up to ~6 MB). */

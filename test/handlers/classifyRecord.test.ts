@@ -104,6 +104,26 @@ describe("classifying a delivered record", () => {
     });
   }
 
+  it("rejects a field nested deeper than JSON.stringify can follow instead of throwing", () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const data = Buffer.from(`{"session_id":${deep},"session_time":"t","user_id":"u"}`).toString(
+      "base64",
+    );
+    const decided = classifyRecord(data);
+    expect(decided).to.deep.equal({
+      kind: "rejected_record",
+      reason: RejectReason.InvalidField,
+      message: "field session_id is [...] (array); expected a string",
+    });
+    const errorRow = Buffer.from(
+      `{"ERROR_TIME":${deep},"ERROR_LEVEL":"E","ERROR_NAME":"N","MESSAGE":"M"}`,
+    );
+    expect(classifyRecord(errorRow.toString("base64"))).to.have.nested.property(
+      "columns.ERROR_TIME",
+      "[...]",
+    );
+  });
+
   it("recognises an error_stream row by its columns and keeps all seven", () => {
     const decided = classifyRecord(base64Json(errorStreamRow(3)));
     expect(decided).to.deep.equal({ kind: "error_stream", columns: errorStreamRow(3) });

@@ -226,6 +226,23 @@ describe("delivering rows to DynamoDB", () => {
     expect(debug.map((line) => line.attributes.data)).to.include("bm90IGpzb24=");
   });
 
+  it("answers every record DeliveryFailed instead of throwing when something unexpected breaks", async () => {
+    const logger = recordingLogger();
+    const response = await deliverEvent(kdaEvent([base64Json(sessionRow(1)), "%%"]), {
+      client,
+      ...tables,
+      remainingTimeMs: () => {
+        throw new TypeError("context.getRemainingTimeInMillis is not a function");
+      },
+      logger,
+    });
+    expect(response.records).to.deep.equal([
+      { recordId: "record-0", result: "DeliveryFailed" },
+      { recordId: "record-1", result: "DeliveryFailed" },
+    ]);
+    expect(logger.lines.map((line) => line.level)).to.include("error");
+  });
+
   describe("over arbitrary events", () => {
     const text = fc.string({ maxLength: 12, unit: "grapheme" });
     const field = fc.oneof(text, fc.integer(), fc.constant(null), fc.boolean());

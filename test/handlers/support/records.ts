@@ -60,7 +60,7 @@ export function lambdaContext(ms = 60_000): { getRemainingTimeInMillis(): number
 }
 
 export interface LogLine {
-  readonly level: "debug" | "info" | "warn";
+  readonly level: "debug" | "info" | "warn" | "error";
   readonly message: string;
   readonly attributes: Record<string, unknown>;
 }
@@ -73,5 +73,5 @@ export function recordingLogger(): DeliveryLogger & { readonly lines: LogLine[] 
     (message: string, attributes: Record<string, unknown>): void => {
       lines.push({ level, message, attributes });
     };
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn") };
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
