@@ -4,6 +4,7 @@
  */
 
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { jsonText } from "./jsonText";
 
 /** DynamoDB's item size limit (400 KB, attribute names included). */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -181,18 +182,6 @@ function describe(value: unknown): string {
   const text = jsonText(value);
   const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
   return `${shown} (${Array.isArray(value) ? "array" : typeof value})`;
-}
-
-/**
- * JSON text of a parsed value. `JSON.parse` accepts nesting deeper than `JSON.stringify` can
- * recurse, so a hostile row must not reach a bare `JSON.stringify` (it would throw RangeError).
- */
-function jsonText(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return Array.isArray(value) ? "[...]" : "{...}";
-  }
 }
 
 function reject(reason: RejectReason, message: string): Classification {

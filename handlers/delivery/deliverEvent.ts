@@ -2,8 +2,9 @@
  * Adapts a KDA output delivery event to `deliverRows` and its answers back to KDA's response.
  * Tolerates a malformed event (it cannot make the function throw): records without a string
  * `recordId` cannot be answered and are only logged; a non-string `data` is kept as JSON text and
- * dead-lettered as not base64.
+ * dead-lettered, since it is not the base64 text KDA sends.
  */
+import { jsonText } from "./jsonText";
 import { deliverRows, type DeliveryDeps, type DeliveryRow } from "./deliverRows";
 import {
   DeliveryResult,
@@ -44,7 +45,7 @@ export async function deliverEvent(
       ?.retryHint;
     rows.push({
       id: recordId,
-      data: typeof data === "string" ? data : (JSON.stringify(data) ?? ""),
+      data: typeof data === "string" ? data : jsonText(data),
       retryHint: typeof retryHint === "number" ? retryHint : 0,
     });
   }

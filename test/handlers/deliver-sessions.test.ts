@@ -249,19 +249,22 @@ describe("the deliver-sessions Lambda handler", () => {
         { data: base64Json(sessionRow(3)) },
         null,
         { recordId: "numeric-data", data: 12345 },
+        { recordId: "deep-data", data: JSON.parse(`${"[".repeat(200_000)}${"]".repeat(200_000)}`) },
       ],
     } as unknown as KinesisAnalyticsOutputDeliveryEvent;
     const response = await deliver(event);
     expect(response.records).to.deep.equal([
       { recordId: "same", result: "Ok" },
       { recordId: "numeric-data", result: "Ok" },
+      { recordId: "deep-data", result: "Ok" },
     ]);
     expect(await deliver(null as unknown as KinesisAnalyticsOutputDeliveryEvent)).to.deep.equal({
       records: [],
     });
     const letters = await scanAll(client, tables.deadLetterTable);
-    expect(letters.map((item) => [item.reason.S, item.data.S])).to.deep.equal([
+    expect(letters.map((item) => [item.reason.S, item.data.S])).to.have.deep.members([
       ["NotBase64", "12345"],
+      ["NotBase64", "[...]"],
     ]);
   });
 
