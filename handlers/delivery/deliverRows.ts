@@ -57,8 +57,11 @@ export interface DeliveryDeps {
   readonly applicationArn?: string;
   readonly logger: DeliveryLogger;
   readonly tuning?: Partial<DeliveryTuning>;
-  readonly now?: () => Date;
 }
+
+/** The dead-letter fields that come from the delivery rather than from the classification. */
+type LetterContext =
+  "data" | "recordId" | "invocationId" | "applicationArn" | "retryHint" | "receivedAt";
 
 /** Where each row is headed once classified. */
 type Plan =
@@ -91,7 +94,7 @@ export async function deliverRows(
     backoff: { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
   };
   const applicationArn = deps.applicationArn ?? "";
-  const receivedAt = (deps.now ?? (() => new Date()))();
+  const receivedAt = new Date(started);
   const letterFor = (row: DeliveryRow, fields: Omit<DeadLetter, LetterContext>): DeadLetter => ({
     ...fields,
     data: row.data,
@@ -203,9 +206,6 @@ export async function deliverRows(
   });
   return results;
 }
-
-type LetterContext =
-  "data" | "recordId" | "invocationId" | "applicationArn" | "retryHint" | "receivedAt";
 
 interface Summary {
   readonly rows: readonly DeliveryRow[];
