@@ -53,6 +53,8 @@ export type SqlName = keyof typeof namedSql;
 export interface CaseOptions {
   readonly overflow?: "error" | "truncate";
   readonly timestampToCharNull?: "null" | "string";
+  /** Trim CHAR padding in the delivered rows (the delivery keeps it by default). */
+  readonly trimChar?: boolean;
 }
 
 export interface ExpectedLoadError {
@@ -88,7 +90,7 @@ export interface GoldenFile {
 }
 
 const headerPattern = /^(case|sql|stream|options|tz|input|error):(.*)$/;
-const optionKeys = new Set(["overflow", "timestampToCharNull"]);
+const optionKeys = new Set(["overflow", "timestampToCharNull", "trimChar"]);
 
 interface Draft {
   line: number;
