@@ -25,9 +25,9 @@ Options:
   --repeat N          runs per peer in the sessionize group; the fastest counts, so other load on
                       the machine distorts less                       (default 3)
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
-  --memory-events N   events of the memory scenario, generated on the fly through the harness
-                      (default 10000000; 0 skips it)
-  --memory            run only the memory scenario
+  --memory            run the memory scenario instead: events generated on the fly (never
+                      stored) through the harness, reporting its peak RSS
+  --memory-events N   events of the memory scenario                 (default 10000000)
   --only PEER         run only this peer (repeatable): ${peers.join(", ")}
   --input FILE        use this JSON-lines file instead of generating one
   --no-write          do not write bench/results/
@@ -155,7 +155,7 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
     seed: count("seed", values.seed, 0),
     repeat: count("repeat", values.repeat, 1),
     naivePrefix: count("naive-prefix", values["naive-prefix"], 1),
-    memoryEvents: count("memory-events", values["memory-events"], 0),
+    memoryEvents: count("memory-events", values["memory-events"], 1),
     memoryOnly: values.memory,
     only: values.only,
     input: values.input,
@@ -336,7 +336,7 @@ async function main(): Promise<void> {
   try {
     let file = run.input;
     const groups = peerGroups(file ?? path.join(temporary, "clicks.jsonl")).filter((group) =>
-      run.memoryOnly ? group.name === "memory" : group.name !== "memory" || run.memoryEvents > 0,
+      run.memoryOnly ? group.name === "memory" : group.name !== "memory",
     );
     const needsFile = groups.some((group) => group.name !== "memory");
     if (file === undefined && needsFile) {
