@@ -16,13 +16,16 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 /** The 24 h of `RANGE INTERVAL '24' HOUR PRECEDING`, in ms. */
 const lastValueRangeMs = 24 * 60 * 60 * 1000;
 
+/** What an INSERT does with a string longer than its column (SEMANTICS.md; the harness option). */
+export type OverflowRule = "error" | "truncate";
+
 /**
  * The CTE chain from raw records to pump 1's output, shared by the row-level and the counting
  * queries. Defines `records` (every record with its ROWTIME and, when accepted, its source columns),
  * `pump1` (accepted records with LAG applied and the overflow verdict) and `intermediate` (pump 1
  * rows that fit INTERMEDIATE_SQL_STREAM, with pump 2's LAST_VALUE).
  */
-function pipelineCtes(inputRelation: string): string {
+function pipelineCtes(inputRelation: string, overflow: OverflowRule): string {
   return `
   clocked AS (
     -- ROWTIME: arrival time, clamped so it never goes below any earlier record's ROWTIME.
@@ -69,19 +72,33 @@ function pipelineCtes(inputRelation: string): string {
         AS input_error
     FROM coerced
   ),
-  pump1 AS (
+  lagged AS (
     -- STREAM_PUMP1 over SOURCE_SQL_STREAM_001 (accepted records only): LAG ... ROWS 1 PRECEDING by
     -- user in arrival order; NULL user ids share one partition, as in PARTITION BY.
     SELECT stream_id, seq, rowtime, user_id, device_type, event_timestamp,
       CASE
         WHEN event_timestamp - lag(event_timestamp) OVER w > 10 * 1000 THEN event_timestamp
         WHEN event_timestamp - lag(event_timestamp) OVER w IS NULL THEN event_timestamp
-      END AS session_timestamp,
-      -- INSERT into VARCHAR(7)/VARCHAR(10) columns: an overflowing row goes to error_stream.
-      coalesce(length(user_id) > 7, false) OR coalesce(length(device_type) > 10, false) AS overflow
+      END AS session_timestamp
     FROM records
     WHERE NOT input_error
     WINDOW w AS (PARTITION BY stream_id, user_id ORDER BY seq)
+  ),
+  pump1 AS (
+    -- INSERT into INTERMEDIATE_SQL_STREAM's VARCHAR(7) user_id and VARCHAR(10) device_type: ${
+      overflow === "error"
+        ? "an overflowing row goes to error_stream instead."
+        : "longer values are truncated."
+    }
+    SELECT stream_id, seq, rowtime, event_timestamp, session_timestamp,
+      ${overflow === "error" ? "user_id" : "left(user_id, 7)"} AS user_id,
+      ${overflow === "error" ? "device_type" : "left(device_type, 10)"} AS device_type,
+      ${
+        overflow === "error"
+          ? "coalesce(length(user_id) > 7, false) OR coalesce(length(device_type) > 10, false)"
+          : "false"
+      } AS overflow
+    FROM lagged
   ),
   intermediate AS (
     -- STREAM_PUMP2's LAST_VALUE(session_timestamp) IGNORE NULLS over RANGE 24 h PRECEDING: the last
@@ -116,8 +133,8 @@ const deliveryTimestamp = (epochMsExpression: string): string =>
  * `out_stream` is `INTERMEDIATE_SQL_STREAM`, `DESTINATION_SQL_STREAM` or `error_stream`, and
  * `vals` is a JSON array of the row's columns in delivery form (error rows: `[pump_name, data]`).
  */
-export function emittedRowsSql(inputRelation: string): string {
-  return `WITH ${pipelineCtes(inputRelation)}
+export function emittedRowsSql(inputRelation: string, overflow: OverflowRule = "error"): string {
+  return `WITH ${pipelineCtes(inputRelation, overflow)}
   SELECT stream_id, seq, 'INTERMEDIATE_SQL_STREAM' AS out_stream, rowtime,
     json_array(${deliveryTimestamp("event_timestamp")}, user_id, device_type,
       ${deliveryTimestamp("session_timestamp")})::VARCHAR AS vals
@@ -140,7 +157,7 @@ export function emittedRowsSql(inputRelation: string): string {
  * `npm run bench` times.
  */
 export function materializeDestinationSql(inputRelation: string, table: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${table} AS WITH ${pipelineCtes(inputRelation)}
+  return `CREATE OR REPLACE TEMP TABLE ${table} AS WITH ${pipelineCtes(inputRelation, "error")}
     SELECT user_id, session_id, session_time, latest_time FROM destination ORDER BY stream_id, seq`;
 }
 
@@ -177,7 +194,10 @@ export class DuckdbSessionizer {
   }
 
   /** Runs the reference over many independent streams at once; rows come back grouped by stream. */
-  async run(streams: readonly (readonly ReferenceRecord[])[]): Promise<ReferenceRow[]> {
+  async run(
+    streams: readonly (readonly ReferenceRecord[])[],
+    overflow: OverflowRule = "error",
+  ): Promise<ReferenceRow[]> {
     await this.connection.run("DELETE FROM input_records");
     const appender = await this.connection.createAppender("input_records");
     streams.forEach((records, streamIndex) =>
@@ -190,7 +210,7 @@ export class DuckdbSessionizer {
       }),
     );
     appender.closeSync();
-    const reader = await this.connection.runAndReadAll(emittedRowsSql("input_records"));
+    const reader = await this.connection.runAndReadAll(emittedRowsSql("input_records", overflow));
     return reader.getRowObjectsJS().map((row) => ({
       streamIndex: Number(row.stream_id),
       seq: Number(row.seq),

@@ -1,23 +1,33 @@
 /**
  * Differential testing of the lab's SQL: random clickstreams through independent implementations of
  * `sql/sessionize.sql` must give the same rows. The reference is a hand translation into DuckDB SQL
- * (`bench/duckdbSessionize.ts`); the single-pass JavaScript sessionizer the benchmark uses is held to
- * it as well. Seed with `DIFF_SEED=<n>`; runs with `DIFF_RUNS=<n>` (default 150 batches of up to 40
- * streams).
+ * (`bench/duckdbSessionize.ts`) that shares no code with the harness; the harness must match it row
+ * for row on INTERMEDIATE_SQL_STREAM, DESTINATION_SQL_STREAM and error_stream, ROWTIME included.
+ * The single-pass JavaScript sessionizer the benchmark uses is held to DuckDB as well.
+ * Seed with `DIFF_SEED=<n>`, set the number of batches with `DIFF_RUNS=<n>` (default 120 batches of
+ * up to 25 streams each, and a fifth of that with overflow: truncate: about 1,900 streams and
+ * 55,000 records through the harness).
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { DuckdbSessionizer, type ReferenceRow } from "../../bench/duckdbSessionize";
+import {
+  DuckdbSessionizer,
+  type OverflowRule,
+  type ReferenceRow,
+} from "../../bench/duckdbSessionize";
+import { loadApplication, rowToDeliveryObject, type SqlApplication } from "../../harness";
+import { readSessionizeSql } from "../../sql/inputSchema";
 import { HandwrittenSessionizer } from "../../bench/handwrittenSessionizer";
 import {
   type ClickRecord,
+  type ClickstreamShape,
   clickstreamArbitrary,
   describeStream,
 } from "./support/clickstreamArbitrary";
 
 const seed = Number(process.env.DIFF_SEED ?? 20260122);
-const numRuns = Number(process.env.DIFF_RUNS ?? 150);
-const streamsPerRun = 40;
+const numRuns = Number(process.env.DIFF_RUNS ?? 120);
+const streamsPerRun = 25;
 
 const t0 = 1654000000000; // 2022-05-31 12:26:40.000 UTC
 const click = (user: string, timestamp: unknown, device?: string): string =>
@@ -49,6 +59,48 @@ const handCheckedDestination = [
   ["user2  ", "user2_mobile_12:26:55", "12:26:55", "12:26:55"],
   ["user3  ", null, "12:26:40", "12:26:40"],
 ];
+
+const sessionizeSql = readSessionizeSql();
+const comparedStreams = ["DESTINATION_SQL_STREAM", "INTERMEDIATE_SQL_STREAM", "error_stream"];
+
+/**
+ * The harness's rows for one stream in the reference's shape: delivery values, the seq of the record
+ * that caused each row, and for error_stream `[PUMP_NAME, the raw record for input errors]`. Every
+ * other record is pushed as bytes, the rest as text.
+ */
+function harnessRows(
+  records: readonly ClickRecord[],
+  streamIndex: number,
+  options: { overflow: OverflowRule } = { overflow: "error" },
+): ReferenceRow[] {
+  const application: SqlApplication = loadApplication(sessionizeSql, options);
+  const errorColumns = application.streams.get("error_stream")!.columns.map((c) => c.name);
+  const dataRowColumn = errorColumns.indexOf("DATA_ROW");
+  const pumpNameColumn = errorColumns.indexOf("PUMP_NAME");
+  const encoder = new TextEncoder();
+  const rows: ReferenceRow[] = [];
+  records.forEach((record, seq) => {
+    const data = seq % 2 === 0 ? record.data : encoder.encode(record.data);
+    for (const row of application.push({ data, arrivalTime: record.arrivalTime })) {
+      if (!comparedStreams.includes(row.stream)) continue;
+      let values: (string | number | null)[];
+      if (row.stream === "error_stream") {
+        const pumpName = row.values[pumpNameColumn] as string | null;
+        const dataRow = row.values[dataRowColumn] as string;
+        values = [
+          pumpName,
+          pumpName === null ? Buffer.from(dataRow, "hex").toString("utf8") : null,
+        ];
+      } else {
+        const stream = application.streams.get(row.stream)!;
+        values = Object.values(rowToDeliveryObject(stream, row)) as (string | number | null)[];
+      }
+      rows.push({ streamIndex, seq, outStream: row.stream, rowtime: row.rowtime, values });
+    }
+  });
+  const order = (row: ReferenceRow) => `${row.outStream} ${String(row.seq).padStart(6, "0")}`;
+  return rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
 
 const rowsOf = (rows: readonly ReferenceRow[], stream: string, streamIndex = 0) =>
   rows.filter((row) => row.outStream === stream && row.streamIndex === streamIndex);
@@ -99,6 +151,41 @@ describe("differential testing of sql/sessionize.sql", function () {
 
       expect(rowsOf(batched, "DESTINATION_SQL_STREAM", 1).map((row) => row.values)).to.deep.equal(
         rowsOf(alone, "DESTINATION_SQL_STREAM").map((row) => row.values),
+      );
+    });
+  });
+
+  describe("the harness", () => {
+    /** Every stream of every batch must give the harness exactly DuckDB's rows. */
+    const agreesWithDuckdb = (shape: ClickstreamShape, options: { overflow: OverflowRule }) =>
+      fc.asyncProperty(
+        fc.array(clickstreamArbitrary(shape), { minLength: 1, maxLength: streamsPerRun }),
+        async (streams) => {
+          const reference = await duckdb.run(streams, options.overflow);
+          streams.forEach((records, streamIndex) => {
+            const expected = reference.filter((row) => row.streamIndex === streamIndex);
+            const actual = harnessRows(records, streamIndex, options);
+            expect(actual, `stream:\n${describeStream(records)}`).to.deep.equal(expected);
+          });
+        },
+      );
+
+    it("emits DuckDB's rows, row for row, on random clickstreams", async () => {
+      await fc.assert(agreesWithDuckdb({}, { overflow: "error" }), { seed, numRuns });
+    });
+
+    it("emits DuckDB's rows when overflowing strings are truncated instead (overflow: truncate)", async () => {
+      await fc.assert(agreesWithDuckdb({ trailingBlankOverflow: true }, { overflow: "truncate" }), {
+        seed,
+        numRuns: Math.ceil(numRuns / 5),
+      });
+    });
+
+    it("emits the hand-worked DESTINATION rows, so the comparison cannot pass vacuously", () => {
+      const rows = harnessRows(handCheckedStream, 0);
+
+      expect(rowsOf(rows, "DESTINATION_SQL_STREAM").map((row) => row.values)).to.deep.equal(
+        handCheckedDestination,
       );
     });
   });
