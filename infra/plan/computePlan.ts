@@ -39,7 +39,8 @@ export async function planFromRun(project: string, stack: string, run: ProgramRu
 
 /**
  * The plan of stack `stack` of the project in `directory` (the repository root by default).
- * Runs the program in this process: call it once per process (the plan CLI does).
+ * Runs a fresh copy of the program in this process under new mocks, so plans of several stacks can
+ * be computed one after the other (never concurrently: the Pulumi runtime is process-wide).
  */
 export async function computePlan(
   stack: string,
@@ -52,8 +53,12 @@ export async function computePlan(
     config: config.values,
     secretKeys: config.secretKeys,
     preview: true,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    program: () => require(programEntry) as Record<string, unknown>,
+    program: () => {
+      // The entry point's top level is the program: load it anew for each run.
+      delete require.cache[require.resolve(programEntry)];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(programEntry) as Record<string, unknown>;
+    },
   });
   return planFromRun(config.project, stack, run);
 }

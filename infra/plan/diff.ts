@@ -56,9 +56,16 @@ export function flatten(
   return into;
 }
 
+/** Leaf paths of a resource's inputs; none at all for a resource without inputs. */
+function leaves(value: PlanValue): Map<string, PlanValue> {
+  const flat = flatten(value);
+  flat.delete("");
+  return flat;
+}
+
 function diffValues(before: PlanValue, after: PlanValue): PropertyChange[] {
-  const a = flatten(before);
-  const b = flatten(after);
+  const a = leaves(before);
+  const b = leaves(after);
   const changes: PropertyChange[] = [];
   for (const path of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const had = a.has(path);
@@ -141,12 +148,12 @@ export function lineDiff(before: string, after: string): string[] {
       lines.push(` ${a[i]}`);
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      lines.push(`+${b[j]}`);
-      j++;
-    } else {
+    } else if (i < a.length && (j >= b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
       lines.push(`-${a[i]}`);
       i++;
+    } else {
+      lines.push(`+${b[j]}`);
+      j++;
     }
   }
   // Keep two lines of context around each change.
