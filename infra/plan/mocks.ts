@@ -92,6 +92,7 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     warnings.push(text.startsWith(warningPrefix) ? text.slice(warningPrefix.length) : text);
   };
   let exported: Record<string, unknown> = {};
+  let failure: { error: unknown } | undefined;
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       const root = pulumi.runtime.getStackResource();
@@ -106,9 +107,16 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         });
         return undefined;
       });
-      exported = await options.program();
+      // A failing program (a config error) is reported by this function's caller, not left to
+      // reject inside the stack resource, where Pulumi would report it again as unhandled.
+      try {
+        exported = await options.program();
+      } catch (error) {
+        failure = { error };
+      }
       return exported;
     });
+    if (failure !== undefined) throw failure.error;
     // Registration is asynchronous: wait until the mocks have seen every resource.
     await Promise.all(created.map((c) => settled(c.resource.urn)));
   } finally {

@@ -6,6 +6,7 @@ import * as path from "path";
 import { promisify } from "util";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../infra/config";
 import { parsePlanArguments, usage } from "../../infra/plan/cli";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
@@ -175,6 +176,24 @@ describe("the plan tool (npm run plan)", () => {
 });
 
 describe("the plan's building blocks", () => {
+  it("fails with the configuration's errors, by key, when a stack file is invalid", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bad-stack-"));
+    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.bad.yaml"),
+      "config:\n  clickstream-sessionizer:retentionHours: 12\n  clickstream-sessionizer:streamMode: fast\n",
+    );
+    const failure = await computePlan("bad", dir).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(ConfigError);
+    expect((failure as ConfigError).problems).to.deep.equal([
+      'clickstream-sessionizer:streamMode = "fast": must be one of provisioned, on-demand',
+      'clickstream-sessionizer:retentionHours = "12": must be an integer from 24 to 8760',
+    ]);
+  });
+
   it("masks secret inputs and outputs as [secret]", async () => {
     const run = await runUnderMocks({
       project: "p",
