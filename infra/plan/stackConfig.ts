@@ -52,7 +52,10 @@ export function readStackConfig(directory: string, stack: string): StackConfig {
   const declared = project["config"];
   if (isRecord(declared)) {
     for (const [key, declaration] of Object.entries(declared)) {
-      const fallback = isRecord(declaration) ? declaration["default"] : declaration;
+      // Project keys declare a `default`; keys of other namespaces (aws:region) a `value`.
+      const fallback = isRecord(declaration)
+        ? (declaration["default"] ?? declaration["value"])
+        : declaration;
       if (fallback !== undefined && fallback !== null)
         values[namespaced(key)] = asConfigString(fallback);
     }

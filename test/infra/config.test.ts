@@ -270,7 +270,10 @@ describe("Pulumi.yaml", () => {
     name: string;
     main: string;
     runtime: { name: string; options: { typescript: boolean } };
-    config: Record<string, { type: string; description: string; default: unknown }>;
+    config: Record<
+      string,
+      { type?: string; description: string; default?: unknown; value?: unknown }
+    >;
   };
 
   it("runs the TypeScript program in infra/ on the Node.js runtime", () => {
@@ -289,7 +292,14 @@ describe("Pulumi.yaml", () => {
     ).to.deep.equal([...configKeys].sort());
     for (const [name, declaration] of Object.entries(project.config)) {
       expect(declaration.description, name).to.be.a("string").with.length.greaterThan(20);
-      expect(declaration, name).to.have.property("default");
+      if (name.includes(":")) {
+        // Pulumi's rule for keys of other namespaces: a value, never a type or a default.
+        expect(declaration, name).to.have.property("value");
+        expect(declaration, name).to.not.have.any.keys("type", "default");
+      } else {
+        expect(declaration, name).to.have.property("default");
+        expect(declaration.type, name).to.be.oneOf(["string", "integer", "boolean", "array"]);
+      }
     }
   });
 
@@ -297,10 +307,8 @@ describe("Pulumi.yaml", () => {
     const raw: Record<string, string> = {};
     for (const [name, declaration] of Object.entries(project.config)) {
       const full = name.includes(":") ? name : key(name);
-      raw[full] =
-        typeof declaration.default === "string"
-          ? declaration.default
-          : JSON.stringify(declaration.default);
+      const fallback = declaration.default ?? declaration.value;
+      raw[full] = typeof fallback === "string" ? fallback : JSON.stringify(fallback);
     }
     expect(parseConfig(raw, context)).to.deep.equal(parseConfig(valid, context));
   });
