@@ -179,7 +179,7 @@ export class Pipeline extends pulumi.ComponentResource {
       `${name}-function-policy`,
       {
         name: "write-sessions",
-        role: role.id,
+        role: role.name,
         policy: functionPolicy({
           sessionsTableArn: this.tables.sessions.arn,
           deadLetterTableArn: this.tables.deadLetters.arn,
@@ -252,7 +252,7 @@ export class Pipeline extends pulumi.ComponentResource {
       `${name}-application-policy`,
       {
         name: "read-stream-invoke-function",
-        role: role.id,
+        role: role.name,
         policy: applicationPolicy<pulumi.Input<string>>({
           streamArn: this.stream.arn,
           // The AWS-managed key's policy already lets Kinesis decrypt for readers of the stream.
