@@ -4,7 +4,9 @@
  */
 
 export interface Progress {
-  update(done: number): void;
+  /** Sets the units done, and the total when it has grown. */
+  update(done: number, total?: number): void;
+  /** Draws the final state once; later calls do nothing. */
   finish(): void;
 }
 
@@ -18,6 +20,7 @@ export function progressBar(
 ): Progress {
   let done = 0;
   let lastTenth = -1;
+  let finished = false;
   const render = (): string => {
     const fraction = total === 0 ? 1 : Math.min(1, done / total);
     const filled = Math.round(fraction * barWidth);
@@ -25,8 +28,9 @@ export function progressBar(
     return `${label} [${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${percent}% ${done}/${total}`;
   };
   return {
-    update(value: number): void {
+    update(value: number, newTotal?: number): void {
       done = value;
+      total = newTotal ?? total;
       if (stream.isTTY) {
         stream.write(`\r${render()}`);
         return;
@@ -38,6 +42,8 @@ export function progressBar(
       }
     },
     finish(): void {
+      if (finished) return;
+      finished = true;
       done = Math.max(done, total);
       stream.write(stream.isTTY ? `\r${render()}\n` : `${render()}\n`);
     },

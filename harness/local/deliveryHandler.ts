@@ -38,6 +38,7 @@ export interface LoadedHandler {
  */
 export function loadDeliveryHandler(
   env: Readonly<Record<string, string>>,
+  timeoutMs: number = functionTimeoutMs,
   modulePath: string = deliveryHandlerModule,
 ): LoadedHandler {
   // Cached modules are keyed by real path.
@@ -51,7 +52,7 @@ export function loadDeliveryHandler(
   const { handler } = require(modulePath) as { handler: Handler };
   return {
     deliver: (event) => {
-      const deadline = Date.now() + functionTimeoutMs;
+      const deadline = Date.now() + timeoutMs;
       return handler(event, { getRemainingTimeInMillis: () => deadline - Date.now() });
     },
     restoreEnvironment() {

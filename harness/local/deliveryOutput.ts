@@ -93,7 +93,7 @@ export class DeliveryOutput {
     this.intervalMs = options.intervalMs ?? 1000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? lambdaPayloadLimitBytes;
     this.retryBaseMs = options.retryBaseMs ?? this.intervalMs;
-    this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
   }
 
   /** Queues one row (its JSON as base64) for delivery. */

@@ -14,7 +14,7 @@ import { KinesisSink, MemorySink, TeeSink, userIdPartitionKey } from "../simulat
 import type { Row, SqlApplication, StreamInfo } from "../types";
 import { PollingApplicationRunner, type ApplicationRunner } from "./applicationRunner";
 import { chaoticDelivery, type ChaosStats } from "./chaos";
-import { loadDeliveryHandler, type LoadedHandler } from "./deliveryHandler";
+import { functionTimeoutMs, loadDeliveryHandler, type LoadedHandler } from "./deliveryHandler";
 import { DeliveryOutput, type DeliverFunction } from "./deliveryOutput";
 import {
   createStream,
@@ -70,8 +70,17 @@ export interface LocalPipelineOptions {
   readonly partitionKey?: string;
   /** Time between deliveries to the Lambda; KDA's is about one second. */
   readonly deliveryIntervalMs?: number;
-  /** Inject delivery failures and a DynamoDB outage; the number seeds the injected failures. */
-  readonly chaos?: { readonly seed: number; readonly outageMs?: number };
+  /**
+   * Inject delivery failures and a DynamoDB outage; `seed` decides the injected failures. The
+   * function's timeout drops to `functionTimeoutMs` (default 2 s, 1 s of it for retries) so that the outage outlasts
+   * invocations and the handler answers DeliveryFailed, as a deployed function would in a longer
+   * outage.
+   */
+  readonly chaos?: {
+    readonly seed: number;
+    readonly outageMs?: number;
+    readonly functionTimeoutMs?: number;
+  };
   /** Leave the emulators running; the caller closes them with `result.close()`. */
   readonly keep?: boolean;
   readonly sqlText?: string;
@@ -124,7 +133,10 @@ export async function runLocalPipeline(
     await createTable(dynamoClient, localNames.sessionsTable, sessionsTableShape);
     await createTable(dynamoClient, localNames.deadLetterTable, deadLetterTableShape);
 
-    const handler = loadHandler(proxy);
+    const handler = loadHandler(
+      proxy,
+      options.chaos ? (options.chaos.functionTimeoutMs ?? 2000) : functionTimeoutMs,
+    );
     cleanups.push(() => handler.restoreEnvironment());
     const chaosStats: ChaosStats = { refusedInvocations: 0, lostResponses: 0, droppedAnswers: 0 };
     const deliver: DeliverFunction = options.chaos
@@ -176,7 +188,7 @@ export async function runLocalPipeline(
     const total = options.clicks.count;
     let outages = 0;
     const outage = options.chaos
-      ? scheduleOutage(proxy, runner, total, options.chaos.outageMs ?? 2000, (down) => {
+      ? scheduleOutage(proxy, runner, total, options.chaos.outageMs ?? 3000, (down) => {
           if (down) outages++;
           options.onProgress?.({ phase: "outage", down });
         })
@@ -260,18 +272,21 @@ const pollingRunner: RunnerFactory = (context) =>
     onRows: context.onRows,
   });
 
-function loadHandler(proxy: OutageProxy): LoadedHandler {
-  return loadDeliveryHandler({
-    SESSIONS_TABLE: localNames.sessionsTable,
-    DEAD_LETTER_TABLE: localNames.deadLetterTable,
-    // Through the proxy, so that --chaos can take "DynamoDB" away from the function alone.
-    AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
-    AWS_REGION: localAws.region,
-    AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
-    // The function's logs would bury the run's output; set it yourself to see them.
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
-  });
+function loadHandler(proxy: OutageProxy, timeoutMs: number): LoadedHandler {
+  return loadDeliveryHandler(
+    {
+      SESSIONS_TABLE: localNames.sessionsTable,
+      DEAD_LETTER_TABLE: localNames.deadLetterTable,
+      // Through the proxy, so that --chaos can take "DynamoDB" away from the function alone.
+      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      AWS_REGION: localAws.region,
+      AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
+      // The function's logs would bury the run's output; set it yourself to see them.
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
+    },
+    timeoutMs,
+  );
 }
 
 /**

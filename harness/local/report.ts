@@ -99,8 +99,8 @@ ${sessionRows}
 
 /** The session_id the lab's SQL gives a session starting with `click`. */
 function sessionIdOf(click: ClickRecord): string {
-  // user_id is CHAR(7) in DESTINATION_SQL_STREAM, so it is blank-padded to 7.
-  return `${click.user_id.padEnd(7)}_${click.device_type}_${clock(Number(click.event_timestamp))}`;
+  // Built from INTERMEDIATE_SQL_STREAM's VARCHAR user_id, so without CHAR(7) padding.
+  return `${click.user_id}_${click.device_type}_${clock(Number(click.event_timestamp))}`;
 }
 
 /** HH:mm:ss in UTC, as TIMESTAMP_TO_CHAR('HH:mm:ss', ...) formats it. */

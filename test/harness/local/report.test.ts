@@ -16,9 +16,9 @@ const summary = reconcile({
   events: 4,
   recordsRead: 4,
   rowsByStream: { DESTINATION_SQL_STREAM: 2 },
-  destinationSessionIds: ["user1  _desktop_10:00:00", "user1  _desktop_10:00:20"],
+  destinationSessionIds: ["user1_desktop_10:00:00", "user1_desktop_10:00:20"],
   deadLetterData: [],
-  tableSessionIds: ["user1  _desktop_10:00:00", "user1  _desktop_10:00:20"],
+  tableSessionIds: ["user1_desktop_10:00:00", "user1_desktop_10:00:20"],
   deadLetters: 0,
   invocations: 1,
   failedInvocations: 0,
@@ -31,8 +31,8 @@ const html = renderReport({
   summary,
   clicks: [click("user1", 0), click("user1", 2), click("user1", 20), click("<b>", 4)],
   sessions: [
-    { session_id: "user1  _desktop_10:00:00", session_time: "10:00:00", user_id: "user1  " },
-    { session_id: "user1  _desktop_10:00:20", session_time: "10:00:20", user_id: "user1  " },
+    { session_id: "user1_desktop_10:00:00", session_time: "10:00:00", user_id: "user1  " },
+    { session_id: "user1_desktop_10:00:20", session_time: "10:00:20", user_id: "user1  " },
   ],
   generatedAt: new Date("2026-01-01T12:00:00Z"),
 });
@@ -61,6 +61,6 @@ describe("the HTML report", () => {
 
   it("includes the summary and the sessions table", () => {
     expect(html).to.contain("reconciled            yes");
-    expect(html).to.contain("<td>user1  _desktop_10:00:20</td>");
+    expect(html).to.contain("<td>user1_desktop_10:00:20</td>");
   });
 });
