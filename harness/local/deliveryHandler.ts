@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { DeliverFunction, DeliveryEvent, DeliveryResponse } from "./deliveryOutput";
+import type { DeliverFunction } from "./deliveryOutput";
 
 /** The deployed function's timeout (the lab sets one minute). */
 export const functionTimeoutMs = 60_000;
@@ -20,10 +20,7 @@ export const deliveryHandlerModule = path.join(
   "deliver-sessions",
 );
 
-type Handler = (
-  event: DeliveryEvent,
-  context: { getRemainingTimeInMillis(): number },
-) => Promise<DeliveryResponse>;
+type HandlerModule = typeof import("../../handlers/deliver-sessions");
 
 /** A loaded handler and how to put the process environment back as it was. */
 export interface LoadedHandler {
@@ -49,7 +46,7 @@ export function loadDeliveryHandler(
     if (cached.startsWith(handlersDir)) delete require.cache[cached];
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require(modulePath) as { handler: Handler };
+  const { handler } = require(modulePath) as HandlerModule;
   return {
     deliver: (event) => {
       const deadline = Date.now() + timeoutMs;

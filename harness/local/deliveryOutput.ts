@@ -6,22 +6,16 @@
  * delivered nothing newer is sent, so one record that always fails blocks the output.
  */
 import { randomUUID } from "crypto";
+import type {
+  KinesisAnalyticsOutputDeliveryEvent,
+  KinesisAnalyticsOutputDeliveryResponse,
+} from "../../handlers/delivery/event";
 
 /** The event KDA sends to a Lambda output (`data` is base64 of one row as JSON). */
-export interface DeliveryEvent {
-  readonly invocationId: string;
-  readonly applicationArn: string;
-  readonly records: readonly {
-    readonly recordId: string;
-    readonly lambdaDeliveryRecordMetadata: { readonly retryHint: number };
-    readonly data: string;
-  }[];
-}
+export type DeliveryEvent = KinesisAnalyticsOutputDeliveryEvent;
 
 /** What the function answers, per record. */
-export interface DeliveryResponse {
-  readonly records: readonly { readonly recordId: string; readonly result: string }[];
-}
+export type DeliveryResponse = KinesisAnalyticsOutputDeliveryResponse;
 
 /** Invokes the destination function. A rejection counts as every record failing. */
 export type DeliverFunction = (event: DeliveryEvent) => Promise<DeliveryResponse>;

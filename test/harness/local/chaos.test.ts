@@ -19,7 +19,7 @@ async function outcomes(
   let ran = 0;
   const deliver: DeliverFunction = async (e) => {
     ran++;
-    return { records: e.records.map((r) => ({ recordId: r.recordId, result: "Ok" })) };
+    return { records: e.records.map((r) => ({ recordId: r.recordId, result: "Ok" as const })) };
   };
   const stats: ChaosStats = { refusedInvocations: 0, lostResponses: 0, droppedAnswers: 0 };
   const chaotic = chaoticDelivery(deliver, seed, stats);

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { DeliveryResult } from "../../../handlers/delivery/event";
 import {
   DeliveryOutput,
   type DeliverFunction,
@@ -11,14 +12,20 @@ const decode = (data: string) =>
   JSON.parse(Buffer.from(data, "base64").toString()) as { n: number };
 
 /** A destination that records every event and answers with `decide` per record. */
-function destination(decide: (n: number, retryHint: number, call: number) => string | undefined) {
+function destination(
+  decide: (n: number, retryHint: number, call: number) => DeliveryResult | undefined,
+) {
   const events: DeliveryEvent[] = [];
   const deliver: DeliverFunction = async (event) => {
     events.push(event);
     const call = events.length;
     return {
       records: event.records.flatMap((r) => {
-        const result = decide(decode(r.data).n, r.lambdaDeliveryRecordMetadata.retryHint, call);
+        const result = decide(
+          decode(r.data).n,
+          r.lambdaDeliveryRecordMetadata?.retryHint ?? 0,
+          call,
+        );
         return result === undefined ? [] : [{ recordId: r.recordId, result }];
       }),
     };
@@ -28,7 +35,7 @@ function destination(decide: (n: number, retryHint: number, call: number) => str
 
 const sent = (events: DeliveryEvent[]) =>
   events.map((e) =>
-    e.records.map((r) => [decode(r.data).n, r.lambdaDeliveryRecordMetadata.retryHint]),
+    e.records.map((r) => [decode(r.data).n, r.lambdaDeliveryRecordMetadata?.retryHint ?? 0]),
   );
 
 describe("the KDA-like delivery to a Lambda output", () => {
@@ -143,9 +150,11 @@ describe("the KDA-like delivery to a Lambda output", () => {
       applicationArn: arn,
       retryBaseMs: 0,
       deliver: async (event) => {
-        seen.push(event.records.map((r) => r.lambdaDeliveryRecordMetadata.retryHint));
+        seen.push(event.records.map((r) => r.lambdaDeliveryRecordMetadata?.retryHint ?? 0));
         if (++calls === 1) throw new Error("Task timed out after 60.00 seconds");
-        return { records: event.records.map((r) => ({ recordId: r.recordId, result: "Ok" })) };
+        return {
+          records: event.records.map((r) => ({ recordId: r.recordId, result: "Ok" as const })),
+        };
       },
     });
     [1, 2].forEach((n) => output.enqueue(b64({ n })));
