@@ -78,13 +78,24 @@ export interface ApplicationOptions {
   readonly overflow?: "error" | "truncate";
   /** TIMESTAMP_TO_CHAR of NULL: SQL `null` (default) or the string `"null"` as AWS's page claims. */
   readonly timestampToCharNull?: "null" | "string";
+  /**
+   * Whether `push` also returns the rows of the source stream (`SOURCE_SQL_STREAM_001`). Off by
+   * default: a consumer rarely wants them and leaving them out keeps the hot path lean.
+   */
+  readonly includeSourceRows?: boolean;
 }
 
 /** A loaded SQL application, fed one record at a time. */
 export interface SqlApplication {
   /** Every stream by name: the source stream, the declared streams and `error_stream`. */
   readonly streams: ReadonlyMap<string, StreamInfo>;
-  /** Feeds one record; returns every row it caused, on every stream, in emission order. */
+  /**
+   * Feeds one record; returns every row it caused on the declared streams and on `error_stream`,
+   * in emission order (depth-first through the pumps). Rows of the source stream are left out
+   * unless `includeSourceRows` is set. The record's ROWTIME is `arrivalTime`, clamped so it never
+   * goes below the previous record's. Never throws for a bad record (it becomes an `error_stream`
+   * row); throws `TypeError` for a non-finite `arrivalTime`.
+   */
   push(record: InputRecord): Row[];
   /** Window state, optionally only of the partitions whose key passes `filter`. */
   snapshot(filter?: (key: readonly SqlValue[]) => boolean): EngineSnapshot;

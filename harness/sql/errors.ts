@@ -1,0 +1,46 @@
+/**
+ * Error classes of the SQL harness. Load errors stop an application before it runs; row errors
+ * never stop a stream: they become `error_stream` rows.
+ */
+
+/** A source position, 1-based, in the SQL text. */
+export interface SourcePosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Thrown by `loadApplication` when the SQL cannot be run: a syntax error, an unknown stream or
+ * column, a type mismatch or a construct the harness does not support. The message ends with the
+ * position, e.g. `Unknown window unit "WEEK" at 3:41; expected SECOND, MINUTE, HOUR or DAY`.
+ */
+export class SqlLoadError extends Error {
+  readonly line: number;
+  readonly column: number;
+
+  constructor(message: string, position: SourcePosition) {
+    super(message);
+    this.name = "SqlLoadError";
+    this.line = position.line;
+    this.column = position.column;
+  }
+}
+
+/** Formats a position as `line:column` for messages. */
+export function at(position: SourcePosition): string {
+  return `${position.line}:${position.column}`;
+}
+
+/**
+ * Thrown while one row is evaluated (overflow, division by zero, a bad format); the application
+ * catches it and emits an `error_stream` row named by `errorName`.
+ */
+export class SqlRowError extends Error {
+  readonly errorName: string;
+
+  constructor(errorName: string, message: string) {
+    super(message);
+    this.name = "SqlRowError";
+    this.errorName = errorName;
+  }
+}

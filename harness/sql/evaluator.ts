@@ -1,0 +1,95 @@
+/**
+ * The evaluator of one pump: for each input row, WHERE (SQL applies it before the window
+ * functions, so filtered rows never enter a window), then the window functions, then the
+ * projection, then the target columns' type rules (CHAR padding, overflow).
+ */
+import type { SqlValue, StreamInfo } from "../types";
+import {
+  compileCondition,
+  compileExpression,
+  compileProjection,
+  type CompiledExpression,
+  type CompiledProjection,
+} from "./alasqlAdapter";
+import type { PumpPlan } from "./bound";
+import { coerceForColumn } from "./sqlTypes";
+import { partitionMapKey, WindowRuntime } from "./windows";
+
+interface WindowSlot {
+  readonly runtime: WindowRuntime;
+  readonly argument: CompiledExpression | null;
+  readonly defaultValue: CompiledExpression | null;
+  /** Computes the partition's map key from the row. */
+  readonly key: (values: readonly SqlValue[], rowtime: number) => unknown;
+}
+
+const noWindows: readonly SqlValue[] = [];
+const constantKey = (): unknown => null;
+
+export class PumpRuntime {
+  readonly name: string;
+  readonly source: StreamInfo;
+  readonly target: StreamInfo;
+  readonly windows: readonly WindowRuntime[];
+  private readonly where: CompiledExpression | null;
+  private readonly slots: readonly WindowSlot[];
+  private readonly projection: CompiledProjection;
+  private readonly windowValues: SqlValue[];
+  private readonly overflow: "error" | "truncate";
+
+  constructor(plan: PumpPlan, overflow: "error" | "truncate") {
+    this.name = plan.name;
+    this.source = plan.source;
+    this.target = plan.target;
+    this.overflow = overflow;
+    this.where = plan.where === null ? null : compileCondition(plan.where);
+    this.slots = plan.windows.map((window) => {
+      let key: WindowSlot["key"];
+      if (window.partitionBy.length === 0) key = constantKey;
+      else if (window.partitionBy.length === 1) {
+        const single = compileExpression(window.partitionBy[0]);
+        key = (values, rowtime) => single(values, rowtime, noWindows) ?? null;
+      } else {
+        const several = compileProjection(window.partitionBy);
+        key = (values, rowtime) => partitionMapKey(several(values, rowtime, noWindows));
+      }
+      return {
+        runtime: new WindowRuntime(window),
+        argument: window.argument === null ? null : compileExpression(window.argument),
+        defaultValue: window.defaultValue === null ? null : compileExpression(window.defaultValue),
+        key,
+      };
+    });
+    this.windows = this.slots.map((s) => s.runtime);
+    this.projection = compileProjection(plan.projection);
+    this.windowValues = new Array(plan.windows.length).fill(null);
+  }
+
+  /**
+   * The row this pump inserts for one input row, or null when WHERE rejects it. Throws
+   * `SqlRowError` when a value cannot be computed or does not fit its column.
+   */
+  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null {
+    if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
+    const slots = this.slots;
+    const windowValues = this.windowValues;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      const argument = slot.argument === null ? 1 : slot.argument(values, rowtime, noWindows);
+      const fallback =
+        slot.defaultValue === null ? null : slot.defaultValue(values, rowtime, noWindows);
+      windowValues[i] = slot.runtime.step(
+        slot.key(values, rowtime),
+        argument ?? null,
+        rowtime,
+        fallback ?? null,
+      );
+    }
+    const output = this.projection(values, rowtime, windowValues);
+    const columns = this.target.columns;
+    for (let i = 0; i < output.length; i++) {
+      output[i] = coerceForColumn(output[i], columns[i].type, this.overflow, columns[i].name);
+    }
+    return output;
+  }
+}
