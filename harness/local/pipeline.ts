@@ -26,6 +26,7 @@ import {
   startKinesalite,
   type Emulator,
 } from "./emulators";
+import { harnessEngine, type SqlEngine } from "./harnessEngine";
 import { startOutageProxy, type OutageProxy } from "./outageProxy";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
 import {
@@ -35,13 +36,6 @@ import {
   type SessionItem,
   type Summary,
 } from "./summary";
-
-/** The SQL engine the runner uses: the harness, behind the two calls the pipeline needs. */
-export interface SqlEngine {
-  loadApplication(sqlText: string): SqlApplication;
-  /** The row as the Lambda delivery JSON object (keys = column names, values as delivered). */
-  rowToDeliveryObject(stream: StreamInfo, row: Row): Record<string, unknown>;
-}
 
 /** Builds the application runner for one run; the default polls the stream in-process. */
 export type RunnerFactory = (context: RunnerContext) => ApplicationRunner;
@@ -63,7 +57,8 @@ export const localNames = {
 
 export interface LocalPipelineOptions {
   readonly clicks: ClickStreamOptions;
-  readonly engine: SqlEngine;
+  /** Default: the harness. */
+  readonly engine?: SqlEngine;
   /** Pace the simulator like the lab (2 s between clicks); default compressed time. */
   readonly realtime?: boolean;
   readonly shards?: number;
@@ -111,6 +106,7 @@ export async function runLocalPipeline(
   options: LocalPipelineOptions,
 ): Promise<LocalPipelineResult> {
   const startedAt = Date.now();
+  const engine = options.engine ?? harnessEngine;
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -152,13 +148,13 @@ export async function runLocalPipeline(
     const destinationSessionIds: (string | null)[] = [];
     const deadLetterData: string[] = [];
 
-    const application = options.engine.loadApplication(options.sqlText ?? readSessionizeSql());
+    const application = engine.loadApplication(options.sqlText ?? readSessionizeSql());
     const onRows = (rows: readonly Row[]): void => {
       for (const row of rows) {
         const output = outputs[row.stream as keyof typeof outputs];
         if (output === undefined) continue;
         const info = application.streams.get(row.stream) as StreamInfo;
-        const object = options.engine.rowToDeliveryObject(info, row);
+        const object = engine.rowToDeliveryObject(info, row);
         const data = Buffer.from(JSON.stringify(object), "utf8").toString("base64");
         if (row.stream === destinationStream) {
           const sessionId = typeof object.session_id === "string" ? object.session_id : null;
