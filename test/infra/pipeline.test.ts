@@ -175,8 +175,8 @@ describe("the pipeline component (dev stack under mocks)", () => {
     expect(fn["memorySize"]).to.equal(256);
     expect(fn["environment"]).to.deep.equal({
       variables: {
-        SESSIONS_TABLE_NAME: "clickstream-sessionizer-dev-sessions",
-        DEAD_LETTER_TABLE_NAME: "clickstream-sessionizer-dev-dead-letters",
+        SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
+        DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
       },
     });
     expect(fn["loggingConfig"]).to.deep.include({
@@ -184,13 +184,25 @@ describe("the pipeline component (dev stack under mocks)", () => {
     });
   });
 
-  it("deploys the handler bundled by esbuild as index.js exporting handler", async () => {
-    const code = dev.one(types.function).inputs["code"] as pulumi.asset.AssetArchive;
+  it("deploys the handler bundled by esbuild as index.js, loadable with the environment it is given", async () => {
+    const fn = dev.one(types.function);
+    const code = fn.inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
     const text = await (assets["index.js"] as pulumi.asset.StringAsset).text;
-    const module = { exports: {} as Record<string, unknown> };
-    new Function("module", "exports", "require", text)(module, module.exports, require);
-    expect(module.exports["handler"]).to.be.a("function");
+    // The handler reads its environment at load, so load it with exactly what the function declares.
+    const environment = (fn.inputs["environment"] as { variables: Record<string, string> })
+      .variables;
+    const saved = { ...process.env };
+    Object.assign(process.env, environment);
+    try {
+      const module = { exports: {} as Record<string, unknown> };
+      new Function("module", "exports", "require", text)(module, module.exports, require);
+      expect(module.exports["handler"]).to.be.a("function");
+    } finally {
+      for (const name of Object.keys(environment))
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+    }
   });
 
   it("keeps both log groups for the configured number of days", () => {
