@@ -1,0 +1,261 @@
+/**
+ * The delivery core: decode, validate and store a batch of KDA output rows, answering each row
+ * `Ok` or `DeliveryFailed`. Used by the KDA output Lambda (`handlers/deliver-sessions.ts`), by the
+ * local pipeline in-process, and by any other function that delivers the same rows.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  classifyRecord,
+  RejectReason,
+  sessionAttributes,
+  type SessionItem,
+} from "./classifyRecord";
+import { DeadLetterKind, deadLetterId, deadLetterItem, type DeadLetter } from "./deadLetter";
+import { DeliveryResult } from "./event";
+import { TimeBudget, writeItems, type PendingWrite, type WriteOutcome } from "./writeItems";
+
+/** One row to deliver: its answer key and its `data` (base64 of the row as JSON). */
+export interface DeliveryRow {
+  readonly id: string;
+  readonly data: string;
+  readonly retryHint?: number;
+}
+
+/** The subset of Powertools' `Logger` the delivery uses; a `Logger` instance satisfies it. */
+export interface DeliveryLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** Knobs with defaults fit for the Lambda (60 s timeout, KDA batches of up to ~6 MB). */
+export interface DeliveryTuning {
+  /** BatchWriteItem calls in flight per table. */
+  readonly concurrency: number;
+  /** Time kept back from retries to answer before Lambda's timeout. */
+  readonly reserveMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffCapMs: number;
+}
+
+export const DEFAULT_TUNING: DeliveryTuning = {
+  concurrency: 8,
+  reserveMs: 1_000,
+  backoffBaseMs: 25,
+  backoffCapMs: 1_000,
+};
+
+export interface DeliveryDeps {
+  readonly client: DynamoDBClient;
+  readonly sessionsTable: string;
+  readonly deadLetterTable: string;
+  /** Milliseconds left in the invocation (Lambda's `context.getRemainingTimeInMillis`). */
+  readonly remainingTimeMs: () => number;
+  readonly invocationId: string;
+  /** Scopes dead-letter ids, so two applications sharing one table never collide. */
+  readonly applicationArn?: string;
+  readonly logger: DeliveryLogger;
+  readonly tuning?: Partial<DeliveryTuning>;
+}
+
+/** The dead-letter fields that come from the delivery rather than from the classification. */
+type LetterContext =
+  "data" | "recordId" | "invocationId" | "applicationArn" | "retryHint" | "receivedAt";
+
+/** Where each row is headed once classified. */
+type Plan =
+  | { readonly target: "sessions"; readonly key: string; readonly item: SessionItem }
+  | { readonly target: "deadLetters"; readonly key: string; readonly letter: DeadLetter };
+
+/**
+ * Delivers rows and answers each id. Never throws for bad data: a row ends `Ok` once its session
+ * item is written, or once it is written to the dead-letter table when it can never be stored
+ * (bad base64/UTF-8/JSON, missing or ill-typed fields, too large, refused by DynamoDB) or is an
+ * `error_stream` row; it ends `DeliveryFailed` when DynamoDB could not be reached, throttled past
+ * the time left, or failed otherwise transiently, so KDA redelivers it. Rows with the same
+ * `session_id` collapse to one write of the last one. A repeated id is `Ok` only if all its rows are.
+ *
+ * @example
+ * await deliverRows([{ id: "r1", data: b64(row) }, { id: "r2", data: "%%" }], deps)
+ * // -> Map { "r1" => "Ok" (in the sessions table), "r2" => "Ok" (in the dead-letter table) }
+ */
+export async function deliverRows(
+  rows: readonly DeliveryRow[],
+  deps: DeliveryDeps,
+): Promise<Map<string, DeliveryResult>> {
+  const started = Date.now();
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const budget = new TimeBudget(deps.remainingTimeMs, tuning.reserveMs);
+  const writeOptions = {
+    client: deps.client,
+    budget,
+    concurrency: tuning.concurrency,
+    backoff: { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
+  };
+  const applicationArn = deps.applicationArn ?? "";
+  const receivedAt = new Date(started);
+  const letterFor = (row: DeliveryRow, fields: Omit<DeadLetter, LetterContext>): DeadLetter => ({
+    ...fields,
+    data: row.data,
+    recordId: row.id,
+    invocationId: deps.invocationId,
+    applicationArn,
+    retryHint: row.retryHint ?? 0,
+    receivedAt,
+  });
+
+  const plans: Plan[] = rows.map((row) => {
+    const decided = classifyRecord(row.data);
+    if (decided.kind === "session") {
+      return { target: "sessions", key: decided.item.session_id, item: decided.item };
+    }
+    const letter =
+      decided.kind === "error_stream"
+        ? letterFor(row, {
+            kind: DeadLetterKind.ErrorStream,
+            reason: decided.columns.ERROR_NAME ?? "ErrorStreamRow",
+            message: decided.columns.MESSAGE ?? "",
+            errorStream: decided.columns,
+          })
+        : letterFor(row, {
+            kind: DeadLetterKind.RejectedRecord,
+            reason: decided.reason,
+            message: decided.message,
+          });
+    return { target: "deadLetters", key: deadLetterId(applicationArn, row.data), letter };
+  });
+
+  // Last wins: the write of a key is the item of its last row, as if the rows were put in order.
+  const lastSession = new Map<string, SessionItem>();
+  const lastLetter = new Map<string, DeadLetter>();
+  for (const plan of plans) {
+    if (plan.target === "sessions") lastSession.set(plan.key, plan.item);
+    else lastLetter.set(plan.key, plan.letter);
+  }
+  const sessionWrites = [...lastSession].map(([key, item]) => ({
+    key,
+    item: sessionAttributes(item),
+  }));
+  const letterWrites = (letters: Iterable<[string, DeadLetter]>): PendingWrite[] =>
+    [...letters].map(([key, letter]) => ({ key, item: deadLetterItem(letter) }));
+
+  const [sessions, letters] = await Promise.all([
+    writeItems(sessionWrites, {
+      ...writeOptions,
+      table: deps.sessionsTable,
+      keyAttribute: "session_id",
+    }),
+    writeItems(letterWrites(lastLetter), {
+      ...writeOptions,
+      table: deps.deadLetterTable,
+      keyAttribute: "id",
+    }),
+  ]);
+
+  // Items DynamoDB refuses for good join the dead letters; only the row that carried the winning
+  // item goes there, and rows it had overwritten are failed so KDA brings them back on their own.
+  const refusedLetters = new Map<string, DeadLetter>();
+  const refusedWinner = new Map<number, string>();
+  plans.forEach((plan, index) => {
+    if (plan.target !== "sessions" || !sessions.refused.has(plan.key)) return;
+    if (lastSession.get(plan.key) !== plan.item) return;
+    const row = rows[index];
+    const key = deadLetterId(applicationArn, row.data);
+    refusedWinner.set(index, key);
+    refusedLetters.set(
+      key,
+      letterFor(row, {
+        kind: DeadLetterKind.RejectedRecord,
+        reason: RejectReason.RejectedByDynamoDB,
+        message: sessions.refused.get(plan.key) ?? "",
+      }),
+    );
+  });
+  const refusedOutcome = await writeItems(letterWrites(refusedLetters), {
+    ...writeOptions,
+    table: deps.deadLetterTable,
+    keyAttribute: "id",
+  });
+
+  const rowResults = plans.map((plan, index): DeliveryResult => {
+    const refusedKey = refusedWinner.get(index);
+    const ok =
+      refusedKey !== undefined
+        ? refusedOutcome.written.has(refusedKey)
+        : plan.target === "sessions"
+          ? sessions.written.has(plan.key)
+          : letters.written.has(plan.key);
+    return ok ? DeliveryResult.Ok : DeliveryResult.DeliveryFailed;
+  });
+
+  const results = new Map<string, DeliveryResult>();
+  rows.forEach((row, index) => {
+    if (results.get(row.id) !== DeliveryResult.DeliveryFailed)
+      results.set(row.id, rowResults[index]);
+  });
+
+  logSummary(deps, {
+    rows,
+    plans,
+    rowResults,
+    results,
+    outcomes: [sessions, letters, refusedOutcome],
+    sessionsWritten: sessions.written.size,
+    elapsedMs: Date.now() - started,
+  });
+  return results;
+}
+
+interface Summary {
+  readonly rows: readonly DeliveryRow[];
+  readonly plans: readonly Plan[];
+  readonly rowResults: readonly DeliveryResult[];
+  readonly results: ReadonlyMap<string, DeliveryResult>;
+  readonly outcomes: readonly WriteOutcome[];
+  readonly sessionsWritten: number;
+  readonly elapsedMs: number;
+}
+
+/** One info line per invocation with counts per outcome; payloads only at debug level. */
+function logSummary(deps: DeliveryDeps, summary: Summary): void {
+  const count = (result: DeliveryResult): number =>
+    [...summary.results.values()].filter((value) => value === result).length;
+  const deadLettered: Record<string, number> = {};
+  const reasons: Record<string, number> = {};
+  summary.plans.forEach((plan, index) => {
+    if (plan.target !== "deadLetters") return;
+    const { letter } = plan;
+    deps.logger.debug("dead letter", {
+      result: summary.rowResults[index],
+      recordId: letter.recordId,
+      kind: letter.kind,
+      reason: letter.reason,
+      message: letter.message,
+      data: letter.data,
+    });
+    if (summary.rowResults[index] !== DeliveryResult.Ok) return;
+    deadLettered[letter.kind] = (deadLettered[letter.kind] ?? 0) + 1;
+    reasons[letter.reason] = (reasons[letter.reason] ?? 0) + 1;
+  });
+  const sessionRows = summary.plans.filter((plan) => plan.target === "sessions").length;
+  const counts = {
+    invocationId: deps.invocationId,
+    records: summary.rows.length,
+    ok: count(DeliveryResult.Ok),
+    deliveryFailed: count(DeliveryResult.DeliveryFailed),
+    sessionRows,
+    sessionsWritten: summary.sessionsWritten,
+    deadLettered,
+    reasons,
+    batchWriteCalls: summary.outcomes.reduce((sum, outcome) => sum + outcome.calls, 0),
+    retries: summary.outcomes.reduce((sum, outcome) => sum + outcome.retries, 0),
+    elapsedMs: summary.elapsedMs,
+  };
+  if (counts.deliveryFailed > 0) {
+    const lastError = summary.outcomes.find((outcome) => outcome.lastError)?.lastError;
+    deps.logger.warn("delivery finished with records to be redelivered", { ...counts, lastError });
+  } else {
+    deps.logger.info("delivery finished", counts);
+  }
+}

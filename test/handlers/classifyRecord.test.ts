@@ -1,0 +1,196 @@
+import { expect } from "chai";
+import {
+  classifyRecord,
+  decodeStrictBase64,
+  MAX_ITEM_BYTES,
+  RejectReason,
+} from "../../handlers/delivery/classifyRecord";
+import {
+  DEAD_LETTER_LIMITS,
+  deadLetterId,
+  deadLetterItem,
+} from "../../handlers/delivery/deadLetter";
+import { applicationArn, base64Json, errorStreamRow, sessionRow } from "./support/records";
+
+describe("classifying a delivered record", () => {
+  it("turns a lab row into the lab's item, keeping CHAR padding and dropping latest_time", () => {
+    // Prepare
+    const row = {
+      user_id: "user1  ",
+      session_id: "user1  _mobile_10:00:00",
+      session_time: "10:00:00",
+      latest_time: "10:00:09",
+    };
+    // Act
+    const decided = classifyRecord(base64Json(row));
+    // Assess
+    expect(decided).to.deep.equal({
+      kind: "session",
+      item: { session_id: "user1  _mobile_10:00:00", session_time: "10:00:00", user_id: "user1  " },
+    });
+  });
+
+  const rejected: readonly (readonly [string, string, RejectReason, RegExp])[] = [
+    [
+      "text with a space",
+      "eyJ9 eyJ9",
+      RejectReason.NotBase64,
+      /not canonical base64 \(9 characters\)/,
+    ],
+    [
+      "url-safe base64",
+      "eyJhIjoiPz8_In0=", // {"a":"???"} in the URL-safe alphabet
+      RejectReason.NotBase64,
+      /base64/,
+    ],
+    ["base64 without its padding", "eyJhIjoxfQ", RejectReason.NotBase64, /padded/],
+    [
+      "bytes that are not UTF-8",
+      Buffer.from([0x7b, 0xff, 0x7d]).toString("base64"),
+      RejectReason.NotUtf8,
+      /3 bytes that are not UTF-8/,
+    ],
+    [
+      "text that is not JSON",
+      Buffer.from("user1,mobile").toString("base64"),
+      RejectReason.NotJson,
+      /not JSON/,
+    ],
+    ["an empty record", "", RejectReason.NotJson, /not JSON/],
+    [
+      "a JSON array",
+      base64Json([sessionRow(1)]),
+      RejectReason.NotAnObject,
+      /is an array; expected a JSON object/,
+    ],
+    ["JSON null", base64Json(null), RejectReason.NotAnObject, /is null/],
+    ["a JSON string", base64Json("user1"), RejectReason.NotAnObject, /is a string/],
+    [
+      "a row without session_id",
+      base64Json({ user_id: "user1  ", session_time: "10:00:00" }),
+      RejectReason.InvalidField,
+      /field session_id is missing; expected a string/,
+    ],
+    [
+      "a numeric user_id",
+      base64Json(sessionRow(1, { user_id: 42 })),
+      RejectReason.InvalidField,
+      /field user_id is 42 \(number\); expected a string/,
+    ],
+    [
+      "a NULL session_time",
+      base64Json(sessionRow(1, { session_time: null })),
+      RejectReason.InvalidField,
+      /field session_time is null; expected a string/,
+    ],
+    [
+      "an empty session_id",
+      base64Json(sessionRow(1, { session_id: "" })),
+      RejectReason.InvalidField,
+      /non-empty string \(it is the table's hash key\)/,
+    ],
+    [
+      "a 500 KB user_id",
+      base64Json(sessionRow(1, { user_id: "u".repeat(500_000) })),
+      RejectReason.ItemTooLarge,
+      new RegExp(`at most ${MAX_ITEM_BYTES} bytes`),
+    ],
+  ];
+  for (const [what, data, reason, message] of rejected) {
+    it(`rejects ${what} as ${reason} with a message saying why`, () => {
+      const decided = classifyRecord(data);
+      expect(decided).to.include({ kind: "rejected_record", reason });
+      expect(decided.kind === "rejected_record" && decided.message).to.match(message);
+    });
+  }
+
+  it("rejects a field nested deeper than JSON.stringify can follow instead of throwing", () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const data = Buffer.from(`{"session_id":${deep},"session_time":"t","user_id":"u"}`).toString(
+      "base64",
+    );
+    const decided = classifyRecord(data);
+    expect(decided).to.deep.equal({
+      kind: "rejected_record",
+      reason: RejectReason.InvalidField,
+      message: "field session_id is [...] (array); expected a string",
+    });
+    const errorRow = Buffer.from(
+      `{"ERROR_TIME":${deep},"ERROR_LEVEL":"E","ERROR_NAME":"N","MESSAGE":"M"}`,
+    );
+    expect(classifyRecord(errorRow.toString("base64"))).to.have.nested.property(
+      "columns.ERROR_TIME",
+      "[...]",
+    );
+  });
+
+  it("recognises an error_stream row by its columns and keeps all seven", () => {
+    const decided = classifyRecord(base64Json(errorStreamRow(3)));
+    expect(decided).to.deep.equal({ kind: "error_stream", columns: errorStreamRow(3) });
+  });
+
+  it("keeps a non-string error_stream value as JSON text and a missing column as null", () => {
+    const row: Record<string, unknown> = { ...errorStreamRow(1), MESSAGE: { detail: 1 } };
+    delete row.DATA_ROW;
+    const decided = classifyRecord(base64Json(row));
+    expect(decided.kind === "error_stream" && decided.columns).to.include({
+      MESSAGE: '{"detail":1}',
+      DATA_ROW: null,
+    });
+  });
+
+  it("accepts only base64 that re-encodes to itself", () => {
+    expect(decodeStrictBase64("eyJ9")?.toString()).to.equal('{"}');
+    expect(decodeStrictBase64("eyJ9\n")).to.equal(undefined);
+    expect(decodeStrictBase64("e-J9")).to.equal(undefined);
+  });
+});
+
+describe("the dead-letter item", () => {
+  const letter = {
+    kind: "rejected_record" as const,
+    reason: "NotJson",
+    message: "data is not JSON",
+    data: "bm90IGpzb24=",
+    recordId: "record-7",
+    invocationId: "invocation-1",
+    applicationArn,
+    retryHint: 2,
+    receivedAt: new Date("2026-01-01T10:00:00.000Z"),
+  };
+
+  it("is keyed by the application and the raw data, not by recordId or delivery", () => {
+    const first = deadLetterItem(letter);
+    const redelivered = deadLetterItem({ ...letter, recordId: "record-99", retryHint: 0 });
+    expect(first.id).to.deep.equal(redelivered.id);
+    expect(first.id.S)
+      .to.equal(deadLetterId(applicationArn, "bm90IGpzb24="))
+      .and.match(/^[0-9a-f]{64}$/);
+    expect(deadLetterId("arn:other", letter.data)).not.to.equal(first.id.S);
+  });
+
+  it("carries the raw data, reason, ids, retry hint and time of the delivery", () => {
+    expect(deadLetterItem(letter)).to.deep.include({
+      kind: { S: "rejected_record" },
+      reason: { S: "NotJson" },
+      message: { S: "data is not JSON" },
+      data: { S: "bm90IGpzb24=" },
+      dataLength: { N: "12" },
+      recordId: { S: "record-7" },
+      invocationId: { S: "invocation-1" },
+      applicationArn: { S: applicationArn },
+      retryHint: { N: "2" },
+      receivedAt: { S: "2026-01-01T10:00:00.000Z" },
+      truncated: { BOOL: false },
+    });
+  });
+
+  it("truncates huge data to stay under DynamoDB's item limit and says so", () => {
+    const data = "A".repeat(1_000_000);
+    const item = deadLetterItem({ ...letter, data });
+    expect(item.data.S).to.have.length(DEAD_LETTER_LIMITS.dataBytes);
+    expect(item.dataLength).to.deep.equal({ N: "1000000" });
+    expect(item.truncated).to.deep.equal({ BOOL: true });
+    expect(item.id.S).to.equal(deadLetterId(applicationArn, data));
+  });
+});
