@@ -24,10 +24,10 @@ export const pipelineType = "clickstream-sessionizer:pipeline:Pipeline";
 /** The delivery handler's entry, relative to the repository root; bundled at program run. */
 export const deliveryHandlerEntry = "handlers/deliver-sessions.ts";
 
-/** Environment variables that tell the delivery handler where to write. */
+/** Environment variables that tell the delivery handler where to write (read by handlers/deliver-sessions.ts). */
 export const deliveryEnvironment = {
-  sessionsTable: "SESSIONS_TABLE_NAME",
-  deadLetterTable: "DEAD_LETTER_TABLE_NAME",
+  sessionsTable: "SESSIONS_TABLE",
+  deadLetterTable: "DEAD_LETTER_TABLE",
 } as const;
 
 /** In-application streams the application delivers to the Lambda function. */
