@@ -7,7 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { localAws } from "../local/emulators";
-import { localNames, runLocalPipeline, type LocalPipelineResult } from "../local/pipeline";
+import {
+  defaultLocalShards,
+  localNames,
+  runLocalPipeline,
+  type LocalPipelineResult,
+} from "../local/pipeline";
 import { renderReport } from "../local/report";
 import { formatSummary } from "../local/summary";
 import { elide, formatTable } from "../local/textTable";
@@ -33,7 +38,7 @@ Clicks:
 ${clickStreamHelp}
   --realtime           sleep 2 s / 15 s like the lab (default: compressed time)
   --partition-key KEY  "${userIdPartitionKey}" (default) or a constant such as 1
-  --shards N           shards of the local stream (default 1)
+  --shards N           shards of the local stream (default ${defaultLocalShards}, as a deployed stack)
 
 Pipeline:
   --delivery-interval MS  time between Lambda deliveries (default 1000, as KDA)
@@ -56,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       ...clickStreamArgSpec,
       realtime: { type: "boolean", default: false },
       "partition-key": { type: "string", default: userIdPartitionKey },
-      shards: { type: "string", default: "1" },
+      shards: { type: "string", default: String(defaultLocalShards) },
       "delivery-interval": { type: "string", default: "1000" },
       chaos: { type: "boolean", default: false },
       "chaos-seed": { type: "string" },
