@@ -155,7 +155,7 @@ Inspect them with the AWS CLI (any credentials work):
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.sessionsTable} --max-items 5
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.deadLetterTable} --select COUNT
 Send more clicks (they stay in the stream; the application is stopped):
-  npm run simulate -- --endpoint ${kinesis} --region ${localAws.region} --stream ${localNames.stream} --events 60
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npm run simulate -- --endpoint ${kinesis} --region ${localAws.region} --stream ${localNames.stream} --events 60
 `);
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   await result.close();
