@@ -14,7 +14,7 @@
 import alasql from "alasql";
 import type { SqlValue } from "../types";
 import type { BoundExpression } from "./bound";
-import { castValue, type SqlType } from "./sqlTypes";
+import { castValue, storeFunctions, type SqlType } from "./sqlTypes";
 import type { ColumnType } from "../types";
 import { functionImplementations } from "./functions";
 import { operators } from "./operators";
@@ -48,10 +48,8 @@ let registered = false;
 /** Registers the NULL-aware operators and functions as alasql user functions (once). */
 function registerFunctions(): void {
   if (registered) return;
-  for (const [name, implementation] of Object.entries({
-    ...operators,
-    ...functionImplementations,
-  })) {
+  const all = { ...operators, ...functionImplementations, ...storeFunctions };
+  for (const [name, implementation] of Object.entries(all)) {
     engine.fn[prefix + name] = implementation;
   }
   engine.fn[prefix + "CAST"] = (value: SqlValue | undefined, from: SqlType, to: ColumnType) =>

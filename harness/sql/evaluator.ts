@@ -11,8 +11,8 @@ import {
   type CompiledExpression,
   type CompiledProjection,
 } from "./alasqlAdapter";
-import type { PumpPlan } from "./bound";
-import { coerceForColumn } from "./sqlTypes";
+import type { BoundExpression, PumpPlan } from "./bound";
+import { NullType, storeFunctionFor } from "./sqlTypes";
 import { partitionMapKey, WindowRuntime } from "./windows";
 
 interface WindowSlot {
@@ -24,6 +24,7 @@ interface WindowSlot {
 }
 
 const noWindows: readonly SqlValue[] = [];
+const constant = (value: unknown): BoundExpression => ({ kind: "constant", value, type: NullType });
 const constantKey = (): unknown => null;
 
 export class PumpRuntime {
@@ -35,13 +36,11 @@ export class PumpRuntime {
   private readonly slots: readonly WindowSlot[];
   private readonly projection: CompiledProjection;
   private readonly windowValues: SqlValue[];
-  private readonly overflow: "error" | "truncate";
 
   constructor(plan: PumpPlan, overflow: "error" | "truncate") {
     this.name = plan.name;
     this.source = plan.source;
     this.target = plan.target;
-    this.overflow = overflow;
     this.where = plan.where === null ? null : compileCondition(plan.where);
     this.slots = plan.windows.map((window) => {
       let key: WindowSlot["key"];
@@ -61,7 +60,19 @@ export class PumpRuntime {
       };
     });
     this.windows = this.slots.map((s) => s.runtime);
-    this.projection = compileProjection(plan.projection);
+    // Each value is stored by its target column's rule (CHAR padding, overflow) inside the
+    // compiled projection, so the row comes out ready to insert.
+    this.projection = compileProjection(
+      plan.projection.map((expression, i): BoundExpression => {
+        const column = plan.target.columns[i];
+        const store = storeFunctionFor(column.type);
+        const args: BoundExpression[] =
+          store === "STORE" || store === "STORE_REAL"
+            ? [expression]
+            : [expression, constant(column.type), constant(column.name), constant(overflow)];
+        return { kind: "call", function: store, args, type: column.type };
+      }),
+    );
     this.windowValues = new Array(plan.windows.length).fill(null);
   }
 
@@ -85,11 +96,6 @@ export class PumpRuntime {
         fallback ?? null,
       );
     }
-    const output = this.projection(values, rowtime, windowValues);
-    const columns = this.target.columns;
-    for (let i = 0; i < output.length; i++) {
-      output[i] = coerceForColumn(output[i], columns[i].type, this.overflow, columns[i].name);
-    }
-    return output;
+    return this.projection(values, rowtime, windowValues);
   }
 }

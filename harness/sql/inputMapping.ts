@@ -26,6 +26,26 @@ export class InputRejection extends Error {
   }
 }
 
+/**
+ * The value of a plain integer text (`"1654000000000"`, `"-5"`): digits with an optional leading
+ * `-`, nothing else; null otherwise. A hand loop, because this runs for every lab record.
+ */
+export function integerFromText(text: string): number | null {
+  const length = text.length;
+  const negative = text.charCodeAt(0) === 45;
+  let i = negative ? 1 : 0;
+  if (i === length) return null;
+  let n = 0;
+  for (; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    n = n * 10 + digit;
+  }
+  // Past 15 digits the running product may round; let the number parser decide exactly.
+  if (length - (negative ? 1 : 0) > 15) n = Math.abs(Number(text));
+  return negative ? -n || 0 : n;
+}
+
 type Accessor = (record: Record<string, unknown>) => unknown;
 type Coercer = (value: unknown) => SqlValue;
 
@@ -106,8 +126,11 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
       return (value) => {
         let n: number;
         if (typeof value === "number") n = value;
-        else if (typeof value === "string" && integerText.test(value)) n = Number(value);
-        else return reject(value, allowed);
+        else if (typeof value === "string") {
+          const parsed = integerFromText(value);
+          if (parsed === null) return reject(value, allowed);
+          n = parsed;
+        } else return reject(value, allowed);
         if (!Number.isInteger(n) || n < low || n > high) return reject(value, allowed);
         return n;
       };
@@ -135,11 +158,30 @@ export function compileInputMapping(schema: InputSchema): (record: unknown) => S
       `Unsupported recordRowPath ${JSON.stringify(schema.recordRowPath)}; expected "$"`,
     );
   }
-  const columns = schema.columns.map((c) => ({
-    get: accessor(c.mapping),
-    coerce: coercer(c.type, c.name, c.mapping),
-  }));
-  const count = columns.length;
+  const getters = schema.columns.map((c) => accessor(c.mapping));
+  const coercers = schema.columns.map((c) => coercer(c.type, c.name, c.mapping));
+  // Generated once per schema: one monomorphic function with a direct property read per column
+  // (where the name cannot hit Object.prototype) and an inline fast path for the common case.
+  const parts = schema.columns.map((c, i) => {
+    const names = parseJsonPath(c.mapping);
+    const read =
+      names.length === 1 && !(names[0] in Object.prototype)
+        ? `r[${JSON.stringify(names[0])}]`
+        : `g[${i}](r)`;
+    let fast = "";
+    if (c.type.kind === "VARCHAR")
+      fast = `typeof v === "string" && v.length <= ${c.type.length} ? v : `;
+    else if (c.type.kind === "BIGINT" || c.type.kind === "INTEGER") {
+      const [low, high] = ranges[c.type.kind];
+      fast = `typeof v === "number" && Number.isInteger(v) && v >= ${low} && v <= ${high} ? v : `;
+    }
+    return `(v = ${read}) === undefined || v === null ? null : ${fast}k[${i}](v)`;
+  });
+  const map = new Function(
+    "g",
+    "k",
+    `"use strict"; return function mapRecord(r) { var v; return [${parts.join(", ")}]; };`,
+  )(getters, coercers) as (record: Record<string, unknown>) => SqlValue[];
   return (record) => {
     if (typeof record !== "object" || record === null || Array.isArray(record)) {
       throw new InputRejection(
@@ -147,13 +189,7 @@ export function compileInputMapping(schema: InputSchema): (record: unknown) => S
         `Record is ${Array.isArray(record) ? "an array" : record === null ? "null" : typeof record}, not a JSON object`,
       );
     }
-    const values: SqlValue[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const column = columns[i];
-      const raw = column.get(record as Record<string, unknown>);
-      values[i] = raw === undefined || raw === null ? null : column.coerce(raw);
-    }
-    return values;
+    return map(record as Record<string, unknown>);
   };
 }
 

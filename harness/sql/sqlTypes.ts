@@ -265,3 +265,52 @@ export function isCastable(from: SqlType, to: ColumnType): boolean {
   if (isNumericType(from) && isNumericType(to)) return true;
   return from.kind === to.kind;
 }
+
+type Stored = SqlValue | undefined;
+
+/**
+ * The INSERT rule of each column type as a function of (value, column type, column name,
+ * overflow mode), registered with alasql (`KDA_STORE_VARCHAR`) so a pump's compiled projection
+ * writes values ready for the target columns. The common case returns at once.
+ */
+export const storeFunctions: Readonly<
+  Record<
+    string,
+    (value: Stored, type: ColumnType, name: string, overflow: "error" | "truncate") => SqlValue
+  >
+> = {
+  STORE: (value) => (value === undefined ? null : value),
+  STORE_VARCHAR: (value, type, name, overflow) =>
+    value == null
+      ? null
+      : (value as string).length <= (type.length ?? maxVarcharLength)
+        ? value
+        : coerceForColumn(value, type, overflow, name),
+  STORE_CHAR: (value, type, name, overflow) =>
+    value == null
+      ? null
+      : (value as string).length === type.length
+        ? value
+        : coerceForColumn(value, type, overflow, name),
+  STORE_INTEGER: (value, type, name, overflow) =>
+    value == null ? null : coerceForColumn(value, type, overflow, name),
+  STORE_REAL: (value) => (value == null ? null : Math.fround(value as number)),
+};
+
+/** The store function for a column type (see `storeFunctions`). */
+export function storeFunctionFor(type: ColumnType): string {
+  switch (type.kind) {
+    case "VARCHAR":
+      return "STORE_VARCHAR";
+    case "CHAR":
+      return "STORE_CHAR";
+    case "BIGINT":
+    case "INTEGER":
+    case "SMALLINT":
+      return "STORE_INTEGER";
+    case "REAL":
+      return "STORE_REAL";
+    default:
+      return "STORE";
+  }
+}

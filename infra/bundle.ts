@@ -1,0 +1,34 @@
+/**
+ * Bundles a Lambda handler with esbuild when the Pulumi program runs, so `pulumi up` needs no
+ * separate build step and always deploys the source it was given.
+ */
+import * as esbuild from "esbuild";
+import * as path from "path";
+
+/** The repository root: bundles resolve and name files relative to it. */
+export const repositoryRoot = path.resolve(__dirname, "..");
+
+/**
+ * Bundles `entry` (a path relative to the repository root, e.g. `handlers/deliver-sessions.ts`) and
+ * everything it imports into one CommonJS file for the Node.js 22 Lambda runtime; returns its text.
+ *
+ * The AWS SDK is bundled too rather than taken from the runtime, so the deployed code runs the
+ * versions the tests ran. File names inside the bundle are relative to the repository root, so the
+ * same source gives byte-identical bundles in any checkout (the plan diff relies on that).
+ */
+export function bundleHandler(entry: string): string {
+  const result = esbuild.buildSync({
+    absWorkingDir: repositoryRoot,
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    write: false,
+    legalComments: "none",
+    logLevel: "silent",
+  });
+  const [output] = result.outputFiles;
+  if (output === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  return output.text;
+}

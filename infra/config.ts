@@ -1,0 +1,434 @@
+/**
+ * The stack's configuration: the only module that touches `pulumi.Config`. It reads every documented
+ * key of `Pulumi.yaml`, validates all of them at once and returns one typed object, so the rest of the
+ * program never sees a raw string and a bad stack file fails before any resource is planned.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The project name: the namespace of every config key (`clickstream-sessionizer:streamName`). */
+export const projectName = "clickstream-sessionizer";
+
+/** Kinesis stream capacity modes. */
+export const streamModes = ["provisioned", "on-demand"] as const;
+export type StreamMode = (typeof streamModes)[number];
+
+/** Where the SQL application starts reading the stream (KDA `InputStartingPosition`). */
+export const startingPositions = ["NOW", "TRIM_HORIZON", "LAST_STOPPED_POINT"] as const;
+export type StartingPosition = (typeof startingPositions)[number];
+
+/** Enhanced (shard-level) metrics Kinesis can publish; `ALL` enables every one of them. */
+export const shardLevelMetricNames = [
+  "ALL",
+  "IncomingBytes",
+  "IncomingRecords",
+  "OutgoingBytes",
+  "OutgoingRecords",
+  "WriteProvisionedThroughputExceeded",
+  "ReadProvisionedThroughputExceeded",
+  "IteratorAgeMilliseconds",
+] as const;
+export type ShardLevelMetric = (typeof shardLevelMetricNames)[number];
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const logRetentionDayValues = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** The AWS-managed KMS key for Kinesis: encryption at no extra setup. */
+export const awsManagedKinesisKey = "alias/aws/kinesis";
+
+/**
+ * The shortest retention the stream may have. The sessionizing SQL looks back 24 h
+ * (`RANGE INTERVAL '24' HOUR PRECEDING`), and after a restart KDA rebuilds a window only from what the
+ * stream still holds, so anything shorter silently forgets open sessions.
+ */
+export const minimumRetentionHours = 24;
+
+/** Where alarm notifications go. */
+export type AlarmTopic =
+  | { readonly kind: "none" }
+  | { readonly kind: "create" }
+  | { readonly kind: "existing"; readonly arn: string };
+
+/** Thresholds of the pipeline's alarms (each alarm fires when its metric exceeds the value). */
+export interface AlarmThresholds {
+  /** Lambda `Errors` (sum over 5 minutes). */
+  readonly functionErrors: number;
+  /** Lambda `Throttles` (sum over 5 minutes). */
+  readonly functionThrottles: number;
+  /** Kinesis `GetRecords.IteratorAgeMilliseconds` (maximum over 5 minutes). */
+  readonly iteratorAgeMs: number;
+  /** KDA `MillisBehindLatest` of the application's input (maximum over 5 minutes). */
+  readonly millisBehindLatestMs: number;
+  /** DynamoDB `ThrottledRequests` per table (sum over 5 minutes). */
+  readonly tableThrottles: number;
+}
+
+/** Physical names of everything the stack creates. */
+export interface PipelineNames {
+  /** Prefix of every derived name (roles, log groups, alarms, defaults below). */
+  readonly prefix: string;
+  readonly stream: string;
+  readonly application: string;
+  readonly function: string;
+  readonly sessionsTable: string;
+  readonly deadLetterTable: string;
+}
+
+/** The validated configuration of one stack. */
+export interface PipelineConfig {
+  readonly project: string;
+  readonly stack: string;
+  readonly region: string;
+  readonly names: PipelineNames;
+  readonly stream: {
+    readonly mode: StreamMode;
+    /** Set only in provisioned mode. */
+    readonly shardCount?: number;
+    readonly retentionHours: number;
+    /** `alias/aws/kinesis` or the ARN of a customer-managed key. */
+    readonly kmsKey: string;
+    readonly shardLevelMetrics: readonly ShardLevelMetric[];
+  };
+  readonly application: {
+    readonly startingPosition: StartingPosition;
+    readonly start: boolean;
+  };
+  readonly function: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+  };
+  readonly logRetentionDays: number;
+  readonly tables: { readonly deletionProtection: boolean };
+  readonly alarms: AlarmThresholds & { readonly topic: AlarmTopic };
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Every key this project reads, without the `clickstream-sessionizer:` namespace. */
+export const configKeys = [
+  "namePrefix",
+  "streamName",
+  "applicationName",
+  "functionName",
+  "sessionsTableName",
+  "deadLetterTableName",
+  "streamMode",
+  "shardCount",
+  "retentionHours",
+  "streamKmsKey",
+  "shardLevelMetrics",
+  "startingPosition",
+  "startApplication",
+  "functionMemoryMb",
+  "functionTimeoutSeconds",
+  "logRetentionDays",
+  "deletionProtection",
+  "alarmTopic",
+  "alarmFunctionErrors",
+  "alarmFunctionThrottles",
+  "alarmIteratorAgeMs",
+  "alarmMillisBehindLatestMs",
+  "alarmTableThrottles",
+  "tags",
+] as const;
+export type ConfigKey = (typeof configKeys)[number];
+
+/**
+ * Thrown when the stack's configuration is invalid; lists every problem at once, one per line, each
+ * naming the key, the value and what is allowed.
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+/** Raw values as the stack file holds them, keyed by full key (`aws:region`, `<project>:shardCount`). */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/** The stack being configured: derived names start from these. */
+export interface StackContext {
+  readonly project: string;
+  readonly stack: string;
+}
+
+const streamNamePattern = /^[a-zA-Z0-9_.-]{1,128}$/;
+const functionNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
+const tableNamePattern = /^[a-zA-Z0-9_.-]{3,255}$/;
+// Long enough for `<stack>` names, short enough that `<prefix>-application-role` fits IAM's 64.
+const prefixPattern = /^[a-zA-Z0-9-]{1,40}$/;
+const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
+const snsTopicArnPattern = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}$/;
+const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u;
+
+/**
+ * Validates raw config values into a {@link PipelineConfig}; pure, so every rule is testable without
+ * Pulumi. Collects all problems before throwing one {@link ConfigError}.
+ *
+ * `parseConfig({"aws:region": "us-west-2"}, {project: "p", stack: "dev"}).names.stream` -> `"p-dev-stream"`
+ */
+export function parseConfig(raw: RawConfig, context: StackContext): PipelineConfig {
+  const problems: string[] = [];
+  const full = (key: ConfigKey): string => `${projectName}:${key}`;
+  const value = (key: ConfigKey): string | undefined => {
+    const v = raw[full(key)];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const bad = (key: string, v: string, allowed: string): void => {
+    problems.push(`${key} = ${JSON.stringify(v)}: ${allowed}`);
+  };
+
+  for (const key of Object.keys(raw)) {
+    if (
+      key.startsWith(`${projectName}:`) &&
+      !(configKeys as readonly string[]).includes(key.slice(projectName.length + 1))
+    ) {
+      problems.push(`${key} is not a key of this project; allowed keys: ${configKeys.join(", ")}`);
+    }
+  }
+
+  const integer = (key: ConfigKey, fallback: number, min: number, max: number): number => {
+    const v = value(key);
+    if (v === undefined) return fallback;
+    const n = /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      bad(full(key), v, `must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const boolean = (key: ConfigKey, fallback: boolean): boolean => {
+    const v = value(key);
+    if (v === undefined) return fallback;
+    if (v === "true" || v === "false") return v === "true";
+    bad(full(key), v, "must be true or false");
+    return fallback;
+  };
+  const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[], fallback: T): T => {
+    const v = value(key);
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    bad(full(key), v, `must be one of ${allowed.join(", ")}`);
+    return fallback;
+  };
+  const name = (key: ConfigKey, fallback: string, pattern: RegExp, allowed: string): string => {
+    const v = value(key) ?? fallback;
+    if (!pattern.test(v)) bad(full(key), v, allowed);
+    return v;
+  };
+
+  const region = raw["aws:region"];
+  if (region === undefined || region === "") {
+    problems.push(`aws:region is not set: set it to the AWS region to deploy to, e.g. us-west-2`);
+  } else if (!regionPattern.test(region)) {
+    bad("aws:region", region, "must be an AWS region name such as us-west-2");
+  }
+
+  const prefix = name(
+    "namePrefix",
+    `${context.project}-${context.stack}`,
+    prefixPattern,
+    "must be 1 to 40 letters, digits or hyphens (it starts role names, which IAM caps at 64)",
+  );
+  const names: PipelineNames = {
+    prefix,
+    stream: name(
+      "streamName",
+      `${prefix}-stream`,
+      streamNamePattern,
+      "must be 1 to 128 letters, digits, '_', '.' or '-'",
+    ),
+    application: name(
+      "applicationName",
+      `${prefix}-application`,
+      streamNamePattern,
+      "must be 1 to 128 letters, digits, '_', '.' or '-'",
+    ),
+    function: name(
+      "functionName",
+      `${prefix}-function`,
+      functionNamePattern,
+      "must be 1 to 64 letters, digits, '_' or '-'",
+    ),
+    sessionsTable: name(
+      "sessionsTableName",
+      `${prefix}-sessions`,
+      tableNamePattern,
+      "must be 3 to 255 letters, digits, '_', '.' or '-'",
+    ),
+    deadLetterTable: name(
+      "deadLetterTableName",
+      `${prefix}-dead-letters`,
+      tableNamePattern,
+      "must be 3 to 255 letters, digits, '_', '.' or '-'",
+    ),
+  };
+  if (names.sessionsTable === names.deadLetterTable) {
+    problems.push(
+      `${full("deadLetterTableName")} = ${JSON.stringify(names.deadLetterTable)}: must differ from ${full("sessionsTableName")}`,
+    );
+  }
+
+  const mode = oneOf("streamMode", streamModes, "provisioned");
+  const rawShards = value("shardCount");
+  let shardCount: number | undefined;
+  if (mode === "on-demand") {
+    if (rawShards !== undefined) {
+      bad(
+        full("shardCount"),
+        rawShards,
+        `only one of [shardCount] and [streamMode: on-demand] may be set: on-demand streams scale their own shards`,
+      );
+    }
+  } else {
+    shardCount = integer("shardCount", 1, 1, 10000);
+  }
+
+  const kmsKey = value("streamKmsKey") ?? awsManagedKinesisKey;
+  if (kmsKey !== awsManagedKinesisKey && !kmsKeyArnPattern.test(kmsKey)) {
+    bad(
+      full("streamKmsKey"),
+      kmsKey,
+      `must be ${awsManagedKinesisKey} (the AWS-managed key) or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), so the application's role can be granted kms:Decrypt on exactly that key`,
+    );
+  }
+
+  const shardLevelMetrics = list("shardLevelMetrics", shardLevelMetricNames);
+  /** A JSON list of strings; with `allowed`, each must be one of them. */
+  function list<T extends string>(key: ConfigKey, allowed: readonly T[] | null): T[] {
+    const v = value(key);
+    if (v === undefined) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed)) {
+      bad(
+        full(key),
+        v,
+        allowed ? `must be a list of: ${allowed.join(", ")}` : "must be a list of strings",
+      );
+      return [];
+    }
+    const accepted: T[] = [];
+    for (const item of parsed) {
+      if (
+        typeof item === "string" &&
+        (allowed === null || (allowed as readonly string[]).includes(item))
+      ) {
+        accepted.push(item as T);
+      } else {
+        bad(
+          full(key),
+          v,
+          allowed
+            ? `${JSON.stringify(item)} is not one of ${allowed.join(", ")}`
+            : `${JSON.stringify(item)} is not a string`,
+        );
+      }
+    }
+    return accepted;
+  }
+
+  const retentionDays = integer("logRetentionDays", 14, 1, 3653);
+  if (
+    value("logRetentionDays") !== undefined &&
+    !(logRetentionDayValues as readonly number[]).includes(retentionDays)
+  ) {
+    bad(
+      full("logRetentionDays"),
+      String(retentionDays),
+      `must be one of ${logRetentionDayValues.join(", ")} (CloudWatch Logs' retention values)`,
+    );
+  }
+
+  const topicValue = value("alarmTopic") ?? "none";
+  let topic: AlarmTopic = { kind: "none" };
+  if (topicValue === "create") topic = { kind: "create" };
+  else if (snsTopicArnPattern.test(topicValue)) topic = { kind: "existing", arn: topicValue };
+  else if (topicValue !== "none") {
+    bad(
+      full("alarmTopic"),
+      topicValue,
+      "must be none (alarms without notifications), create (a new SNS topic) or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+    );
+  }
+
+  const tags: Record<string, string> = {};
+  for (const item of list("tags", null)) {
+    const match = /^([^=]+)=(.*)$/s.exec(item);
+    const [key, tagValue] = match ? [match[1] ?? "", match[2] ?? ""] : ["", ""];
+    if (
+      !match ||
+      !tagKeyPattern.test(key) ||
+      key.toLowerCase().startsWith("aws:") ||
+      tagValue.length > 256
+    ) {
+      bad(
+        full("tags"),
+        item,
+        "each tag must be name=value: a name of 1 to 128 characters not starting with aws:, a value of at most 256",
+      );
+    } else {
+      tags[key] = tagValue;
+    }
+  }
+
+  const config: PipelineConfig = {
+    project: context.project,
+    stack: context.stack,
+    region: region ?? "",
+    names,
+    stream: {
+      mode,
+      ...(shardCount === undefined ? {} : { shardCount }),
+      retentionHours: integer("retentionHours", minimumRetentionHours, minimumRetentionHours, 8760),
+      kmsKey,
+      shardLevelMetrics,
+    },
+    application: {
+      startingPosition: oneOf("startingPosition", startingPositions, "NOW"),
+      start: boolean("startApplication", true),
+    },
+    function: {
+      memoryMb: integer("functionMemoryMb", 256, 128, 10240),
+      timeoutSeconds: integer("functionTimeoutSeconds", 60, 1, 900),
+    },
+    logRetentionDays: retentionDays,
+    tables: { deletionProtection: boolean("deletionProtection", false) },
+    alarms: {
+      functionErrors: integer("alarmFunctionErrors", 0, 0, 1_000_000),
+      functionThrottles: integer("alarmFunctionThrottles", 0, 0, 1_000_000),
+      iteratorAgeMs: integer("alarmIteratorAgeMs", 60_000, 1000, 604_800_000),
+      millisBehindLatestMs: integer("alarmMillisBehindLatestMs", 60_000, 1000, 604_800_000),
+      tableThrottles: integer("alarmTableThrottles", 0, 0, 1_000_000),
+      topic,
+    },
+    tags: { project: context.project, stack: context.stack, ...tags },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Reads this stack's configuration through `pulumi.Config` and validates it.
+ * Throws {@link ConfigError} listing every invalid key.
+ */
+export function loadConfig(): PipelineConfig {
+  const raw: Record<string, string | undefined> = {};
+  // allConfig() also holds keys nobody documented (typos): parseConfig rejects those by name.
+  for (const key of Object.keys(pulumi.runtime.allConfig())) {
+    if (key.startsWith(`${projectName}:`)) raw[key] = undefined;
+  }
+  const config = new pulumi.Config(projectName);
+  for (const key of Object.keys(raw).map((k) => k.slice(projectName.length + 1))) {
+    raw[`${projectName}:${key}`] = config.get(key);
+  }
+  raw["aws:region"] = new pulumi.Config("aws").get("region");
+  return parseConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
+}

@@ -1,0 +1,403 @@
+/**
+ * The whole clickstream-sessionization pipeline of the lab as one component:
+ * Kinesis stream -> KDA SQL application (sql/sessionize.sql) -> delivery Lambda -> DynamoDB, with the
+ * application's `error_stream` delivered to the same Lambda, which files those rows in a dead-letter
+ * table. One private method per resource group, so another engine can be added beside the SQL one.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { clickInputSchema, readSessionizeSql } from "../sql/inputSchema";
+import { bundleHandler } from "./bundle";
+import { awsManagedKinesisKey, type PipelineConfig, shardLevelMetricNames } from "./config";
+import {
+  applicationPolicy,
+  functionPolicy,
+  logStreamsArnOf,
+  servicePrincipals,
+  trustPolicy,
+} from "./policies";
+import { deadLetterTableShape, sessionsTableShape, type TableShape } from "./tableShapes";
+
+/** The component's type token: `<project>:<module>:<Type>`. */
+export const pipelineType = "clickstream-sessionizer:pipeline:Pipeline";
+
+/** The delivery handler's entry, relative to the repository root; bundled at program run. */
+export const deliveryHandlerEntry = "handlers/deliver-sessions.ts";
+
+/** Environment variables that tell the delivery handler where to write. */
+export const deliveryEnvironment = {
+  sessionsTable: "SESSIONS_TABLE_NAME",
+  deadLetterTable: "DEAD_LETTER_TABLE_NAME",
+} as const;
+
+/** In-application streams the application delivers to the Lambda function. */
+export const deliveredStreams = ["DESTINATION_SQL_STREAM", "error_stream"] as const;
+
+/**
+ * Printed whenever the program runs. AWS stopped accepting new Kinesis Data Analytics for SQL
+ * applications on 2025-10-15 and deleted the remaining ones from 2026-01-27:
+ * https://docs.aws.amazon.com/kinesisanalytics/latest/dev/discontinuation.html
+ * `@pulumi/aws` still has the (deprecated) resource, so the application can be planned and tested.
+ */
+export const kdaSqlEndOfLifeWarning =
+  "AWS ended Kinesis Data Analytics for SQL applications on 2026-01-27 (no new ones since " +
+  "2025-10-15). `pulumi up` creates the stream, tables, function, roles, log groups and alarms, " +
+  "then fails on the aws:kinesis/analyticsApplication:AnalyticsApplication, which AWS refuses to " +
+  "create; `pulumi destroy` removes what was created. The SQL runs offline in the harness " +
+  "(`npm start`, `npm run replay`); the successor service is Amazon Managed Service for Apache Flink.";
+
+/** Arguments of {@link Pipeline}. */
+export interface PipelineArgs {
+  readonly config: PipelineConfig;
+}
+
+// Every metric `ALL` stands for: listed explicitly because the API reports them one by one, and a
+// literal "ALL" would show as a change on every refresh.
+const everyShardLevelMetric = shardLevelMetricNames.filter((m) => m !== "ALL");
+
+interface Tables {
+  readonly sessions: aws.dynamodb.Table;
+  readonly deadLetters: aws.dynamodb.Table;
+}
+
+/**
+ * The lab's pipeline. Children are named `<name>-<part>` and parented to the component; physical
+ * names come from the validated config.
+ */
+export class Pipeline extends pulumi.ComponentResource {
+  readonly stream: aws.kinesis.Stream;
+  readonly tables: Tables;
+  readonly deliveryFunction: aws.lambda.Function;
+  readonly application: aws.kinesis.AnalyticsApplication;
+  /** The topic alarms notify, or `none`. */
+  readonly alarmTopicArn: pulumi.Output<string>;
+  /** A command that sends the lab's simulated clicks to this stack's stream. */
+  readonly simulatorCommand: pulumi.Output<string>;
+
+  private readonly config: PipelineConfig;
+  private readonly tags: Readonly<Record<string, string>>;
+
+  constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(pipelineType, name, {}, opts);
+    this.config = args.config;
+    this.tags = args.config.tags;
+
+    this.stream = this.createStream(name);
+    this.tables = this.createTables(name);
+    this.deliveryFunction = this.createDeliveryFunction(name);
+    this.application = this.createSqlApplication(name);
+    this.alarmTopicArn = this.createAlarms(name) ?? pulumi.output("none");
+    this.simulatorCommand = pulumi.interpolate`npm run simulate -- --stream ${this.stream.name} --region ${this.config.region}`;
+
+    this.registerOutputs({
+      streamName: this.stream.name,
+      streamArn: this.stream.arn,
+      applicationName: this.application.name,
+      functionName: this.deliveryFunction.name,
+      sessionsTableName: this.tables.sessions.name,
+      deadLetterTableName: this.tables.deadLetters.name,
+      alarmTopicArn: this.alarmTopicArn,
+      simulatorCommand: this.simulatorCommand,
+    });
+  }
+
+  private createStream(name: string): aws.kinesis.Stream {
+    const { stream } = this.config;
+    const metrics = stream.shardLevelMetrics.includes("ALL")
+      ? everyShardLevelMetric
+      : stream.shardLevelMetrics;
+    return new aws.kinesis.Stream(
+      `${name}-stream`,
+      {
+        name: this.config.names.stream,
+        streamModeDetails: {
+          streamMode: stream.mode === "on-demand" ? "ON_DEMAND" : "PROVISIONED",
+        },
+        shardCount: stream.shardCount,
+        // At least 24 h (validated in config): after a restart KDA rebuilds the 24 h session window
+        // only from records the stream still holds.
+        retentionPeriod: stream.retentionHours,
+        encryptionType: "KMS",
+        kmsKeyId: stream.kmsKey,
+        shardLevelMetrics: metrics.length > 0 ? [...metrics] : undefined,
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+  }
+
+  private createTables(name: string): Tables {
+    const table = (part: string, tableName: string, shape: TableShape): aws.dynamodb.Table =>
+      new aws.dynamodb.Table(
+        `${name}-${part}`,
+        {
+          name: tableName,
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: shape.hashKey.name,
+          rangeKey: shape.rangeKey?.name,
+          attributes: [shape.hashKey, ...(shape.rangeKey ? [shape.rangeKey] : [])].map((k) => ({
+            name: k.name,
+            type: k.type,
+          })),
+          pointInTimeRecovery: { enabled: true },
+          // Encrypted with the AWS-managed key (aws/dynamodb) rather than the AWS-owned default,
+          // so key use shows in CloudTrail.
+          serverSideEncryption: { enabled: true },
+          deletionProtectionEnabled: this.config.tables.deletionProtection,
+          tags: this.tags,
+        },
+        { parent: this },
+      );
+    return {
+      sessions: table("sessions", this.config.names.sessionsTable, sessionsTableShape),
+      deadLetters: table("dead-letters", this.config.names.deadLetterTable, deadLetterTableShape),
+    };
+  }
+
+  private createDeliveryFunction(name: string): aws.lambda.Function {
+    const { names } = this.config;
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-function-logs`,
+      {
+        name: `/aws/lambda/${names.function}`,
+        retentionInDays: this.config.logRetentionDays,
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-function-role`,
+      {
+        name: `${names.prefix}-function-role`,
+        description: `Lets ${names.function} write sessions and dead letters and its own logs`,
+        assumeRolePolicy: trustPolicy(servicePrincipals.lambda),
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-function-policy`,
+      {
+        name: "write-sessions",
+        role: role.name,
+        policy: functionPolicy({
+          sessionsTableArn: this.tables.sessions.arn,
+          deadLetterTableArn: this.tables.deadLetters.arn,
+          logStreamsArn: logGroup.arn.apply(logStreamsArnOf),
+        }),
+      },
+      { parent: this },
+    );
+    return new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: names.function,
+        description:
+          "Writes the SQL application's sessions to DynamoDB and its error rows to the dead-letter table",
+        role: role.arn,
+        runtime: "nodejs22.x",
+        // Plain JavaScript with no native modules, so Graviton's lower price costs nothing.
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: new pulumi.asset.AssetArchive({
+          "index.js": new pulumi.asset.StringAsset(bundleHandler(deliveryHandlerEntry)),
+        }),
+        // The lab raises the 3 s default to 1 minute: KDA waits for each batch to be answered.
+        timeout: this.config.function.timeoutSeconds,
+        memorySize: this.config.function.memoryMb,
+        environment: {
+          variables: {
+            [deliveryEnvironment.sessionsTable]: this.tables.sessions.name,
+            [deliveryEnvironment.deadLetterTable]: this.tables.deadLetters.name,
+          },
+        },
+        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        tags: this.tags,
+      },
+      // The policy first, so the very first invocation can already write.
+      { parent: this, dependsOn: [policy] },
+    );
+  }
+
+  private createSqlApplication(name: string): aws.kinesis.AnalyticsApplication {
+    const { names, stream, region } = this.config;
+    // Deprecated resource, on purpose: see kdaSqlEndOfLifeWarning.
+    void pulumi.log.warn(kdaSqlEndOfLifeWarning, this);
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-application-logs`,
+      {
+        name: `/aws/kinesis-analytics/${names.application}`,
+        retentionInDays: this.config.logRetentionDays,
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+    const logStream = new aws.cloudwatch.LogStream(
+      `${name}-application-log-stream`,
+      { name: "application", logGroupName: logGroup.name },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-application-role`,
+      {
+        name: `${names.prefix}-application-role`,
+        description: `Lets ${names.application} read ${names.stream}, invoke ${names.function} and log`,
+        assumeRolePolicy: trustPolicy(servicePrincipals.analytics),
+        tags: this.tags,
+      },
+      { parent: this },
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-application-policy`,
+      {
+        name: "read-stream-invoke-function",
+        role: role.name,
+        policy: applicationPolicy<pulumi.Input<string>>({
+          streamArn: this.stream.arn,
+          // The AWS-managed key's policy already lets Kinesis decrypt for readers of the stream.
+          streamKeyArn: stream.kmsKey === awsManagedKinesisKey ? undefined : stream.kmsKey,
+          region,
+          functionArn: this.deliveryFunction.arn,
+          logStreamArn: logStream.arn,
+        }),
+      },
+      { parent: this },
+    );
+
+    const lambdaDestination = {
+      lambda: { resourceArn: this.deliveryFunction.arn, roleArn: role.arn },
+      schema: { recordFormatType: "JSON" },
+    };
+    return new aws.kinesis.AnalyticsApplication(
+      `${name}-application`,
+      {
+        name: names.application,
+        description: "The lab's clickstream sessionizer (sql/sessionize.sql)",
+        code: readSessionizeSql(),
+        inputs: {
+          namePrefix: clickInputSchema.namePrefix,
+          kinesisStream: { resourceArn: this.stream.arn, roleArn: role.arn },
+          schema: {
+            recordColumns: clickInputSchema.columns.map((c) => ({
+              name: c.name,
+              sqlType: c.sqlType,
+              mapping: c.mapping,
+            })),
+            recordEncoding: clickInputSchema.recordEncoding,
+            recordFormat: {
+              recordFormatType: clickInputSchema.recordFormat,
+              mappingParameters: { json: { recordRowPath: clickInputSchema.recordRowPath } },
+            },
+          },
+          startingPositionConfigurations: [
+            { startingPosition: this.config.application.startingPosition },
+          ],
+        },
+        // KDA outputs can target a Lambda function, a stream or a Firehose. error_stream goes to the
+        // same function as the sessions: it recognises error rows by their columns and files them in
+        // the dead-letter table, so no second destination (and no extra cost) is needed.
+        outputs: deliveredStreams.map((streamName) => ({ name: streamName, ...lambdaDestination })),
+        cloudwatchLoggingOptions: { logStreamArn: logStream.arn, roleArn: role.arn },
+        startApplication: this.config.application.start,
+        tags: this.tags,
+      },
+      // KDA checks at creation that the role can read the stream and invoke the function.
+      { parent: this, dependsOn: [policy] },
+    );
+  }
+
+  private createAlarms(name: string): pulumi.Output<string> | undefined {
+    const { alarms, names } = this.config;
+    let topicArn: pulumi.Output<string> | undefined;
+    if (alarms.topic.kind === "create") {
+      topicArn = new aws.sns.Topic(
+        `${name}-alarms`,
+        { name: `${names.prefix}-alarms`, tags: this.tags },
+        { parent: this },
+      ).arn;
+    } else if (alarms.topic.kind === "existing") {
+      topicArn = pulumi.output(alarms.topic.arn);
+    }
+    const actions = topicArn === undefined ? [] : [topicArn];
+
+    const alarm = (
+      part: string,
+      description: string,
+      metric: {
+        namespace: string;
+        metricName: string;
+        statistic: "Sum" | "Maximum";
+        dimensions: Record<string, pulumi.Input<string>>;
+        threshold: number;
+      },
+    ): aws.cloudwatch.MetricAlarm =>
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${part}`,
+        {
+          name: `${names.prefix}-${part}`,
+          alarmDescription: description,
+          ...metric,
+          comparisonOperator: "GreaterThanThreshold",
+          period: 300,
+          evaluationPeriods: 1,
+          // No data means no traffic, not a failure.
+          treatMissingData: "notBreaching",
+          alarmActions: actions,
+          okActions: actions,
+          tags: this.tags,
+        },
+        { parent: this },
+      );
+
+    alarm("function-errors", "The delivery function failed; KDA retries the batch forever", {
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      statistic: "Sum",
+      dimensions: { FunctionName: this.deliveryFunction.name },
+      threshold: alarms.functionErrors,
+    });
+    alarm("function-throttles", "The delivery function was throttled", {
+      namespace: "AWS/Lambda",
+      metricName: "Throttles",
+      statistic: "Sum",
+      dimensions: { FunctionName: this.deliveryFunction.name },
+      threshold: alarms.functionThrottles,
+    });
+    alarm("stream-iterator-age", "A reader of the stream is falling behind", {
+      namespace: "AWS/Kinesis",
+      metricName: "GetRecords.IteratorAgeMilliseconds",
+      statistic: "Maximum",
+      dimensions: { StreamName: this.stream.name },
+      threshold: alarms.iteratorAgeMs,
+    });
+    // KDA SQL metrics are per application, flow and input id (the id KDA assigned, e.g. "1.1"):
+    // https://docs.aws.amazon.com/kinesisanalytics/latest/dev/monitoring-metrics.html
+    alarm("application-behind", "The SQL application reads the stream late", {
+      namespace: "AWS/KinesisAnalytics",
+      metricName: "MillisBehindLatest",
+      statistic: "Maximum",
+      dimensions: {
+        Application: this.application.name,
+        Flow: "Input",
+        Id: this.application.inputs.apply((i) => i?.id ?? ""),
+      },
+      threshold: alarms.millisBehindLatestMs,
+    });
+    // WriteThrottleEvents counts throttled writes of every operation (BatchWriteItem, PutItem), so
+    // the alarm holds whichever call the handler uses.
+    for (const [part, table] of [
+      ["sessions-throttles", this.tables.sessions],
+      ["dead-letters-throttles", this.tables.deadLetters],
+    ] as const) {
+      alarm(part, "Writes to the table are throttled", {
+        namespace: "AWS/DynamoDB",
+        metricName: "WriteThrottleEvents",
+        statistic: "Sum",
+        dimensions: { TableName: table.name },
+        threshold: alarms.tableThrottles,
+      });
+    }
+    return topicArn;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Computes a stack's plan offline: its configuration from the stack files, the Pulumi program
+ * (`infra/index.ts`) under mocks in preview mode, every resource normalised and ordered.
+ */
+import * as path from "path";
+import { type ProgramRun, runUnderMocks } from "./mocks";
+import { orderResources, type Plan, type PlanResource, type PlanValue, toPlanValue } from "./model";
+import { readStackConfig } from "./stackConfig";
+
+/** The program's entry point. */
+export const programEntry = path.join(__dirname, "..", "index.ts");
+
+async function normaliseRecord(
+  record: Readonly<Record<string, unknown>>,
+): Promise<{ [key: string]: PlanValue }> {
+  const value = await toPlanValue(record);
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+/** Turns a recorded run into a plan. */
+export async function planFromRun(project: string, stack: string, run: ProgramRun): Promise<Plan> {
+  const resources: PlanResource[] = [];
+  for (const r of run.resources) {
+    resources.push({
+      type: r.type,
+      name: r.name,
+      parent: r.parent,
+      inputs: await normaliseRecord(r.inputs),
+    });
+  }
+  return {
+    project,
+    stack,
+    resources: orderResources(resources),
+    outputs: await normaliseRecord(run.outputs),
+    warnings: [...run.warnings],
+  };
+}
+
+/**
+ * The plan of stack `stack` of the project in `directory` (the repository root by default).
+ * Runs a fresh copy of the program in this process under new mocks, so plans of several stacks can
+ * be computed one after the other (never concurrently: the Pulumi runtime is process-wide).
+ */
+export async function computePlan(
+  stack: string,
+  directory = path.join(__dirname, "..", ".."),
+): Promise<Plan> {
+  const config = readStackConfig(directory, stack);
+  const run = await runUnderMocks({
+    project: config.project,
+    stack,
+    config: config.values,
+    secretKeys: config.secretKeys,
+    preview: true,
+    program: () => {
+      // The entry point's top level is the program: load it anew for each run.
+      delete require.cache[require.resolve(programEntry)];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(programEntry) as Record<string, unknown>;
+    },
+  });
+  return planFromRun(config.project, stack, run);
+}

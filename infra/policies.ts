@@ -1,0 +1,150 @@
+/**
+ * IAM policy documents as pure functions of the ARNs they grant on. Generic in the reference type, so
+ * the Pulumi program passes `Output<string>` ARNs (a preview shows each unknown ARN in place) and tests
+ * pass plain strings and check the documents without mocks.
+ *
+ * Least privilege: every statement names the exact resources it needs; none uses `"*"` as an action
+ * or a resource (AWS requires a wildcard for none of these actions).
+ */
+
+/** One statement of an identity-based policy. */
+export interface PolicyStatement<Ref> {
+  readonly Sid: string;
+  readonly Effect: "Allow";
+  Action: string[];
+  Resource: Ref[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** An identity-based policy document. */
+export interface PolicyDocument<Ref> {
+  readonly Version: "2012-10-17";
+  Statement: PolicyStatement<Ref>[];
+}
+
+/** A trust policy that lets one AWS service assume the role. */
+export interface TrustPolicyDocument {
+  readonly Version: "2012-10-17";
+  Statement: {
+    Effect: "Allow";
+    Principal: { Service: string };
+    Action: "sts:AssumeRole";
+  }[];
+}
+
+/** Service principals of the two roles. */
+export const servicePrincipals = {
+  analytics: "kinesisanalytics.amazonaws.com",
+  lambda: "lambda.amazonaws.com",
+} as const;
+
+/** Trust policy for `service`: `trustPolicy("lambda.amazonaws.com")`. */
+export function trustPolicy(service: string): TrustPolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  };
+}
+
+/** What the SQL application's role may touch. */
+export interface ApplicationPolicyRefs<Ref> {
+  readonly streamArn: Ref;
+  /**
+   * The customer-managed key that encrypts the stream, or undefined for the AWS-managed key, whose key
+   * policy already lets Kinesis decrypt for any principal allowed to read the stream.
+   */
+  readonly streamKeyArn?: Ref;
+  /** The region, for the `kms:ViaService` condition that limits decryption to reads through Kinesis. */
+  readonly region: string;
+  readonly functionArn: Ref;
+  /** The application's own log stream (`...:log-group:<group>:log-stream:<stream>`). */
+  readonly logStreamArn: Ref;
+}
+
+/**
+ * The SQL application's permissions: read this stream, invoke this function (the output
+ * destination for both `DESTINATION_SQL_STREAM` and `error_stream`), write to its log stream.
+ * Actions as AWS documents them for KDA SQL inputs, Lambda outputs and CloudWatch logging:
+ * https://docs.aws.amazon.com/kinesisanalytics/latest/dev/iam-role.html
+ */
+export function applicationPolicy<Ref>(refs: ApplicationPolicyRefs<Ref>): PolicyDocument<Ref> {
+  const statements: PolicyStatement<Ref>[] = [
+    {
+      Sid: "ReadInputStream",
+      Effect: "Allow",
+      Action: [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetShardIterator",
+        "kinesis:GetRecords",
+        "kinesis:ListShards",
+      ],
+      Resource: [refs.streamArn],
+    },
+  ];
+  if (refs.streamKeyArn !== undefined) {
+    statements.push({
+      Sid: "DecryptInputStream",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [refs.streamKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": `kinesis.${refs.region}.amazonaws.com` } },
+    });
+  }
+  statements.push(
+    {
+      Sid: "InvokeDeliveryFunction",
+      Effect: "Allow",
+      Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+      Resource: [refs.functionArn],
+    },
+    {
+      Sid: "WriteApplicationLog",
+      Effect: "Allow",
+      Action: ["logs:PutLogEvents"],
+      Resource: [refs.logStreamArn],
+    },
+  );
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** What the delivery function's role may touch. */
+export interface FunctionPolicyRefs<Ref> {
+  readonly sessionsTableArn: Ref;
+  readonly deadLetterTableArn: Ref;
+  /** The log streams of the function's own log group (`...:log-group:<group>:log-stream:*`). */
+  readonly logStreamsArn: Ref;
+}
+
+/**
+ * The delivery function's permissions: write items to the sessions and dead-letter tables (and
+ * nothing else), write to its own log group. The log group exists already (the program creates it),
+ * so `logs:CreateLogGroup` is not granted.
+ */
+export function functionPolicy<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyDocument<Ref> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "WriteSessionsAndDeadLetters",
+        Effect: "Allow",
+        Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+        Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
+      },
+      {
+        Sid: "WriteFunctionLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [refs.logStreamsArn],
+      },
+    ],
+  };
+}
+
+/**
+ * The ARN that covers every log stream of a log group, from the group's ARN as Pulumi reports it
+ * (`arn:aws:logs:us-west-2:1:log-group:/aws/lambda/f` -> `...:log-group:/aws/lambda/f:log-stream:*`).
+ */
+export function logStreamsArnOf(logGroupArn: string): string {
+  return `${logGroupArn.replace(/:\*$/, "")}:log-stream:*`;
+}

@@ -1,0 +1,318 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { ConfigError, configKeys, parseConfig, type RawConfig } from "../../infra/config";
+
+const context = { project: "clickstream-sessionizer", stack: "dev" };
+const key = (name: string): string => `clickstream-sessionizer:${name}`;
+const valid: RawConfig = { "aws:region": "us-west-2" };
+
+/** The problems parseConfig reports for `values` on top of a valid base. */
+function problemsOf(values: Record<string, string | undefined>): readonly string[] {
+  try {
+    parseConfig({ ...valid, ...values }, context);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("the stack configuration", () => {
+  it("derives every name from project and stack when none is set", () => {
+    const config = parseConfig(valid, context);
+    expect(config.names).to.deep.equal({
+      prefix: "clickstream-sessionizer-dev",
+      stream: "clickstream-sessionizer-dev-stream",
+      application: "clickstream-sessionizer-dev-application",
+      function: "clickstream-sessionizer-dev-function",
+      sessionsTable: "clickstream-sessionizer-dev-sessions",
+      deadLetterTable: "clickstream-sessionizer-dev-dead-letters",
+    });
+  });
+
+  it("gives two stacks of one project different names", () => {
+    const dev = parseConfig(valid, context).names;
+    const prod = parseConfig(valid, { ...context, stack: "prod" }).names;
+    for (const part of [
+      "stream",
+      "application",
+      "function",
+      "sessionsTable",
+      "deadLetterTable",
+    ] as const) {
+      expect(dev[part], part).to.not.equal(prod[part]);
+    }
+  });
+
+  it("defaults to the lab's stream settings and a 60 s function", () => {
+    const config = parseConfig(valid, context);
+    expect(config.stream).to.deep.equal({
+      mode: "provisioned",
+      shardCount: 1,
+      retentionHours: 24,
+      kmsKey: "alias/aws/kinesis",
+      shardLevelMetrics: [],
+    });
+    expect(config.function).to.deep.equal({ memoryMb: 256, timeoutSeconds: 60 });
+    expect(config.application).to.deep.equal({ startingPosition: "NOW", start: true });
+  });
+
+  it("reads tags given as name=value strings and always adds project and stack", () => {
+    const config = parseConfig(
+      { ...valid, [key("tags")]: '["owner=data team","cost=42"]' },
+      context,
+    );
+    expect(config.tags).to.deep.equal({
+      project: "clickstream-sessionizer",
+      stack: "dev",
+      owner: "data team",
+      cost: "42",
+    });
+  });
+
+  it("reports every invalid key at once, not just the first", () => {
+    const problems = problemsOf({ [key("retentionHours")]: "12", [key("streamMode")]: "fast" });
+    expect(problems).to.have.length(2);
+  });
+
+  const cases: readonly [string, Record<string, string | undefined>, RegExp][] = [
+    ["a missing region", { "aws:region": undefined }, /^aws:region is not set: .*us-west-2/],
+    [
+      "a malformed region",
+      { "aws:region": "Oregon" },
+      /^aws:region = "Oregon": must be an AWS region name/,
+    ],
+    [
+      "retention under 24 h",
+      { [key("retentionHours")]: "12" },
+      /retentionHours = "12": must be an integer from 24 to 8760/,
+    ],
+    [
+      "a fractional retention",
+      { [key("retentionHours")]: "24.5" },
+      /retentionHours = "24.5": must be an integer/,
+    ],
+    [
+      "an unknown stream mode",
+      { [key("streamMode")]: "fast" },
+      /streamMode = "fast": must be one of provisioned, on-demand/,
+    ],
+    [
+      "a shard count with on-demand mode",
+      { [key("streamMode")]: "on-demand", [key("shardCount")]: "2" },
+      /shardCount = "2": only one of \[shardCount\] and \[streamMode: on-demand\]/,
+    ],
+    [
+      "zero shards",
+      { [key("shardCount")]: "0" },
+      /shardCount = "0": must be an integer from 1 to 10000/,
+    ],
+    [
+      "a KMS alias other than the AWS-managed one",
+      { [key("streamKmsKey")]: "alias/mine" },
+      /streamKmsKey = "alias\/mine": must be alias\/aws\/kinesis .* or a KMS key ARN/,
+    ],
+    [
+      "an unknown shard-level metric",
+      { [key("shardLevelMetrics")]: '["IncomingBytes","Everything"]' },
+      /shardLevelMetrics = .*"Everything" is not one of ALL, IncomingBytes/,
+    ],
+    [
+      "shard-level metrics that are not a list",
+      { [key("shardLevelMetrics")]: "IncomingBytes" },
+      /shardLevelMetrics = "IncomingBytes": must be a list of/,
+    ],
+    [
+      "an unknown starting position",
+      { [key("startingPosition")]: "LATEST" },
+      /startingPosition = "LATEST": must be one of NOW, TRIM_HORIZON, LAST_STOPPED_POINT/,
+    ],
+    [
+      "a non-boolean startApplication",
+      { [key("startApplication")]: "yes" },
+      /startApplication = "yes": must be true or false/,
+    ],
+    [
+      "a non-boolean deletionProtection",
+      { [key("deletionProtection")]: "1" },
+      /deletionProtection = "1": must be true or false/,
+    ],
+    [
+      "too little function memory",
+      { [key("functionMemoryMb")]: "64" },
+      /functionMemoryMb = "64": must be an integer from 128 to 10240/,
+    ],
+    [
+      "a timeout over Lambda's 15 minutes",
+      { [key("functionTimeoutSeconds")]: "901" },
+      /functionTimeoutSeconds = "901": must be an integer from 1 to 900/,
+    ],
+    [
+      "a log retention CloudWatch does not offer",
+      { [key("logRetentionDays")]: "10" },
+      /logRetentionDays = "10": must be one of 1, 3, 5, 7, 14/,
+    ],
+    [
+      "an alarm topic that is not an SNS ARN",
+      { [key("alarmTopic")]: "ops@example.com" },
+      /alarmTopic = "ops@example.com": must be none .*, create .* or an SNS topic ARN/,
+    ],
+    [
+      "a negative alarm threshold",
+      { [key("alarmFunctionErrors")]: "-1" },
+      /alarmFunctionErrors = "-1": must be an integer from 0/,
+    ],
+    [
+      "an iterator-age threshold under a second",
+      { [key("alarmIteratorAgeMs")]: "10" },
+      /alarmIteratorAgeMs = "10": must be an integer from 1000/,
+    ],
+    [
+      "a lag threshold that is not a number",
+      { [key("alarmMillisBehindLatestMs")]: "soon" },
+      /alarmMillisBehindLatestMs = "soon": must be an integer/,
+    ],
+    [
+      "a table-throttle threshold that is not a number",
+      { [key("alarmTableThrottles")]: "x" },
+      /alarmTableThrottles = "x": must be an integer/,
+    ],
+    [
+      "a function-throttle threshold that is not a number",
+      { [key("alarmFunctionThrottles")]: "x" },
+      /alarmFunctionThrottles = "x": must be an integer/,
+    ],
+    [
+      "a tag without a value separator",
+      { [key("tags")]: '["owner"]' },
+      /tags = "owner": each tag must be name=value/,
+    ],
+    [
+      "a tag in the reserved aws: namespace",
+      { [key("tags")]: '["aws:owner=me"]' },
+      /tags = "aws:owner=me": each tag must be name=value/,
+    ],
+    [
+      "a name prefix too long for IAM role names",
+      { [key("namePrefix")]: "x".repeat(41) },
+      /namePrefix = "x{41}": must be 1 to 40 letters/,
+    ],
+    [
+      "a stream name with a space",
+      { [key("streamName")]: "my stream" },
+      /streamName = "my stream": must be 1 to 128 letters/,
+    ],
+    [
+      "an application name with a slash",
+      { [key("applicationName")]: "a/b" },
+      /applicationName = "a\/b": must be 1 to 128 letters/,
+    ],
+    [
+      "a function name over 64 characters",
+      { [key("functionName")]: "f".repeat(65) },
+      /functionName = "f{65}": must be 1 to 64 letters/,
+    ],
+    [
+      "a two-character table name",
+      { [key("sessionsTableName")]: "ab" },
+      /sessionsTableName = "ab": must be 3 to 255/,
+    ],
+    [
+      "a dead-letter table name with a colon",
+      { [key("deadLetterTableName")]: "a:b" },
+      /deadLetterTableName = "a:b": must be 3 to 255/,
+    ],
+    [
+      "the same name for both tables",
+      { [key("sessionsTableName")]: "T1x", [key("deadLetterTableName")]: "T1x" },
+      /deadLetterTableName = "T1x": must differ from clickstream-sessionizer:sessionsTableName/,
+    ],
+    [
+      "a key the project does not have",
+      { [key("shards")]: "2" },
+      /clickstream-sessionizer:shards is not a key of this project; allowed keys: namePrefix, /,
+    ],
+  ];
+  for (const [what, values, expected] of cases) {
+    it(`rejects ${what}, naming the key, the value and what is allowed`, () => {
+      const problems = problemsOf(values);
+      expect(problems, JSON.stringify(problems)).to.have.length(1);
+      expect(problems[0]).to.match(expected);
+    });
+  }
+
+  it("has a rejection case for every config key", () => {
+    const covered = new Set(
+      cases
+        .flatMap(([, values]) => Object.keys(values))
+        .map((k) => k.replace(/^clickstream-sessionizer:/, "")),
+    );
+    const untested = configKeys.filter((k) => !covered.has(k));
+    expect(untested).to.deep.equal([]);
+  });
+
+  it("throws a ConfigError whose message lists each problem on its own line", () => {
+    expect(() => parseConfig({ ...valid, [key("retentionHours")]: "1" }, context))
+      .to.throw(ConfigError)
+      .with.property("message")
+      .that.matches(
+        /^Invalid stack configuration:\n {2}- clickstream-sessionizer:retentionHours = "1"/,
+      );
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const project = parse(
+    fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"),
+  ) as {
+    name: string;
+    main: string;
+    runtime: { name: string; options: { typescript: boolean } };
+    config: Record<
+      string,
+      { type?: string; description: string; default?: unknown; value?: unknown }
+    >;
+  };
+
+  it("runs the TypeScript program in infra/ on the Node.js runtime", () => {
+    expect(project.name).to.equal("clickstream-sessionizer");
+    expect(project.runtime.name).to.equal("nodejs");
+    expect(project.runtime.options.typescript).to.equal(true);
+    // A directory, as Pulumi documents it; Node then loads its index.ts.
+    expect(project.main).to.equal("infra/");
+    expect(fs.existsSync(path.join(__dirname, "..", "..", project.main, "index.ts"))).to.equal(
+      true,
+    );
+  });
+
+  it("documents every config key the program reads, each with a description and a default", () => {
+    expect(
+      Object.keys(project.config)
+        .filter((k) => k !== "aws:region")
+        .sort(),
+    ).to.deep.equal([...configKeys].sort());
+    for (const [name, declaration] of Object.entries(project.config)) {
+      expect(declaration.description, name).to.be.a("string").with.length.greaterThan(20);
+      if (name.includes(":")) {
+        // Pulumi's rule for keys of other namespaces: a value, never a type or a default.
+        expect(declaration, name).to.have.property("value");
+        expect(declaration, name).to.not.have.any.keys("type", "default");
+      } else {
+        expect(declaration, name).to.have.property("default");
+        expect(declaration.type, name).to.be.oneOf(["string", "integer", "boolean", "array"]);
+      }
+    }
+  });
+
+  it("declares defaults that are the program's own defaults", () => {
+    const raw: Record<string, string> = {};
+    for (const [name, declaration] of Object.entries(project.config)) {
+      const full = name.includes(":") ? name : key(name);
+      const fallback = declaration.default ?? declaration.value;
+      raw[full] = typeof fallback === "string" ? fallback : JSON.stringify(fallback);
+    }
+    expect(parseConfig(raw, context)).to.deep.equal(parseConfig(valid, context));
+  });
+});
