@@ -214,6 +214,11 @@ class Application implements SqlApplication {
     }
     this.lastRowtime = snapshot.lastRowtime;
   }
+
+  /** Partitions with state, per window id (for memory checks and tools). */
+  partitionCounts(): Record<string, number> {
+    return Object.fromEntries([...this.windows].map(([id, w]) => [id, w.partitionCount]));
+  }
 }
 
 /** The application class with the fast paths the replay uses; not part of the public contract. */

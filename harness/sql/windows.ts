@@ -133,6 +133,11 @@ export class WindowRuntime {
     return JSON.parse(mapKey as string) as SqlValue[];
   }
 
+  /** Number of partitions with state. */
+  get partitionCount(): number {
+    return this.partitions.size;
+  }
+
   /**
    * Adds the current row (its argument `value`, at `rowtime`) to the partition `mapKey` and returns
    * the function's value for it. `mapKey` is `partitionMapKey` of the PARTITION BY values.
