@@ -62,6 +62,9 @@ export const localNames = {
 /** The deployed stream's default shard count (a test holds it to the Pulumi config's default). */
 export const defaultLocalShards = 1;
 
+/** Longest wait for the runner to consume every record sent. */
+const consumeTimeoutMs = 120_000;
+
 /** The application outputs wired to the Lambda, as the Pulumi program wires them. */
 export const localOutputs = [destinationStream, errorStream] as const;
 
@@ -90,7 +93,10 @@ export interface LocalPipelineOptions {
   readonly keep?: boolean;
   readonly sqlText?: string;
   readonly runner?: RunnerFactory;
-  /** Longest wait for the stream to be consumed and the outputs to drain. */
+  /**
+   * Longest wait for the outputs to deliver every row once the stream is consumed; what is left
+   * then is reported as undelivered and the run does not reconcile.
+   */
   readonly drainTimeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
@@ -214,10 +220,9 @@ export async function runLocalPipeline(
       onProgress: (done) => options.onProgress?.({ phase: "send", done, total }),
     });
 
-    const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
-    const deadline = Date.now() + drainTimeoutMs;
-    await runner.waitForRecords(total, drainTimeoutMs);
+    await runner.waitForRecords(total, consumeTimeoutMs);
     await outage?.finished;
+    const deadline = Date.now() + (options.drainTimeoutMs ?? 120_000);
     const progress = () => {
       const queued = outputList.reduce((n, o) => n + o.stats.rowsQueued, 0);
       const delivered = outputList.reduce((n, o) => n + o.stats.rowsDelivered, 0);
