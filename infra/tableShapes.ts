@@ -12,3 +12,9 @@ export const sessionsTableShape: TableShape = { hashKey: { name: "session_id", t
 
 /** Rejected records and `error_stream` rows, keyed by a string `id`. */
 export const deadLetterTableShape: TableShape = { hashKey: { name: "id", type: "S" } };
+
+/**
+ * The sessionizer Lambda's window state (engine `lambda`): one item per partition key
+ * (`key#["user1"]`) and one per shard (`shard#<stream ARN>#<shard id>`), keyed by a string `pk`.
+ */
+export const stateTableShape: TableShape = { hashKey: { name: "pk", type: "S" } };

@@ -1,0 +1,204 @@
+/**
+ * The harness application as the sessionizer Lambda runs it: loaded once per container, and before
+ * every batch given exactly the window state of the partitions that batch touches, read from the
+ * state table. Everything else the application still holds in memory is stale by design and is
+ * never read, because every key a batch touches is restored first.
+ *
+ * Loading the application costs about 20 ms (parse, plan, compile the pumps), too much to repeat per
+ * batch, so it is reused and only reloaded when it has accumulated `maxResidentKeys` partitions,
+ * which bounds the container's memory by the number of keys rather than by the stream's history.
+ */
+import { clickInputSchema, readSessionizeSql, type InputSchema } from "../../sql/inputSchema";
+import {
+  loadApplicationImplementation,
+  type ApplicationImplementation,
+} from "../../harness/application";
+import { rowToDeliveryObject } from "../../harness/delivery";
+import { InputRejection } from "../../harness/sql/inputMapping";
+import type { PartitionSnapshot, Row, SqlValue, StreamInfo } from "../../harness/types";
+
+/** The window state of one partition key: one entry per window function of the application. */
+export type KeyState = readonly { readonly window: string; readonly state: unknown }[];
+
+/** A record decoded once: its bytes, its mapped source row (or why it has none) and its key. */
+export interface DecodedRecord {
+  readonly data: Uint8Array;
+  /**
+   * The source row the input mapping gives, the rejection that makes it an error_stream row, or
+   * null for bytes that are not JSON (pushed raw, so the harness names the parse error itself).
+   */
+  readonly mapped: SqlValue[] | InputRejection | null;
+  /** `keyText` of the record's partition, or null when the record never reaches a window. */
+  readonly key: string | null;
+}
+
+/** A row to hand to the delivery: the stream it came from and its delivery object as JSON. */
+export interface OutputRow {
+  readonly stream: string;
+  readonly json: string;
+}
+
+export interface SessionizeEngineOptions {
+  /** The SQL application; default the lab's `sql/sessionize.sql`. */
+  readonly sqlText?: string;
+  readonly inputSchema?: InputSchema;
+  /**
+   * The source column every window function of the SQL partitions by (directly or through a pump
+   * that copies it unchanged). The lab's SQL partitions both windows by `"user_id"`.
+   */
+  readonly partitionColumn?: string;
+  /** The streams whose rows are delivered; default the destination stream and `error_stream`. */
+  readonly outputStreams?: readonly string[];
+  /** Partitions held in memory before the application is reloaded (default 20 000). */
+  readonly maxResidentKeys?: number;
+}
+
+/** Thrown when the SQL creates window state under a key the engine did not derive from a record. */
+export class UnsupportedPartitioningError extends Error {
+  public override readonly name = "UnsupportedPartitioningError";
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/**
+ * The text that names a partition key: JSON of the PARTITION BY values, so `["user1"]` and
+ * `[null]` (the one partition of every record without a user) are distinct, stable strings.
+ */
+export function keyText(key: readonly SqlValue[]): string {
+  return JSON.stringify(key.map((value) => value ?? null));
+}
+
+/** Loads the SQL once and runs batches of one shard against restored partition state. */
+export class SessionizeEngine {
+  private readonly sqlText: string;
+  private readonly inputSchema: InputSchema;
+  private readonly partitionIndex: number;
+  private readonly outputStreams: ReadonlySet<string>;
+  private readonly maxResidentKeys: number;
+  private app: ApplicationImplementation;
+  private readonly windowIds: readonly string[];
+  private readonly streamsByName: ReadonlyMap<string, StreamInfo>;
+  /** Keys restored into `app` since it was loaded. */
+  private resident = new Set<string>();
+
+  public constructor(options: SessionizeEngineOptions = {}) {
+    this.sqlText = options.sqlText ?? readSessionizeSql();
+    this.inputSchema = options.inputSchema ?? clickInputSchema;
+    const partitionColumn = options.partitionColumn ?? "user_id";
+    this.partitionIndex = this.inputSchema.columns.findIndex((c) => c.name === partitionColumn);
+    if (this.partitionIndex < 0) {
+      throw new Error(
+        `partitionColumn "${partitionColumn}" is not a column of the input schema; expected one of ` +
+          this.inputSchema.columns.map((c) => `"${c.name}"`).join(", "),
+      );
+    }
+    this.app = this.load();
+    this.windowIds = Object.keys(this.app.partitionCounts());
+    this.streamsByName = this.app.streams;
+    const outputs = options.outputStreams ?? ["DESTINATION_SQL_STREAM", "error_stream"];
+    for (const name of outputs) {
+      if (!this.streamsByName.has(name)) {
+        throw new Error(
+          `outputStreams names "${name}", which the SQL does not declare; expected one of ` +
+            [...this.streamsByName.keys()].map((n) => `"${n}"`).join(", "),
+        );
+      }
+    }
+    this.outputStreams = new Set(outputs);
+    this.maxResidentKeys = options.maxResidentKeys ?? 20_000;
+  }
+
+  private load(): ApplicationImplementation {
+    return loadApplicationImplementation(this.sqlText, { inputSchema: this.inputSchema });
+  }
+
+  /**
+   * Maps a record the way the application will, to learn its partition key before it is pushed
+   * (the state of that key must be loaded first). Never throws: a record that is not JSON or that
+   * fails the schema has no key and becomes an error_stream row when pushed.
+   */
+  public decode(data: Uint8Array): DecodedRecord {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decoder.decode(data));
+    } catch {
+      return { data, mapped: null, key: null };
+    }
+    const mapped = this.app.mapParsed(parsed);
+    if (mapped instanceof InputRejection) return { data, mapped, key: null };
+    return { data, mapped, key: keyText([mapped[this.partitionIndex]]) };
+  }
+
+  /**
+   * Starts a batch: sets the shard's last ROWTIME and replaces the state of every key in `states`
+   * with the stored one (an empty partition where nothing is stored).
+   */
+  public begin(lastRowtime: number | null, states: ReadonlyMap<string, KeyState | null>): void {
+    if (this.resident.size + states.size > this.maxResidentKeys) {
+      this.app = this.load();
+      this.resident = new Set();
+    }
+    const partitions: PartitionSnapshot[] = [];
+    for (const [text, stored] of states) {
+      const key = JSON.parse(text) as SqlValue[];
+      const byWindow = new Map((stored ?? []).map((entry) => [entry.window, entry.state]));
+      for (const window of this.windowIds) {
+        // `{ rows: 0 }` restores a partition exactly as the application creates it on first use.
+        partitions.push({ window, key, state: byWindow.get(window) ?? { rows: 0 } });
+      }
+      this.resident.add(text);
+    }
+    this.app.restore({ version: 1, lastRowtime, partitions });
+  }
+
+  /**
+   * Pushes one record at `rowtime` and returns the rows of the output streams it caused, as the
+   * JSON text the delivery Lambda receives. Throws `UnsupportedPartitioningError` when the record
+   * created state under a key that was not restored (the SQL partitions by something else).
+   */
+  public push(record: DecodedRecord, rowtime: number): OutputRow[] {
+    const before = this.resident.size;
+    const { mapped } = record;
+    const rows: Row[] =
+      mapped === null
+        ? this.app.push({ data: record.data, arrivalTime: rowtime })
+        : mapped instanceof InputRejection
+          ? this.app.pushRejection(mapped, record.data, rowtime)
+          : this.app.pushValues(mapped, rowtime);
+    if (record.key !== null) this.checkKnownPartitions(before);
+    const out: OutputRow[] = [];
+    for (const row of rows) {
+      if (!this.outputStreams.has(row.stream)) continue;
+      const stream = this.streamsByName.get(row.stream)!;
+      out.push({ stream: row.stream, json: JSON.stringify(rowToDeliveryObject(stream, row)) });
+    }
+    return out;
+  }
+
+  /** Every window's partitions can only be the restored keys; one more means a key we missed. */
+  private checkKnownPartitions(expected: number): void {
+    const counts = this.app.partitionCounts();
+    for (const window of this.windowIds) {
+      if (counts[window] > expected) {
+        throw new UnsupportedPartitioningError(
+          `Window "${window}" holds ${counts[window]} partitions but only ${expected} keys were ` +
+            `restored; the engine supports SQL whose windows all partition by the input column ` +
+            `"${this.inputSchema.columns[this.partitionIndex].name}"`,
+        );
+      }
+    }
+  }
+
+  /** The current state of `keys`, to store after the batch's rows were delivered. */
+  public stateOf(keys: ReadonlySet<string>): Map<string, KeyState> {
+    const states = new Map<string, { window: string; state: unknown }[]>();
+    for (const text of keys) states.set(text, []);
+    const snapshot = this.app.snapshot((key) => keys.has(keyText(key)));
+    for (const partition of snapshot.partitions) {
+      states
+        .get(keyText(partition.key))!
+        .push({ window: partition.window, state: partition.state });
+    }
+    return states;
+  }
+}
