@@ -40,10 +40,17 @@ import {
 /** Builds the application runner for one run; the default polls the stream in-process. */
 export type RunnerFactory = (context: RunnerContext) => ApplicationRunner;
 
+/**
+ * What a runner gets: the emulators (a runner may keep its own state in DynamoDB), the stream, the
+ * SQL (loaded once as `application`, for runners that keep it in this process) and where rows go.
+ */
 export interface RunnerContext {
   readonly kinesis: Emulator;
+  readonly dynamodb: Emulator;
   readonly streamName: string;
+  readonly sqlText: string;
   readonly application: SqlApplication;
+  /** Takes each record's rows on every stream, in emission order. */
   readonly onRows: (rows: readonly Row[]) => void;
 }
 
@@ -166,7 +173,8 @@ export async function runLocalPipeline(
     const destinationSessionIds: (string | null)[] = [];
     const deadLetterData: string[] = [];
 
-    const application = engine.loadApplication(options.sqlText ?? readSessionizeSql());
+    const sqlText = options.sqlText ?? readSessionizeSql();
+    const application = engine.loadApplication(sqlText);
     const onRows = (rows: readonly Row[]): void => {
       for (const row of rows) {
         const output = outputs.get(row.stream);
@@ -175,7 +183,9 @@ export async function runLocalPipeline(
         const object = engine.rowToDeliveryObject(info, row);
         const data = Buffer.from(JSON.stringify(object), "utf8").toString("base64");
         if (row.stream === destinationStream) {
-          const sessionId = typeof object.session_id === "string" ? object.session_id : null;
+          // The handler stores a row only under a non-empty string key (DynamoDB refuses "").
+          const id = object.session_id;
+          const sessionId = typeof id === "string" && id !== "" ? id : null;
           destinationSessionIds.push(sessionId);
           if (sessionId === null) deadLetterData.push(data);
         } else {
@@ -186,7 +196,9 @@ export async function runLocalPipeline(
     };
     const runner = (options.runner ?? pollingRunner)({
       kinesis,
+      dynamodb: dynamo,
       streamName: localNames.stream,
+      sqlText,
       application,
       onRows,
     });
@@ -238,7 +250,8 @@ export async function runLocalPipeline(
 
     const sessions = await scanAll<SessionItem>(dynamoClient, localNames.sessionsTable);
     const deadLetters = await scanAll(dynamoClient, localNames.deadLetterTable);
-    const order = new Map(destinationSessionIds.map((id, i) => [id, i]));
+    const order = new Map<string | null, number>();
+    destinationSessionIds.forEach((id, i) => order.has(id) || order.set(id, i));
     sessions.sort(
       (a, b) => (order.get(a.session_id) ?? Infinity) - (order.get(b.session_id) ?? Infinity),
     );
