@@ -86,10 +86,10 @@ export interface LocalPipelineOptions {
   /** Time between deliveries to the Lambda; KDA's is about one second. */
   readonly deliveryIntervalMs?: number;
   /**
-   * Inject delivery failures and a DynamoDB outage; `seed` decides the injected failures. The
-   * function's timeout drops to `functionTimeoutMs` (default 2 s, 1 s of it for retries) so that the outage outlasts
-   * invocations and the handler answers DeliveryFailed, as a deployed function would in a longer
-   * outage.
+   * Inject delivery failures and a DynamoDB outage of `outageMs` (default 3 s); `seed` decides
+   * the injected failures. The function's timeout drops to `functionTimeoutMs` (default 2 s, 1 s
+   * of it for retries) so that the outage outlasts invocations and the handler answers
+   * DeliveryFailed, as a deployed function would in a longer outage.
    */
   readonly chaos?: {
     readonly seed: number;
