@@ -16,7 +16,7 @@ const usage = (peers: readonly string[]): string => `Usage: npm run bench -- [op
 
 Generates one seeded clickstream (JSON lines, epoch-ms string timestamps) and runs every peer on it,
 each in its own process; prints events/s, peak RSS and the harness's ratios to each peer, and writes
-bench/results/latest.json and latest.md.
+bench/results/latest.json and latest.md (latest-memory.* for --memory).
 
 Options:
   --events N          events in the clickstream             (default 1000000)
@@ -356,8 +356,10 @@ async function main(): Promise<void> {
       const directory = path.join(__dirname, "results");
       fs.mkdirSync(directory, { recursive: true });
       const json = { date: new Date().toISOString(), machine, options: run, groups: reports };
-      fs.writeFileSync(path.join(directory, "latest.json"), JSON.stringify(json, null, 2) + "\n");
-      fs.writeFileSync(path.join(directory, "latest.md"), markdown);
+      // The memory scenario keeps its own files, so it never hides the default run's numbers.
+      const base = run.memoryOnly ? "latest-memory" : "latest";
+      fs.writeFileSync(path.join(directory, `${base}.json`), JSON.stringify(json, null, 2) + "\n");
+      fs.writeFileSync(path.join(directory, `${base}.md`), markdown);
     }
     if (reports.some((report) => report.failures.length > 0)) process.exitCode = 1;
   } finally {
