@@ -19,16 +19,17 @@ each in its own process; prints events/s, peak RSS and the harness's ratios to e
 bench/results/latest.json and latest.md (latest-memory.* for --memory).
 
 Options:
-  --events N          events in the clickstream             (default 1000000)
-  --users N           distinct users                        (default 10000)
-  --seed N            generator seed                        (default 1)
-  --repeat N          runs per peer in the sessionize group; the fastest counts, so other load on
-                      the machine distorts less                       (default 3)
+  --events N          events in the clickstream (default 1000000)
+  --users N           distinct users (default 10000)
+  --seed N            generator seed (default 1)
+  --repeat N          runs per peer in the sessionize group; the fastest counts, so other load
+                      on the machine distorts less (default 3)
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
   --memory            run the memory scenario instead: events generated on the fly (never
                       stored) through the harness, reporting its peak RSS
-  --memory-events N   events of the memory scenario                 (default 10000000)
-  --only PEER         run only this peer (repeatable): ${peers.join(", ")}
+  --memory-events N   events of the memory scenario (default 10000000)
+  --only PEER         run only this peer (repeatable):
+                      ${peers.join(", ")}
   --input FILE        use this JSON-lines file instead of generating one
   --no-write          do not write bench/results/
   --help              print this text`;
@@ -291,7 +292,8 @@ function markdownReport(reports: readonly GroupReport[], run: RunOptions, machin
     `# Benchmark results`,
     ``,
     `\`npm run bench\` on ${machine}, ${new Date().toISOString().slice(0, 10)}: ` +
-      `${formatCount(run.events)} events, ${formatCount(run.users)} users, seed ${run.seed}; ` +
+      `${formatCount(run.memoryOnly ? run.memoryEvents : run.events)} events, ` +
+      `${formatCount(run.users)} users, seed ${run.seed}; ` +
       `load average ${os.loadavg()[0].toFixed(2)} at the end (other work on the machine skews times).`,
   ];
   for (const report of reports) {
