@@ -42,10 +42,13 @@ const policyOf = (stack: MockedStack, suffix: string): Document =>
 const input = <T>(stack: MockedStack, type: string, suffix: string, key: string): T =>
   stack.one(type, suffix).inputs[key] as T;
 
-describe("the pipeline component (dev stack under mocks)", () => {
+/** The dev stack runs the lambda engine; these rules are about the KDA SQL wiring. */
+const kdaSql = { "clickstream-sessionizer:engine": "kda-sql" } as const;
+
+describe("the pipeline component (dev stack with engine kda-sql, under mocks)", () => {
   let dev: MockedStack;
   before(async () => {
-    dev = await runStack("dev");
+    dev = await runStack("dev", kdaSql);
   });
 
   it("deploys the SQL application with code byte-identical to sql/sessionize.sql", () => {
@@ -175,8 +178,8 @@ describe("the pipeline component (dev stack under mocks)", () => {
     expect(fn["memorySize"]).to.equal(256);
     expect(fn["environment"]).to.deep.equal({
       variables: {
-        SESSIONS_TABLE_NAME: "clickstream-sessionizer-dev-sessions",
-        DEAD_LETTER_TABLE_NAME: "clickstream-sessionizer-dev-dead-letters",
+        SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
+        DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
       },
     });
     expect(fn["loggingConfig"]).to.deep.include({
@@ -189,7 +192,16 @@ describe("the pipeline component (dev stack under mocks)", () => {
     const assets = await code.assets;
     const text = await (assets["index.js"] as pulumi.asset.StringAsset).text;
     const module = { exports: {} as Record<string, unknown> };
-    new Function("module", "exports", "require", text)(module, module.exports, require);
+    const saved = { ...process.env };
+    try {
+      // What the function's environment holds when Lambda loads the module
+      Object.assign(process.env, { SESSIONS_TABLE: "s", DEAD_LETTER_TABLE: "d" });
+      new Function("module", "exports", "require", text)(module, module.exports, require);
+    } finally {
+      for (const name of ["SESSIONS_TABLE", "DEAD_LETTER_TABLE"])
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+    }
     expect(module.exports["handler"]).to.be.a("function");
   });
 
@@ -260,7 +272,7 @@ describe("the pipeline component with other settings", () => {
 
   it("grants kms:Decrypt on a customer-managed key, only through Kinesis, when the stream uses one", async () => {
     const key = `arn:aws:kms:us-west-2:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const stack = await runStack("dev", { "clickstream-sessionizer:streamKmsKey": key });
+    const stack = await runStack("dev", { ...kdaSql, "clickstream-sessionizer:streamKmsKey": key });
     expect(input(stack, types.stream, "", "kmsKeyId")).to.equal(key);
     const decrypt = policyOf(stack, "application-policy").Statement.find(
       (s) => s.Sid === "DecryptInputStream",
@@ -297,6 +309,7 @@ describe("the pipeline component with other settings", () => {
 
   it("protects the tables from deletion and stops auto-start when configured", async () => {
     const stack = await runStack("dev", {
+      ...kdaSql,
       "clickstream-sessionizer:deletionProtection": "true",
       "clickstream-sessionizer:startApplication": "false",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
