@@ -5,7 +5,7 @@
  * key shapes. `runLocalPipeline` is what `npm start` and the end-to-end tests call.
  */
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { deadLetterTableShape, sessionsTableShape } from "../../infra/tableShapes";
+import { deadLetterTableShape, sessionsTableShape, stateTableShape } from "../../infra/tableShapes";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import type { ClickRecord, ClickStreamOptions } from "../simulator/clickGenerator";
 import { KinesisWriter } from "../simulator/kinesisWriter";
@@ -27,6 +27,7 @@ import {
   type Emulator,
 } from "./emulators";
 import { harnessEngine, type SqlEngine } from "./harnessEngine";
+import { LambdaEngineRunner } from "./lambdaEngineRunner";
 import { startOutageProxy, type OutageProxy } from "./outageProxy";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
 import {
@@ -53,12 +54,25 @@ export const localNames = {
   application: "clickstream-local",
   sessionsTable: "clickstream-local-sessions",
   deadLetterTable: "clickstream-local-dead-letters",
+  stateTable: "clickstream-local-state",
 } as const;
+
+/**
+ * What runs the SQL, as the stack config key `engine`: `kda-sql` (the harness reading the stream
+ * like a KDA input, rows delivered to the delivery Lambda) or `lambda` (the sessionizer Lambda fed
+ * GetRecords batches as Kinesis events, state in a state table, writing the sessions itself).
+ */
+export const pipelineEngines = ["kda-sql", "lambda"] as const;
+export type PipelineEngine = (typeof pipelineEngines)[number];
 
 export interface LocalPipelineOptions {
   readonly clicks: ClickStreamOptions;
   /** Default: the harness. */
   readonly engine?: SqlEngine;
+  /** Default `kda-sql`; `lambda` runs the sessionizer Lambda instead (`--engine lambda`). */
+  readonly pipelineEngine?: PipelineEngine;
+  /** Records per sessionizer batch with `pipelineEngine: "lambda"` (default 100). */
+  readonly batchSize?: number;
   /** Pace the simulator like the lab (2 s between clicks); default compressed time. */
   readonly realtime?: boolean;
   readonly shards?: number;
@@ -128,6 +142,8 @@ export async function runLocalPipeline(
     await createStream(kinesisClient, localNames.stream, options.shards ?? 1);
     await createTable(dynamoClient, localNames.sessionsTable, sessionsTableShape);
     await createTable(dynamoClient, localNames.deadLetterTable, deadLetterTableShape);
+    const lambdaEngine = options.pipelineEngine === "lambda";
+    if (lambdaEngine) await createTable(dynamoClient, localNames.stateTable, stateTableShape);
 
     const handler = loadHandler(
       proxy,
@@ -166,17 +182,50 @@ export async function runLocalPipeline(
         output.enqueue(data);
       }
     };
-    const runner = (options.runner ?? pollingRunner)({
-      kinesis,
-      streamName: localNames.stream,
-      application,
-      onRows,
-    });
+    // The sessionizer writes the tables itself: the pipeline only learns which rows it delivered.
+    const onDelivered = (rows: readonly { stream: string; data: string }[]): void => {
+      for (const row of rows) {
+        if (row.stream === destinationStream) {
+          const object = JSON.parse(Buffer.from(row.data, "base64").toString("utf8")) as {
+            session_id?: unknown;
+          };
+          const sessionId = typeof object.session_id === "string" ? object.session_id : null;
+          destinationSessionIds.push(sessionId);
+          if (sessionId === null) deadLetterData.push(row.data);
+        } else {
+          deadLetterData.push(row.data);
+        }
+      }
+    };
+    const lambdaRunner = lambdaEngine
+      ? new LambdaEngineRunner({
+          kinesis: kinesisClient,
+          streamName: localNames.stream,
+          region: localAws.region,
+          // Behind the proxy, so that --chaos takes DynamoDB away from the sessionizer.
+          dynamo: localDynamoClient(proxy.endpoint),
+          tables: localNames,
+          onDelivered,
+          batchSize: options.batchSize,
+          functionTimeoutMs: options.chaos ? (options.chaos.functionTimeoutMs ?? 2000) : undefined,
+          sqlText: options.sqlText,
+        })
+      : undefined;
+    const runner =
+      lambdaRunner ??
+      (options.runner ?? pollingRunner)({
+        kinesis,
+        streamName: localNames.stream,
+        application,
+        onRows,
+      });
     runner.start();
     cleanups.push(() => runner.stop());
-    for (const output of Object.values(outputs)) {
-      output.start();
-      cleanups.push(() => output.stop());
+    if (!lambdaEngine) {
+      for (const output of Object.values(outputs)) {
+        output.start();
+        cleanups.push(() => output.stop());
+      }
     }
 
     const clicks = new MemorySink();
@@ -235,9 +284,11 @@ export async function runLocalPipeline(
       deadLetterData,
       tableSessionIds: sessions.map((s) => s.session_id),
       deadLetters: deadLetters.length,
-      invocations: sum(outputList, (o) => o.stats.invocations),
-      failedInvocations: sum(outputList, (o) => o.stats.failedInvocations),
-      redeliveries: sum(outputList, (o) => o.stats.redeliveries),
+      invocations: lambdaRunner?.stats.invocations ?? sum(outputList, (o) => o.stats.invocations),
+      failedInvocations:
+        lambdaRunner?.stats.failedInvocations ?? sum(outputList, (o) => o.stats.failedInvocations),
+      redeliveries:
+        lambdaRunner?.stats.redeliveries ?? sum(outputList, (o) => o.stats.redeliveries),
       undelivered: sum(outputList, (o) => o.backlog),
       elapsedMs: Date.now() - startedAt,
     });
