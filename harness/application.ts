@@ -7,7 +7,7 @@
 import { readSessionizeSql, clickInputSchema } from "../sql/inputSchema";
 import { errorStreamName } from "./sql/bound";
 import { SqlRowError } from "./sql/errors";
-import { PumpRuntime } from "./sql/evaluator";
+import { PumpRuntime, RowFailure } from "./sql/evaluator";
 import {
   compileInputMapping,
   hexDataRow,
@@ -148,16 +148,19 @@ class Application implements SqlApplication {
     if (pumps === undefined) return;
     for (let i = 0; i < pumps.length; i++) {
       const pump = pumps[i];
-      let output: SqlValue[] | null;
+      let output: SqlValue[] | null | RowFailure;
       try {
         output = pump.evaluate(values, rowtime);
       } catch (error) {
         if (!(error instanceof SqlRowError)) throw error;
+        output = RowFailure.of(error);
+      }
+      if (output instanceof RowFailure) {
         const data = JSON.stringify(
           rowToDeliveryObject(stream, { stream: stream.name, rowtime, values }),
         );
         out.push(
-          this.errorRow(rowtime, error.errorName, error.message, hexDataRow(data), pump.name),
+          this.errorRow(rowtime, output.errorName, output.message, hexDataRow(data), pump.name),
         );
         continue;
       }

@@ -4,6 +4,12 @@
  */
 export { loadApplication, loadSessionizeApplication } from "./application";
 export { rowToDeliveryObject, type DeliveryValue } from "./delivery";
-export { createReplay, replayLines, type Replay, type ReplayOptions } from "./replay";
+export {
+  createReplay,
+  replayLines,
+  UnknownStreamError,
+  type Replay,
+  type ReplayOptions,
+} from "./replay";
 export { SqlLoadError } from "./sql/errors";
 export type * from "./types";

@@ -23,6 +23,14 @@ export interface ReplayOptions extends ApplicationOptions {
   readonly rowtimeField?: string;
 }
 
+/** Thrown by `createReplay` and `replayLines` when the requested stream does not exist. */
+export class UnknownStreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnknownStreamError";
+  }
+}
+
 /** The stream replay yields when none is named. */
 export const defaultReplayStream = "DESTINATION_SQL_STREAM";
 
@@ -64,7 +72,7 @@ export function createReplay(sqlText: string, options: ReplayOptions = {}): Repl
   });
   const stream = app.streams.get(streamName);
   if (stream === undefined) {
-    throw new Error(
+    throw new UnknownStreamError(
       `Unknown stream "${streamName}"; expected one of ${[...app.streams.keys()].map((n) => `"${n}"`).join(", ")}`,
     );
   }

@@ -5,6 +5,8 @@
 import * as esbuild from "esbuild";
 import * as path from "path";
 
+const bundles = new Map<string, string>();
+
 /** The repository root: bundles resolve and name files relative to it. */
 export const repositoryRoot = path.resolve(__dirname, "..");
 
@@ -28,6 +30,10 @@ export const bundleExternals = [
  * same source gives byte-identical bundles in any checkout (the plan diff relies on that).
  */
 export function bundleHandler(entry: string): string {
+  // Pulumi runs the program once per process; the plan tool and the tests run it several times in
+  // one process, over sources that do not change meanwhile, so one bundle per entry is enough.
+  const cached = bundles.get(entry);
+  if (cached !== undefined) return cached;
   const result = esbuild.buildSync({
     absWorkingDir: repositoryRoot,
     entryPoints: [entry],
@@ -42,5 +48,6 @@ export function bundleHandler(entry: string): string {
   });
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  bundles.set(entry, output.text);
   return output.text;
 }

@@ -268,6 +268,44 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     return v;
   };
 
+  /** A JSON list of strings; with `allowed`, each must be one of them. */
+  function list<T extends string>(key: ConfigKey, allowed: readonly T[] | null): T[] {
+    const v = value(key);
+    if (v === undefined) return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed)) {
+      bad(
+        full(key),
+        v,
+        allowed ? `must be a list of: ${allowed.join(", ")}` : "must be a list of strings",
+      );
+      return [];
+    }
+    const accepted: T[] = [];
+    for (const item of parsed) {
+      if (
+        typeof item === "string" &&
+        (allowed === null || (allowed as readonly string[]).includes(item))
+      ) {
+        accepted.push(item as T);
+      } else {
+        bad(
+          full(key),
+          v,
+          allowed
+            ? `${JSON.stringify(item)} is not one of ${allowed.join(", ")}`
+            : `${JSON.stringify(item)} is not a string`,
+        );
+      }
+    }
+    return accepted;
+  }
+
   const region = raw["aws:region"];
   if (region === undefined || region === "") {
     problems.push(`aws:region is not set: set it to the AWS region to deploy to, e.g. us-west-2`);
@@ -365,43 +403,6 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
   }
 
   const shardLevelMetrics = list("shardLevelMetrics", shardLevelMetricNames);
-  /** A JSON list of strings; with `allowed`, each must be one of them. */
-  function list<T extends string>(key: ConfigKey, allowed: readonly T[] | null): T[] {
-    const v = value(key);
-    if (v === undefined) return [];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(v);
-    } catch {
-      parsed = undefined;
-    }
-    if (!Array.isArray(parsed)) {
-      bad(
-        full(key),
-        v,
-        allowed ? `must be a list of: ${allowed.join(", ")}` : "must be a list of strings",
-      );
-      return [];
-    }
-    const accepted: T[] = [];
-    for (const item of parsed) {
-      if (
-        typeof item === "string" &&
-        (allowed === null || (allowed as readonly string[]).includes(item))
-      ) {
-        accepted.push(item as T);
-      } else {
-        bad(
-          full(key),
-          v,
-          allowed
-            ? `${JSON.stringify(item)} is not one of ${allowed.join(", ")}`
-            : `${JSON.stringify(item)} is not a string`,
-        );
-      }
-    }
-    return accepted;
-  }
 
   const retentionDays = integer("logRetentionDays", 14, 1, 3653);
   if (

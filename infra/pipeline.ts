@@ -179,7 +179,8 @@ export class Pipeline extends pulumi.ComponentResource {
         },
         shardCount: stream.shardCount,
         // At least 24 h (validated in config): after a restart KDA rebuilds the 24 h session window
-        // only from records the stream still holds.
+        // only from records the stream still holds. Retention beyond 24 h costs extra:
+        // https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html
         retentionPeriod: stream.retentionHours,
         encryptionType: "KMS",
         kmsKeyId: stream.kmsKey,
@@ -460,7 +461,8 @@ export class Pipeline extends pulumi.ComponentResource {
             { startingPosition: this.config.application.startingPosition },
           ],
         },
-        // KDA outputs can target a Lambda function, a stream or a Firehose. error_stream goes to the
+        // KDA outputs can target a Lambda function, a stream or a Firehose (the role needs
+        // lambda:InvokeFunction on the function, see policies.ts). error_stream goes to the
         // same function as the sessions: it recognises error rows by their columns and files them in
         // the dead-letter table, so no second destination (and no extra cost) is needed.
         outputs: deliveredStreams.map((streamName) => ({ name: streamName, ...lambdaDestination })),

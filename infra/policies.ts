@@ -129,7 +129,8 @@ export function functionPolicy<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyDocume
       {
         Sid: "WriteSessionsAndDeadLetters",
         Effect: "Allow",
-        Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+        // The handler writes both tables with BatchWriteItem only.
+        Action: ["dynamodb:BatchWriteItem"],
         Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
       },
       {

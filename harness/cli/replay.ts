@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as readline from "readline";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
-import { createReplay, defaultReplayStream, type Replay } from "../replay";
+import { createReplay, defaultReplayStream, UnknownStreamError, type Replay } from "../replay";
 
 const usage = `Usage: npm run replay -- [options]
 
@@ -29,7 +29,8 @@ Options:
                     delivers it)
   --help            print this help and exit
 
-Exit codes: 0 done; 1 the SQL cannot be loaded or a file cannot be read; 2 usage error.`;
+Exit codes: 0 done; 1 the SQL cannot be loaded or a file cannot be read; 2 usage error
+(an unknown option or stream name, a missing value).`;
 
 interface CliOptions {
   sql: string;
@@ -130,7 +131,7 @@ async function main(argv: readonly string[]): Promise<number> {
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
-    return 1;
+    return error instanceof UnknownStreamError ? 2 : 1;
   }
   const input = options.input === "-" ? process.stdin : fs.createReadStream(options.input);
   const output = new Output();

@@ -8,6 +8,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { localAws } from "../local/emulators";
 import {
+  defaultLocalShards,
   localNames,
   pipelineEngines,
   runLocalPipeline,
@@ -39,7 +40,7 @@ Clicks:
 ${clickStreamHelp}
   --realtime           sleep 2 s / 15 s like the lab (default: compressed time)
   --partition-key KEY  "${userIdPartitionKey}" (default) or a constant such as 1
-  --shards N           shards of the local stream (default 1)
+  --shards N           shards of the local stream (default ${defaultLocalShards}, as a deployed stack)
 
 Pipeline:
   --engine NAME        what runs the SQL, as the stack config key engine (default kda-sql):
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       ...clickStreamArgSpec,
       realtime: { type: "boolean", default: false },
       "partition-key": { type: "string", default: userIdPartitionKey },
-      shards: { type: "string", default: "1" },
+      shards: { type: "string", default: String(defaultLocalShards) },
       engine: { type: "string", default: "kda-sql" },
       "batch-size": { type: "string", default: "100" },
       "delivery-interval": { type: "string", default: "1000" },
@@ -174,7 +175,7 @@ Inspect them with the AWS CLI (any credentials work):
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.sessionsTable} --max-items 5
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.deadLetterTable} --select COUNT
 Send more clicks (they stay in the stream; the application is stopped):
-  npm run simulate -- --endpoint ${kinesis} --region ${localAws.region} --stream ${localNames.stream} --events 60
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npm run simulate -- --endpoint ${kinesis} --region ${localAws.region} --stream ${localNames.stream} --events 60
 `);
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   await result.close();

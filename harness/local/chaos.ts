@@ -15,10 +15,11 @@ export interface DeliveryChaos {
   readonly dropAnswerPct: number;
 }
 
+/** Low enough that redelivery backoff keeps a chaos run short, high enough to recur in long runs. */
 export const defaultDeliveryChaos: DeliveryChaos = {
-  refuseInvocationPct: 15,
-  loseResponsePct: 15,
-  dropAnswerPct: 30,
+  refuseInvocationPct: 5,
+  loseResponsePct: 5,
+  dropAnswerPct: 10,
 };
 
 /** What was injected, for the run's log. */
@@ -33,7 +34,18 @@ export class InjectedFailure extends Error {
   override readonly name = "InjectedFailure";
 }
 
-/** Wraps `deliver` so that some invocations fail as decided by `seed`. */
+type Failure = "refuse" | "lose" | "drop";
+
+/**
+ * Every chaos run starts with one failure of each kind, so a short run exercises all of them;
+ * after that, failures are random.
+ */
+const openingFailures: readonly Failure[] = ["refuse", "lose", "drop"];
+
+/**
+ * Wraps `deliver` so that invocations fail: the first three with one failure of each kind, the
+ * rest at random as `seed` decides.
+ */
 export function chaoticDelivery(
   deliver: DeliverFunction,
   seed: number,
@@ -41,17 +53,23 @@ export function chaoticDelivery(
   chaos: DeliveryChaos = defaultDeliveryChaos,
 ): DeliverFunction {
   const random: RandomInt = seededRandom(seed);
+  let invocation = 0;
+  const decide = (failure: Failure, pct: number): boolean => {
+    const scripted = openingFailures[invocation - 1];
+    return scripted !== undefined ? scripted === failure : random(100) < pct;
+  };
   return async (event) => {
-    if (random(100) < chaos.refuseInvocationPct) {
+    invocation++;
+    if (decide("refuse", chaos.refuseInvocationPct)) {
       stats.refusedInvocations++;
       throw new InjectedFailure("Rate Exceeded (injected throttle)");
     }
     const response = await deliver(event);
-    if (random(100) < chaos.loseResponsePct) {
+    if (decide("lose", chaos.loseResponsePct)) {
       stats.lostResponses++;
       throw new InjectedFailure("Task timed out (injected, after the function ran)");
     }
-    if (response.records.length > 0 && random(100) < chaos.dropAnswerPct) {
+    if (response.records.length > 0 && decide("drop", chaos.dropAnswerPct)) {
       stats.droppedAnswers++;
       const dropped = random(response.records.length);
       return { records: response.records.filter((_, i) => i !== dropped) };

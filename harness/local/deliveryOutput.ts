@@ -87,7 +87,7 @@ export class DeliveryOutput {
     this.intervalMs = options.intervalMs ?? 1000;
     this.maxPayloadBytes = options.maxPayloadBytes ?? lambdaPayloadLimitBytes;
     this.retryBaseMs = options.retryBaseMs ?? this.intervalMs;
-    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
   }
 
   /** Queues one row (its JSON as base64) for delivery. */

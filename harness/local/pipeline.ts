@@ -48,14 +48,24 @@ export interface RunnerContext {
   readonly onRows: (rows: readonly Row[]) => void;
 }
 
-/** Names of what the local run creates, matching a deployed stack's roles. */
+/**
+ * The local run as a stack named `local`: the names the Pulumi program derives for it (its config
+ * module pulls in the Pulumi SDK, seconds to load, so a test holds the two together instead).
+ */
+const localPrefix = "clickstream-sessionizer-local";
 export const localNames = {
-  stream: "clickstream-local",
-  application: "clickstream-local",
-  sessionsTable: "clickstream-local-sessions",
-  deadLetterTable: "clickstream-local-dead-letters",
-  stateTable: "clickstream-local-state",
+  stream: `${localPrefix}-stream`,
+  application: `${localPrefix}-application`,
+  sessionsTable: `${localPrefix}-sessions`,
+  deadLetterTable: `${localPrefix}-dead-letters`,
+  stateTable: `${localPrefix}-state`,
 } as const;
+
+/** The deployed stream's default shard count (a test holds it to the Pulumi config's default). */
+export const defaultLocalShards = 1;
+
+/** The application outputs wired to the Lambda, as the Pulumi program wires them. */
+export const localOutputs = [destinationStream, errorStream] as const;
 
 /**
  * What runs the SQL, as the stack config key `engine`: `kda-sql` (the harness reading the stream
@@ -139,7 +149,7 @@ export async function runLocalPipeline(
       kinesisClient.destroy();
       dynamoClient.destroy();
     });
-    await createStream(kinesisClient, localNames.stream, options.shards ?? 1);
+    await createStream(kinesisClient, localNames.stream, options.shards ?? defaultLocalShards);
     await createTable(dynamoClient, localNames.sessionsTable, sessionsTableShape);
     await createTable(dynamoClient, localNames.deadLetterTable, deadLetterTableShape);
     const lambdaEngine = options.pipelineEngine === "lambda";
@@ -157,17 +167,19 @@ export async function runLocalPipeline(
 
     const applicationArn = `arn:aws:kinesisanalytics:${localAws.region}:000000000000:application/${localNames.application}`;
     const outputOptions = { applicationArn, deliver, intervalMs: options.deliveryIntervalMs };
-    const outputs = {
-      [destinationStream]: new DeliveryOutput({ ...outputOptions, streamName: destinationStream }),
-      [errorStream]: new DeliveryOutput({ ...outputOptions, streamName: errorStream }),
-    };
+    const outputs = new Map(
+      localOutputs.map((streamName) => [
+        streamName as string,
+        new DeliveryOutput({ ...outputOptions, streamName }),
+      ]),
+    );
     const destinationSessionIds: (string | null)[] = [];
     const deadLetterData: string[] = [];
 
     const application = engine.loadApplication(options.sqlText ?? readSessionizeSql());
     const onRows = (rows: readonly Row[]): void => {
       for (const row of rows) {
-        const output = outputs[row.stream as keyof typeof outputs];
+        const output = outputs.get(row.stream);
         if (output === undefined) continue;
         const info = application.streams.get(row.stream) as StreamInfo;
         const object = engine.rowToDeliveryObject(info, row);
@@ -221,11 +233,11 @@ export async function runLocalPipeline(
       });
     runner.start();
     cleanups.push(() => runner.stop());
-    if (!lambdaEngine) {
-      for (const output of Object.values(outputs)) {
-        output.start();
-        cleanups.push(() => output.stop());
-      }
+    const outputList = [...outputs.values()];
+    // With the lambda engine the sessionizer delivers its rows itself; the outputs stay idle.
+    for (const output of lambdaEngine ? [] : outputList) {
+      output.start();
+      cleanups.push(() => output.stop());
     }
 
     const clicks = new MemorySink();
@@ -254,7 +266,6 @@ export async function runLocalPipeline(
     const deadline = Date.now() + drainTimeoutMs;
     await runner.waitForRecords(total, drainTimeoutMs);
     await outage?.finished;
-    const outputList = Object.values(outputs);
     const progress = () => {
       const queued = outputList.reduce((n, o) => n + o.stats.rowsQueued, 0);
       const delivered = outputList.reduce((n, o) => n + o.stats.rowsDelivered, 0);

@@ -57,6 +57,26 @@ function registerFunctions(): void {
   registered = true;
 }
 
+/**
+ * A call whose arguments are all literals (the lab's `10 * 1000`) is computed once here; every
+ * function is pure. One that fails is left to fail on each row, as SQL reports it.
+ */
+function foldConstant(
+  expression: Extract<BoundExpression, { kind: "call" }>,
+): BoundExpression | undefined {
+  if (!expression.args.every((a) => a.kind === "literal" || a.kind === "constant"))
+    return undefined;
+  const implementation = engine.fn[prefix + expression.function] as
+    ((...args: unknown[]) => SqlValue) | undefined;
+  if (implementation === undefined) return undefined;
+  try {
+    const value = implementation(...expression.args.map((a) => (a as { value: unknown }).value));
+    return { kind: "literal", value: value ?? null, type: expression.type };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes a bound expression as alasql SQL; constants go to `constants`. */
 function toAlasqlSql(expression: BoundExpression, constants: unknown[]): string {
   switch (expression.kind) {
@@ -73,8 +93,11 @@ function toAlasqlSql(expression: BoundExpression, constants: unknown[]): string 
     case "constant":
       constants.push(expression.value);
       return `k${constants.length - 1}`;
-    case "call":
+    case "call": {
+      const folded = foldConstant(expression);
+      if (folded !== undefined) return toAlasqlSql(folded, constants);
       return `${prefix}${expression.function}(${expression.args.map((a) => toAlasqlSql(a, constants)).join(", ")})`;
+    }
     case "case": {
       const whens = expression.whens
         .map(

@@ -39,7 +39,11 @@ export class SqlRowError extends Error {
   readonly errorName: string;
 
   constructor(errorName: string, message: string) {
+    // A row error is data, not a bug: skipping the stack trace makes a stream of bad rows cheap.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "SqlRowError";
     this.errorName = errorName;
   }

@@ -12,8 +12,21 @@ import {
   type CompiledProjection,
 } from "./alasqlAdapter";
 import type { BoundExpression, PumpPlan } from "./bound";
-import { NullType, storeFunctionFor } from "./sqlTypes";
+import type { SqlRowError } from "./errors";
+import { NullType, RowErrorName, storeFunctionFor, storeRefusal } from "./sqlTypes";
 import { partitionMapKey, WindowRuntime } from "./windows";
+
+/** Why a pump could not insert a row, returned rather than thrown (see `storeRefusal`). */
+export class RowFailure {
+  constructor(
+    readonly errorName: string,
+    readonly message: string,
+  ) {}
+
+  static of(error: SqlRowError): RowFailure {
+    return new RowFailure(error.errorName, error.message);
+  }
+}
 
 interface WindowSlot {
   readonly runtime: WindowRuntime;
@@ -77,10 +90,11 @@ export class PumpRuntime {
   }
 
   /**
-   * The row this pump inserts for one input row, or null when WHERE rejects it. Throws
-   * `SqlRowError` when a value cannot be computed or does not fit its column.
+   * The row this pump inserts for one input row, null when WHERE rejects it, or a `RowFailure`
+   * when a value does not fit its column. Throws `SqlRowError` when a value cannot be computed
+   * (division by zero, a bad CAST), which is rarer.
    */
-  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null {
+  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null | RowFailure {
     if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
     const slots = this.slots;
     const windowValues = this.windowValues;
@@ -96,6 +110,14 @@ export class PumpRuntime {
         fallback ?? null,
       );
     }
-    return this.projection(values, rowtime, windowValues);
+    // Cleared first, so a refusal left by a row that then threw cannot leak into this one.
+    storeRefusal.message = null;
+    const output = this.projection(values, rowtime, windowValues);
+    if (storeRefusal.message !== null) {
+      const message = storeRefusal.message;
+      storeRefusal.message = null;
+      return new RowFailure(RowErrorName.ValueTooLong, message);
+    }
+    return output;
   }
 }

@@ -20,6 +20,9 @@ import {
 
 type Value = SqlValue | undefined;
 
+/** The largest distance from the epoch a TIMESTAMP can have (JavaScript's Date range). */
+const maxTimestamp = 8.64e15;
+
 const monthNames = [
   "January",
   "February",
@@ -198,7 +201,16 @@ function trimmer(side: "BOTH" | "LEADING" | "TRAILING") {
 
 /** Function implementations by the name the adapter registers them under (prefixed `KDA_`). */
 export const functionImplementations: Readonly<Record<string, (...args: Value[]) => SqlValue>> = {
-  TO_TIMESTAMP: (ms) => (ms == null ? null : (ms as number)),
+  TO_TIMESTAMP: (ms) => {
+    if (ms == null) return null;
+    if (Math.abs(ms as number) > maxTimestamp) {
+      throw new SqlRowError(
+        RowErrorName.NumericOverflow,
+        `TO_TIMESTAMP(${ms}) is outside the TIMESTAMP range of ±${maxTimestamp} ms around 1970-01-01`,
+      );
+    }
+    return ms as number;
+  },
   UNIX_TIMESTAMP: (ts) => (ts == null ? null : (ts as number)),
   TIMESTAMP_TO_CHAR: (format, ts) =>
     format == null || ts == null ? null : formatTimestampWith(format as string, ts as number),

@@ -17,12 +17,16 @@ export const InputErrorName = {
 
 /** Why a record cannot enter the source stream. */
 export class InputRejection extends Error {
-  constructor(
-    readonly errorName: string,
-    message: string,
-  ) {
+  readonly errorName: string;
+
+  constructor(errorName: string, message: string) {
+    // A rejected record is data, not a bug: skipping the stack trace keeps bad streams cheap.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "InputRejection";
+    this.errorName = errorName;
   }
 }
 

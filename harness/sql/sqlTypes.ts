@@ -27,6 +27,19 @@ export const RowErrorName = {
   InvalidArgument: "Invalid_Argument",
 } as const;
 
+function tooLongMessage(
+  text: string,
+  type: ColumnType,
+  columnName: string,
+  length: number,
+): string {
+  const shown = JSON.stringify(text.length > 80 ? text.slice(0, 80) + "..." : text);
+  return (
+    `Value too long for column "${columnName}" ${formatType(type)}: ${text.length} characters ` +
+    `(${shown}); allowed at most ${length}`
+  );
+}
+
 const integerRanges = {
   SMALLINT: [-32768, 32767],
   INTEGER: [-2147483648, 2147483647],
@@ -121,8 +134,7 @@ export function coerceForColumn(
       if (overflow === "truncate" || /^ *$/.test(text.slice(length))) return text.slice(0, length);
       throw new SqlRowError(
         RowErrorName.ValueTooLong,
-        `Value too long for column "${columnName}" ${formatType(type)}: ${text.length} characters ` +
-          `(${JSON.stringify(text.length > 80 ? text.slice(0, 80) + "..." : text)}); allowed at most ${length}`,
+        tooLongMessage(text, type, columnName, length),
       );
     }
     case "BIGINT":
@@ -269,6 +281,29 @@ export function isCastable(from: SqlType, to: ColumnType): boolean {
 type Stored = SqlValue | undefined;
 
 /**
+ * The first value a store function refused since the evaluator last looked (an overflowing
+ * string). Store functions run deep inside compiled projections; rather than throw through them
+ * for every bad row (a stream of bad rows would cost far more than good ones) they record the
+ * refusal here and return NULL, and the evaluator turns it into an `error_stream` row.
+ */
+export const storeRefusal: { message: string | null } = { message: null };
+
+function storeString(
+  value: string,
+  type: ColumnType,
+  name: string,
+  overflow: "error" | "truncate",
+): SqlValue {
+  const length = type.length ?? maxVarcharLength;
+  if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
+  // SQL lets trailing blanks beyond the length go without an error.
+  if (overflow === "truncate" || /^ *$/.test(value.slice(length))) return value.slice(0, length);
+  if (storeRefusal.message === null)
+    storeRefusal.message = tooLongMessage(value, type, name, length);
+  return null;
+}
+
+/**
  * The INSERT rule of each column type as a function of (value, column type, column name,
  * overflow mode), registered with alasql (`KDA_STORE_VARCHAR`) so a pump's compiled projection
  * writes values ready for the target columns. The common case returns at once.
@@ -285,13 +320,13 @@ export const storeFunctions: Readonly<
       ? null
       : (value as string).length <= (type.length ?? maxVarcharLength)
         ? value
-        : coerceForColumn(value, type, overflow, name),
+        : storeString(value as string, type, name, overflow),
   STORE_CHAR: (value, type, name, overflow) =>
     value == null
       ? null
       : (value as string).length === type.length
         ? value
-        : coerceForColumn(value, type, overflow, name),
+        : storeString(value as string, type, name, overflow),
   STORE_INTEGER: (value, type, name, overflow) =>
     value == null ? null : coerceForColumn(value, type, overflow, name),
   STORE_REAL: (value) => (value == null ? null : Math.fround(value as number)),

@@ -74,6 +74,7 @@ export function buildPlanComment(
       "against the base branch, computed offline under Pulumi's mocks (`npm run plan`): no credentials " +
       "needed. Values known only after deployment show as (computed).",
     "",
+    "",
   ].join("\n");
 
   const frame = (section: StackSection, body: string): string => {

@@ -71,7 +71,6 @@ describe("the IAM policy builders", () => {
   it("grant the delivery function item writes on the two tables and log writes on its group only", () => {
     expect(grants(delivery)).to.deep.equal({
       "dynamodb:BatchWriteItem": [arns.sessions, arns.deadLetters],
-      "dynamodb:PutItem": [arns.sessions, arns.deadLetters],
       "logs:CreateLogStream": [arns.functionLogs],
       "logs:PutLogEvents": [arns.functionLogs],
     });

@@ -118,6 +118,18 @@ describe("the application", () => {
       );
     });
 
+    it("reports one error per failing row and never carries it into the next row", () => {
+      const sql = pumpSql(`"a" VARCHAR(3), "b" BIGINT`, `"s", 1 / "v"`);
+      const app = loadApplication(sql, { inputSchema: testSchema });
+      const rows = pushAll(app, [rec({ s: "abcd", v: 0 }, 0), rec({ s: "abc", v: 1 }, 1)]);
+      expect(
+        rows.map((r) => [r.stream, r.stream === "error_stream" ? r.values[2] : r.values]),
+      ).to.deep.equal([
+        ["error_stream", "Division_By_Zero"],
+        ["OUT", ["abc", 1]],
+      ]);
+    });
+
     it("truncates instead when overflow is truncate", () => {
       expect(run(narrow, [rec({ s: "abcd" }, 0)], { overflow: "truncate" })).to.deep.equal([
         { a: "abc", c: "ab   " },

@@ -45,6 +45,13 @@ describe("the SQL functions", () => {
     expect(one("TIMESTAMP", `TO_TIMESTAMP("v")`, {})).to.equal(null);
   });
 
+  it("sends TO_TIMESTAMP of a value beyond the TIMESTAMP range to error_stream", () => {
+    const rows = run(pumpSql(`"a" TIMESTAMP`, `TO_TIMESTAMP("v")`), [rec({ v: 9e15 }, 0)], {
+      stream: "error_stream",
+    });
+    expect(rows.map((r) => [r.ERROR_NAME, r.PUMP_NAME])).to.deep.equal([["Numeric_Overflow", "P"]]);
+  });
+
   it("measures, upper- and lower-cases strings", () => {
     expect(one("INTEGER", `CHAR_LENGTH("s")`, { s: "abc" })).to.equal(3);
     expect(one("VARCHAR(9)", `UPPER("s") || LOWER('XY')`, { s: "abc" })).to.equal("ABCxy");

@@ -75,10 +75,15 @@ describe("replay", () => {
   });
 
   describe("the replay CLI", () => {
-    const tsx = path.join(root, "node_modules", ".bin", "tsx");
     const cli = path.join(root, "harness", "cli", "replay.ts");
+    // One node process with tsx's require hook, as mocha runs, rather than the tsx launcher's two.
+    const tsxHook = require.resolve("tsx/cjs", { paths: [root] });
     const runCli = (args: string[], input = "") =>
-      spawnSync(tsx, [cli, ...args], { input, encoding: "utf8", cwd: os.tmpdir() });
+      spawnSync(process.execPath, ["--require", tsxHook, cli, ...args], {
+        input,
+        encoding: "utf8",
+        cwd: os.tmpdir(),
+      });
 
     it("prints every option and its default with --help", () => {
       const result = runCli(["--help"]);
@@ -123,6 +128,20 @@ describe("replay", () => {
       expect(result.status).to.equal(2);
       expect(result.stderr).to.match(/^Unknown option "--nope"/);
       expect(result.stdout).to.equal("");
+    });
+
+    it("exits with 2 and the known streams for an unknown --stream", () => {
+      const result = runCli(["--stream", "NOPE"]);
+      expect(result.status).to.equal(2);
+      expect(result.stderr).to.match(
+        /^Unknown stream "NOPE"; expected one of "SOURCE_SQL_STREAM_001"/,
+      );
+    });
+
+    it("exits with 1 naming the file when --input cannot be read", () => {
+      const result = runCli(["--input", path.join(os.tmpdir(), "no-such-replay-input.jsonl")]);
+      expect(result.status).to.equal(1);
+      expect(result.stderr).to.match(/^Cannot read --input .*no-such-replay-input\.jsonl: ENOENT/);
     });
 
     it("exits with 1 and the load error for SQL it cannot run", () => {

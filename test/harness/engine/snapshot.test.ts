@@ -69,6 +69,36 @@ describe("snapshot and restore", () => {
     expect(pushAll(fresh, tail)).to.deep.equal(expected);
   });
 
+  it("replaces only the partitions a snapshot names and keeps the others", () => {
+    const app = loadSessionizeApplication();
+    app.push({ data: '{"user_id":"a","event_timestamp":1}', arrivalTime: 1 });
+    app.push({ data: '{"user_id":"b","event_timestamp":2}', arrivalTime: 2 });
+    const other = loadSessionizeApplication();
+    other.push({ data: '{"user_id":"a","event_timestamp":100}', arrivalTime: 3 });
+    app.restore(other.snapshot((key) => key[0] === "a"));
+    const lag = (user: string) =>
+      app.snapshot((key) => key[0] === user).partitions.find((p) => p.window === "STREAM_PUMP1#0")!
+        .state;
+    expect(lag("a")).to.deep.equal({ rows: 1, buffer: { p: [0], v: [100] } });
+    expect(lag("b")).to.deep.equal({ rows: 1, buffer: { p: [0], v: [2] } });
+  });
+
+  it("snapshots a multi-column partition by its values", () => {
+    const sql = `CREATE STREAM "OUT" ("n" BIGINT);
+CREATE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM COUNT(*) OVER (PARTITION BY "user_id", "device_type" ROWS 3 PRECEDING) FROM "SOURCE_SQL_STREAM_001";`;
+    const app = loadApplication(sql);
+    const counts = [
+      '{"user_id":"a","device_type":"d"}',
+      '{"user_id":"a"}',
+      '{"user_id":"a","device_type":"d"}',
+    ].map((data, i) => app.push({ data, arrivalTime: i })[0].values[0]);
+    expect(counts).to.deep.equal([1, 1, 2]);
+    expect(app.snapshot().partitions.map((p) => p.key)).to.deep.equal([
+      ["a", "d"],
+      ["a", null],
+    ]);
+  });
+
   it("keeps the ROWTIME clamp across a restore", () => {
     const app = loadSessionizeApplication();
     app.push({ data: '{"user_id":"u","event_timestamp":1}', arrivalTime: 5000 });

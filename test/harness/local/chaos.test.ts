@@ -36,6 +36,15 @@ async function outcomes(
 }
 
 describe("delivery chaos", () => {
+  it("opens with one refused invocation, one lost response and one dropped answer", async () => {
+    const { outcomes: list } = await outcomes(1);
+    expect(list.slice(0, 3)).to.deep.equal([
+      "Rate Exceeded (injected throttle)",
+      "Task timed out (injected, after the function ran)",
+      "answered 2",
+    ]);
+  });
+
   it("injects the same failures for the same seed", async () => {
     expect((await outcomes(3)).outcomes).to.deep.equal((await outcomes(3)).outcomes);
   });
