@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     }),
   );
   process.stdout.write(`\nReport: ${reportPath}\n`);
-  if (values.keep) await keepRunning(result);
+  if (values.keep) await keepRunning(result, engine);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...result.summary, reportPath })}\n`);
   return result.summary.reconciled ? 0 : 1;
 }
@@ -162,14 +162,14 @@ function printSessions(result: LocalPipelineResult, limit: number): void {
   );
 }
 
-async function keepRunning(result: LocalPipelineResult): Promise<void> {
+async function keepRunning(result: LocalPipelineResult, engine: PipelineEngine): Promise<void> {
   const { kinesis, dynamodb } = result.endpoints;
   const cli = (endpoint: string) =>
     `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region ${localAws.region} --endpoint-url ${endpoint}`;
   process.stdout.write(`
 Emulators left running; Ctrl-C stops them.
   Kinesis   ${kinesis}  stream ${localNames.stream}
-  DynamoDB  ${dynamodb}  tables ${localNames.sessionsTable}, ${localNames.deadLetterTable}
+  DynamoDB  ${dynamodb}  tables ${localNames.sessionsTable}, ${localNames.deadLetterTable}${engine === "lambda" ? `, ${localNames.stateTable}` : ""}
 Inspect them with the AWS CLI (any credentials work):
   ${cli(kinesis)} kinesis describe-stream-summary --stream-name ${localNames.stream}
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.sessionsTable} --max-items 5

@@ -267,6 +267,12 @@ export async function runLocalPipeline(
     await runner.waitForRecords(total, drainTimeoutMs);
     await outage?.finished;
     const progress = () => {
+      if (lambdaRunner) {
+        // The sessionizer delivered its rows before it moved on: all of them are done.
+        const rows = Object.values(lambdaRunner.stats.rowsByStream).reduce((n, c) => n + c, 0);
+        options.onProgress?.({ phase: "deliver", done: rows, total: rows });
+        return;
+      }
       const queued = outputList.reduce((n, o) => n + o.stats.rowsQueued, 0);
       const delivered = outputList.reduce((n, o) => n + o.stats.rowsDelivered, 0);
       options.onProgress?.({ phase: "deliver", done: delivered, total: queued });
