@@ -186,38 +186,44 @@ export class DuckdbSessionizer {
 
   static async create(): Promise<DuckdbSessionizer> {
     const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
-    await connection.run(
-      "CREATE TABLE input_records (stream_id INTEGER, seq INTEGER, arrival BIGINT, data VARCHAR)",
-    );
-    return new DuckdbSessionizer(instance, connection);
+    return new DuckdbSessionizer(instance, await instance.connect());
   }
+
+  /** Names the input table of each `run`, so overlapping runs never see each other's records. */
+  private runs = 0;
 
   /** Runs the reference over many independent streams at once; rows come back grouped by stream. */
   async run(
     streams: readonly (readonly ReferenceRecord[])[],
     overflow: OverflowRule = "error",
   ): Promise<ReferenceRow[]> {
-    await this.connection.run("DELETE FROM input_records");
-    const appender = await this.connection.createAppender("input_records");
-    streams.forEach((records, streamIndex) =>
-      records.forEach((record, seq) => {
-        appender.appendInteger(streamIndex);
-        appender.appendInteger(seq);
-        appender.appendBigInt(BigInt(record.arrivalTime));
-        appender.appendVarchar(record.data);
-        appender.endRow();
-      }),
+    const table = `input_records_${++this.runs}`;
+    await this.connection.run(
+      `CREATE TABLE ${table} (stream_id INTEGER, seq INTEGER, arrival BIGINT, data VARCHAR)`,
     );
-    appender.closeSync();
-    const reader = await this.connection.runAndReadAll(emittedRowsSql("input_records", overflow));
-    return reader.getRowObjectsJS().map((row) => ({
-      streamIndex: Number(row.stream_id),
-      seq: Number(row.seq),
-      outStream: String(row.out_stream),
-      rowtime: Number(row.rowtime),
-      values: JSON.parse(String(row.vals)) as (string | number | null)[],
-    }));
+    try {
+      const appender = await this.connection.createAppender(table);
+      streams.forEach((records, streamIndex) =>
+        records.forEach((record, seq) => {
+          appender.appendInteger(streamIndex);
+          appender.appendInteger(seq);
+          appender.appendBigInt(BigInt(record.arrivalTime));
+          appender.appendVarchar(record.data);
+          appender.endRow();
+        }),
+      );
+      appender.closeSync();
+      const reader = await this.connection.runAndReadAll(emittedRowsSql(table, overflow));
+      return reader.getRowObjectsJS().map((row) => ({
+        streamIndex: Number(row.stream_id),
+        seq: Number(row.seq),
+        outStream: String(row.out_stream),
+        rowtime: Number(row.rowtime),
+        values: JSON.parse(String(row.vals)) as (string | number | null)[],
+      }));
+    } finally {
+      await this.connection.run(`DROP TABLE ${table}`);
+    }
   }
 
   close(): void {

@@ -16,21 +16,22 @@ const usage = (peers: readonly string[]): string => `Usage: npm run bench -- [op
 
 Generates one seeded clickstream (JSON lines, epoch-ms string timestamps) and runs every peer on it,
 each in its own process; prints events/s, peak RSS and the harness's ratios to each peer, and writes
-bench/results/latest.json and latest.md.
+bench/results/latest.json and latest.md (latest-memory.* for --memory).
 
 Options:
-  --events N          events in the clickstream             (default 1000000)
-  --users N           distinct users                        (default 10000)
-  --seed N            generator seed                        (default 1)
-  --repeat N          runs per peer in the sessionize group; the fastest counts, so other load on
-                      the machine distorts less                       (default 3)
+  --events N          events in the clickstream (default 1000000)
+  --users N           distinct users (default 10000)
+  --seed N            generator seed (default 1)
+  --repeat N          runs per peer in the sessionize group; the fastest counts, so other load
+                      on the machine distorts less (default 3)
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
   --lambda-prefix N   events the lambda-engine peer (the sessionizer Lambda, its window state
                       read and written in dynalite per batch of 100) runs on   (default 2000)
   --memory            run the memory scenario instead: events generated on the fly (never
                       stored) through the harness, reporting its peak RSS
-  --memory-events N   events of the memory scenario                 (default 10000000)
-  --only PEER         run only this peer (repeatable): ${peers.join(", ")}
+  --memory-events N   events of the memory scenario (default 10000000)
+  --only PEER         run only this peer (repeatable):
+                      ${peers.join(", ")}
   --input FILE        use this JSON-lines file instead of generating one
   --no-write          do not write bench/results/
   --help              print this text`;
@@ -329,7 +330,8 @@ function markdownReport(reports: readonly GroupReport[], run: RunOptions, machin
     `# Benchmark results`,
     ``,
     `\`npm run bench\` on ${machine}, ${new Date().toISOString().slice(0, 10)}: ` +
-      `${formatCount(run.events)} events, ${formatCount(run.users)} users, seed ${run.seed}; ` +
+      `${formatCount(run.memoryOnly ? run.memoryEvents : run.events)} events, ` +
+      `${formatCount(run.users)} users, seed ${run.seed}; ` +
       `load average ${os.loadavg()[0].toFixed(2)} at the end (other work on the machine skews times).`,
   ];
   for (const report of reports) {
@@ -394,8 +396,10 @@ async function main(): Promise<void> {
       const directory = path.join(__dirname, "results");
       fs.mkdirSync(directory, { recursive: true });
       const json = { date: new Date().toISOString(), machine, options: run, groups: reports };
-      fs.writeFileSync(path.join(directory, "latest.json"), JSON.stringify(json, null, 2) + "\n");
-      fs.writeFileSync(path.join(directory, "latest.md"), markdown);
+      // The memory scenario keeps its own files, so it never hides the default run's numbers.
+      const base = run.memoryOnly ? "latest-memory" : "latest";
+      fs.writeFileSync(path.join(directory, `${base}.json`), JSON.stringify(json, null, 2) + "\n");
+      fs.writeFileSync(path.join(directory, `${base}.md`), markdown);
     }
     if (reports.some((report) => report.failures.length > 0)) process.exitCode = 1;
   } finally {

@@ -43,5 +43,8 @@ reportResult({
   unit: "events",
   seconds: secondsSince(started),
   outputRows,
-  note: options.generate === undefined ? undefined : `generated on the fly, ${options.users} users`,
+  note:
+    options.generate === undefined
+      ? undefined
+      : `generated on the fly (time includes generating), ${options.users} users`,
 });

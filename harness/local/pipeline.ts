@@ -41,10 +41,17 @@ import {
 /** Builds the application runner for one run; the default polls the stream in-process. */
 export type RunnerFactory = (context: RunnerContext) => ApplicationRunner;
 
+/**
+ * What a runner gets: the emulators (a runner may keep its own state in DynamoDB), the stream, the
+ * SQL (loaded once as `application`, for runners that keep it in this process) and where rows go.
+ */
 export interface RunnerContext {
   readonly kinesis: Emulator;
+  readonly dynamodb: Emulator;
   readonly streamName: string;
+  readonly sqlText: string;
   readonly application: SqlApplication;
+  /** Takes each record's rows on every stream, in emission order. */
   readonly onRows: (rows: readonly Row[]) => void;
 }
 
@@ -63,6 +70,9 @@ export const localNames = {
 
 /** The deployed stream's default shard count (a test holds it to the Pulumi config's default). */
 export const defaultLocalShards = 1;
+
+/** Longest wait for the runner to consume every record sent. */
+const consumeTimeoutMs = 120_000;
 
 /** The application outputs wired to the Lambda, as the Pulumi program wires them. */
 export const localOutputs = [destinationStream, errorStream] as const;
@@ -90,10 +100,10 @@ export interface LocalPipelineOptions {
   /** Time between deliveries to the Lambda; KDA's is about one second. */
   readonly deliveryIntervalMs?: number;
   /**
-   * Inject delivery failures and a DynamoDB outage; `seed` decides the injected failures. The
-   * function's timeout drops to `functionTimeoutMs` (default 2 s, 1 s of it for retries) so that the outage outlasts
-   * invocations and the handler answers DeliveryFailed, as a deployed function would in a longer
-   * outage.
+   * Inject delivery failures and a DynamoDB outage of `outageMs` (default 3 s); `seed` decides
+   * the injected failures. The function's timeout drops to `functionTimeoutMs` (default 2 s, 1 s
+   * of it for retries) so that the outage outlasts invocations and the handler answers
+   * DeliveryFailed, as a deployed function would in a longer outage.
    */
   readonly chaos?: {
     readonly seed: number;
@@ -104,7 +114,10 @@ export interface LocalPipelineOptions {
   readonly keep?: boolean;
   readonly sqlText?: string;
   readonly runner?: RunnerFactory;
-  /** Longest wait for the stream to be consumed and the outputs to drain. */
+  /**
+   * Longest wait for the outputs to deliver every row once the stream is consumed; what is left
+   * then is reported as undelivered and the run does not reconcile.
+   */
   readonly drainTimeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
@@ -176,7 +189,8 @@ export async function runLocalPipeline(
     const destinationSessionIds: (string | null)[] = [];
     const deadLetterData: string[] = [];
 
-    const application = engine.loadApplication(options.sqlText ?? readSessionizeSql());
+    const sqlText = options.sqlText ?? readSessionizeSql();
+    const application = engine.loadApplication(sqlText);
     const onRows = (rows: readonly Row[]): void => {
       for (const row of rows) {
         const output = outputs.get(row.stream);
@@ -185,7 +199,9 @@ export async function runLocalPipeline(
         const object = engine.rowToDeliveryObject(info, row);
         const data = Buffer.from(JSON.stringify(object), "utf8").toString("base64");
         if (row.stream === destinationStream) {
-          const sessionId = typeof object.session_id === "string" ? object.session_id : null;
+          // The handler stores a row only under a non-empty string key (DynamoDB refuses "").
+          const id = object.session_id;
+          const sessionId = typeof id === "string" && id !== "" ? id : null;
           destinationSessionIds.push(sessionId);
           if (sessionId === null) deadLetterData.push(data);
         } else {
@@ -201,7 +217,9 @@ export async function runLocalPipeline(
           const object = JSON.parse(Buffer.from(row.data, "base64").toString("utf8")) as {
             session_id?: unknown;
           };
-          const sessionId = typeof object.session_id === "string" ? object.session_id : null;
+          // As above: only a non-empty string key is stored.
+          const id = object.session_id;
+          const sessionId = typeof id === "string" && id !== "" ? id : null;
           destinationSessionIds.push(sessionId);
           if (sessionId === null) deadLetterData.push(row.data);
         } else {
@@ -220,14 +238,16 @@ export async function runLocalPipeline(
           onDelivered,
           batchSize: options.batchSize,
           functionTimeoutMs: options.chaos ? (options.chaos.functionTimeoutMs ?? 2000) : undefined,
-          sqlText: options.sqlText,
+          sqlText,
         })
       : undefined;
     const runner =
       lambdaRunner ??
       (options.runner ?? pollingRunner)({
         kinesis,
+        dynamodb: dynamo,
         streamName: localNames.stream,
+        sqlText,
         application,
         onRows,
       });
@@ -262,10 +282,9 @@ export async function runLocalPipeline(
       onProgress: (done) => options.onProgress?.({ phase: "send", done, total }),
     });
 
-    const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
-    const deadline = Date.now() + drainTimeoutMs;
-    await runner.waitForRecords(total, drainTimeoutMs);
+    await runner.waitForRecords(total, consumeTimeoutMs);
     await outage?.finished;
+    const deadline = Date.now() + (options.drainTimeoutMs ?? 120_000);
     const progress = () => {
       if (lambdaRunner) {
         // The sessionizer delivered its rows before it moved on: all of them are done.
@@ -287,7 +306,8 @@ export async function runLocalPipeline(
 
     const sessions = await scanAll<SessionItem>(dynamoClient, localNames.sessionsTable);
     const deadLetters = await scanAll(dynamoClient, localNames.deadLetterTable);
-    const order = new Map(destinationSessionIds.map((id, i) => [id, i]));
+    const order = new Map<string | null, number>();
+    destinationSessionIds.forEach((id, i) => order.has(id) || order.set(id, i));
     sessions.sort(
       (a, b) => (order.get(a.session_id) ?? Infinity) - (order.get(b.session_id) ?? Infinity),
     );

@@ -16,7 +16,10 @@ export interface RunFacts {
   readonly events: number;
   readonly recordsRead: number;
   readonly rowsByStream: Readonly<Record<string, number>>;
-  /** `session_id` of every DESTINATION_SQL_STREAM row, in emission order (null when NULL). */
+  /**
+   * `session_id` of every DESTINATION_SQL_STREAM row, in emission order; null where the handler
+   * must reject the row (NULL or empty).
+   */
   readonly destinationSessionIds: readonly (string | null)[];
   /**
    * The delivered `data` (base64) of every row that must become a dead letter: error_stream rows

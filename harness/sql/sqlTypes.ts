@@ -130,8 +130,8 @@ export function coerceForColumn(
       const text = value as string;
       const length = type.length ?? maxVarcharLength;
       if (text.length <= length) return type.kind === "CHAR" ? text.padEnd(length, " ") : text;
-      // SQL lets trailing blanks beyond the length go without an error.
-      if (overflow === "truncate" || /^ *$/.test(text.slice(length))) return text.slice(0, length);
+      // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+      if (overflow === "truncate") return text.slice(0, length);
       throw new SqlRowError(
         RowErrorName.ValueTooLong,
         tooLongMessage(text, type, columnName, length),
@@ -296,8 +296,8 @@ function storeString(
 ): SqlValue {
   const length = type.length ?? maxVarcharLength;
   if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
-  // SQL lets trailing blanks beyond the length go without an error.
-  if (overflow === "truncate" || /^ *$/.test(value.slice(length))) return value.slice(0, length);
+  // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+  if (overflow === "truncate") return value.slice(0, length);
   if (storeRefusal.message === null)
     storeRefusal.message = tooLongMessage(value, type, name, length);
   return null;

@@ -83,4 +83,23 @@ describe("the local pipeline end to end", () => {
     expect(result.summary.deadLetters).to.equal(result.summary.expectedDeadLetters);
     expect(sortedItems(result.sessions)).to.deep.equal(await replayedTable(stream));
   });
+
+  it("does not reconcile, and says why, when rows are still undelivered at the end", async () => {
+    const result = await run({
+      clicks: clicks({ count: 50 }),
+      deliveryIntervalMs: 60_000,
+      drainTimeoutMs: 1,
+    });
+
+    const emitted = result.summary.distinctSessions;
+    expect(result.summary.reconciled).to.equal(false);
+    expect(result.summary.differences[0]).to.match(
+      new RegExp(
+        `^table items: 0, distinct session ids emitted: ${emitted}; missing from the table: `,
+      ),
+    );
+    expect(result.summary.differences[1]).to.equal(
+      `${result.summary.sessionRows} row(s) were still undelivered when the run ended`,
+    );
+  });
 });

@@ -27,8 +27,13 @@ describe("the SQL types", () => {
     expect(coerceForColumn("abcd", type, "truncate", "c")).to.equal("abc");
   });
 
-  it("lets trailing blanks beyond the length go without an error, as SQL does", () => {
-    expect(coerceForColumn("ab   ", { kind: "VARCHAR", length: 3 }, "error", "c")).to.equal("ab ");
+  it("refuses a value longer than the column even when the excess is blanks, as SEMANTICS.md says", () => {
+    expect(() => coerceForColumn("ab   ", { kind: "VARCHAR", length: 3 }, "error", "c")).to.throw(
+      SqlRowError,
+    );
+    expect(coerceForColumn("ab   ", { kind: "VARCHAR", length: 3 }, "truncate", "c")).to.equal(
+      "ab ",
+    );
   });
 
   it("keeps INTEGER within 32 bits and BIGINT within the exactly representable range", () => {

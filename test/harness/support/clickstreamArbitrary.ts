@@ -38,10 +38,8 @@ const userIds: readonly (string | null | undefined)[] = [
 ];
 
 /**
- * Values one longer than their INTERMEDIATE_SQL_STREAM column only by trailing blanks. SEMANTICS.md
- * sends any value longer than the column to error_stream; standard SQL (and the harness) drops
- * excess blanks instead. Until the rulebook settles it, they are generated only where the two
- * readings agree (overflow: truncate).
+ * Values longer than their INTERMEDIATE_SQL_STREAM column only by trailing blanks: SEMANTICS.md
+ * sends any value longer than the column to error_stream (standard SQL would drop the blanks).
  */
 const trailingBlankUserIds = ["user1   "] as const;
 const trailingBlankDeviceTypes = ["smartwatch  "] as const;
