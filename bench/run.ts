@@ -25,6 +25,8 @@ Options:
   --repeat N          runs per peer in the sessionize group; the fastest counts, so other load
                       on the machine distorts less (default 3)
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
+  --lambda-prefix N   events the lambda-engine peer (the sessionizer Lambda, its window state
+                      read and written in dynalite per batch of 100) runs on   (default 2000)
   --memory            run the memory scenario instead: events generated on the fly (never
                       stored) through the harness, reporting its peak RSS
   --memory-events N   events of the memory scenario (default 10000000)
@@ -59,6 +61,7 @@ interface RunOptions {
   readonly seed: number;
   readonly repeat: number;
   readonly naivePrefix: number;
+  readonly lambdaPrefix: number;
   readonly memoryEvents: number;
   readonly memoryOnly: boolean;
   readonly only: readonly string[];
@@ -96,6 +99,23 @@ function peerGroups(file: string): PeerGroup[] {
       ],
     },
     {
+      name: "lambda-engine",
+      description:
+        "the sessionizer Lambda (engine lambda) on a prefix of the clickstream, batches of 100, " +
+        "window state read and written per batch in dynalite (an in-process emulator: AWS's " +
+        "DynamoDB latency differs)",
+      baseline: "lambda-engine",
+      equalWork: [],
+      repeatable: false,
+      peers: [
+        {
+          name: "lambda-engine",
+          script: "lambdaEngine.ts",
+          args: (run) => [...fileArgs(run, file), "--limit", String(run.lambdaPrefix)],
+        },
+      ],
+    },
+    {
       name: "memory",
       description: "events generated on the fly (never stored) through the harness",
       baseline: "harness-generated",
@@ -128,6 +148,7 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
       seed: { type: "string", default: "1" },
       repeat: { type: "string", default: "3" },
       "naive-prefix": { type: "string", default: "5000" },
+      "lambda-prefix": { type: "string", default: "2000" },
       "memory-events": { type: "string", default: "10000000" },
       memory: { type: "boolean", default: false },
       only: { type: "string", multiple: true, default: [] },
@@ -156,6 +177,7 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
     seed: count("seed", values.seed, 0),
     repeat: count("repeat", values.repeat, 1),
     naivePrefix: count("naive-prefix", values["naive-prefix"], 1),
+    lambdaPrefix: count("lambda-prefix", values["lambda-prefix"], 1),
     memoryEvents: count("memory-events", values["memory-events"], 1),
     memoryOnly: values.memory,
     only: values.only,
@@ -252,8 +274,8 @@ async function runGroup(
 }
 
 /**
- * Equal work: the full-input peers must emit the same number of rows, and the naive peer's prefix as
- * many rows as the handwritten sessionizer gives on that prefix. A mismatch fails the run.
+ * Equal work: the full-input peers must emit the same number of rows, and the naive and lambda-engine
+ * peers' prefixes as many rows as the handwritten sessionizer gives on them. A mismatch fails the run.
  */
 function equalWorkChecks(
   group: PeerGroup,
@@ -282,6 +304,22 @@ function equalWorkChecks(
     }
     checks.push(
       `naive-alasql prefix of ${formatCount(naive.items)} events: ${expected} rows, as expected`,
+    );
+  }
+  const lambda = results.find((result) => result.peer === "lambda-engine");
+  if (lambda !== undefined && file !== undefined) {
+    // The sessionizer delivers every DESTINATION row of its prefix, as the harness emits them.
+    const sessionizer = new HandwrittenSessionizer();
+    const expected = readLines(file, run.lambdaPrefix).filter((line) =>
+      sessionizer.push(line),
+    ).length;
+    if (lambda.outputRows !== expected) {
+      throw new Error(
+        `lambda-engine delivered ${lambda.outputRows} rows on its prefix; expected ${expected}`,
+      );
+    }
+    checks.push(
+      `lambda-engine prefix of ${formatCount(lambda.items)} events: ${expected} rows, as expected`,
     );
   }
   return checks;
