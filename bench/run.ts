@@ -27,6 +27,8 @@ Options:
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
   --lambda-prefix N   events the lambda-engine peer (the sessionizer Lambda, its window state
                       read and written in dynalite per batch of 100) runs on   (default 2000)
+  --delivery-records N  session rows the delivery peer writes, with the handler and with the
+                      lab's one-PutItem loop                         (default 3000)
   --memory            run the memory scenario instead: events generated on the fly (never
                       stored) through the harness, reporting its peak RSS
   --memory-events N   events of the memory scenario (default 10000000)
@@ -41,6 +43,8 @@ interface PeerSpec {
   readonly name: string;
   readonly script: string;
   readonly args: (run: RunOptions) => string[];
+  /** The script measures several contenders in one process and names each result itself. */
+  readonly namesItsResults?: true;
 }
 
 /** Peers compared with each other; ratios are `baseline` speed over each other peer's speed. */
@@ -62,6 +66,7 @@ interface RunOptions {
   readonly repeat: number;
   readonly naivePrefix: number;
   readonly lambdaPrefix: number;
+  readonly deliveryRecords: number;
   readonly memoryEvents: number;
   readonly memoryOnly: boolean;
   readonly only: readonly string[];
@@ -116,6 +121,23 @@ function peerGroups(file: string): PeerGroup[] {
       ],
     },
     {
+      name: "delivery",
+      description:
+        "the delivery Lambda's batched writes against the lab's one PutItem per record, on the " +
+        "same session rows in one process, both against dynalite (an in-process emulator)",
+      baseline: "delivery-handler",
+      equalWork: [],
+      repeatable: false,
+      peers: [
+        {
+          name: "delivery",
+          script: "delivery.ts",
+          args: (run) => ["--records", String(run.deliveryRecords)],
+          namesItsResults: true,
+        },
+      ],
+    },
+    {
       name: "memory",
       description: "events generated on the fly (never stored) through the harness",
       baseline: "harness-generated",
@@ -149,6 +171,7 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
       repeat: { type: "string", default: "3" },
       "naive-prefix": { type: "string", default: "5000" },
       "lambda-prefix": { type: "string", default: "2000" },
+      "delivery-records": { type: "string", default: "3000" },
       "memory-events": { type: "string", default: "10000000" },
       memory: { type: "boolean", default: false },
       only: { type: "string", multiple: true, default: [] },
@@ -178,6 +201,7 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
     repeat: count("repeat", values.repeat, 1),
     naivePrefix: count("naive-prefix", values["naive-prefix"], 1),
     lambdaPrefix: count("lambda-prefix", values["lambda-prefix"], 1),
+    deliveryRecords: count("delivery-records", values["delivery-records"], 1),
     memoryEvents: count("memory-events", values["memory-events"], 1),
     memoryOnly: values.memory,
     only: values.only,
@@ -203,7 +227,8 @@ function runPeer(spec: PeerSpec, run: RunOptions): Promise<PeerResult[]> {
       const results = stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))
-        .map((line) => ({ ...(JSON.parse(line) as PeerResult), peer: spec.name }));
+        .map((line) => JSON.parse(line) as PeerResult)
+        .map((result) => (spec.namesItsResults ? result : { ...result, peer: spec.name }));
       resolve(results);
     });
   });
@@ -354,7 +379,7 @@ function markdownReport(reports: readonly GroupReport[], run: RunOptions, machin
     if (Object.keys(report.ratios).length > 0) {
       lines.push(
         ``,
-        `Speed ratios (events/s over events/s; above 1 means ${report.baseline} is faster):`,
+        `Speed ratios (items/s over items/s; above 1 means ${report.baseline} is faster):`,
         ``,
       );
       for (const [name, ratio] of Object.entries(report.ratios))
