@@ -25,6 +25,10 @@ Options:
   --repeat N          runs per peer in the sessionize group; the fastest counts, so other load
                       on the machine distorts less (default 3)
   --naive-prefix N    events the quadratic naive-alasql peer runs on (default 5000)
+  --lambda-prefix N   events the lambda-engine peer (the sessionizer Lambda, its window state
+                      read and written in dynalite per batch of 100) runs on   (default 2000)
+  --delivery-records N  session rows the delivery peer writes, with the handler and with the
+                      lab's one-PutItem loop                         (default 3000)
   --memory            run the memory scenario instead: events generated on the fly (never
                       stored) through the harness, reporting its peak RSS
   --memory-events N   events of the memory scenario (default 10000000)
@@ -39,6 +43,8 @@ interface PeerSpec {
   readonly name: string;
   readonly script: string;
   readonly args: (run: RunOptions) => string[];
+  /** The script measures several contenders in one process and names each result itself. */
+  readonly namesItsResults?: true;
 }
 
 /** Peers compared with each other; ratios are `baseline` speed over each other peer's speed. */
@@ -59,6 +65,8 @@ interface RunOptions {
   readonly seed: number;
   readonly repeat: number;
   readonly naivePrefix: number;
+  readonly lambdaPrefix: number;
+  readonly deliveryRecords: number;
   readonly memoryEvents: number;
   readonly memoryOnly: boolean;
   readonly only: readonly string[];
@@ -96,6 +104,40 @@ function peerGroups(file: string): PeerGroup[] {
       ],
     },
     {
+      name: "lambda-engine",
+      description:
+        "the sessionizer Lambda (engine lambda) on a prefix of the clickstream, batches of 100, " +
+        "window state read and written per batch in dynalite (an in-process emulator: AWS's " +
+        "DynamoDB latency differs)",
+      baseline: "lambda-engine",
+      equalWork: [],
+      repeatable: false,
+      peers: [
+        {
+          name: "lambda-engine",
+          script: "lambdaEngine.ts",
+          args: (run) => [...fileArgs(run, file), "--limit", String(run.lambdaPrefix)],
+        },
+      ],
+    },
+    {
+      name: "delivery",
+      description:
+        "the delivery Lambda's batched writes against the lab's one PutItem per record, on the " +
+        "same session rows in one process, both against dynalite (an in-process emulator)",
+      baseline: "delivery-handler",
+      equalWork: [],
+      repeatable: false,
+      peers: [
+        {
+          name: "delivery",
+          script: "delivery.ts",
+          args: (run) => ["--records", String(run.deliveryRecords)],
+          namesItsResults: true,
+        },
+      ],
+    },
+    {
       name: "memory",
       description: "events generated on the fly (never stored) through the harness",
       baseline: "harness-generated",
@@ -128,6 +170,8 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
       seed: { type: "string", default: "1" },
       repeat: { type: "string", default: "3" },
       "naive-prefix": { type: "string", default: "5000" },
+      "lambda-prefix": { type: "string", default: "2000" },
+      "delivery-records": { type: "string", default: "3000" },
       "memory-events": { type: "string", default: "10000000" },
       memory: { type: "boolean", default: false },
       only: { type: "string", multiple: true, default: [] },
@@ -156,6 +200,8 @@ function parseRunOptions(argv: readonly string[]): RunOptions | "help" {
     seed: count("seed", values.seed, 0),
     repeat: count("repeat", values.repeat, 1),
     naivePrefix: count("naive-prefix", values["naive-prefix"], 1),
+    lambdaPrefix: count("lambda-prefix", values["lambda-prefix"], 1),
+    deliveryRecords: count("delivery-records", values["delivery-records"], 1),
     memoryEvents: count("memory-events", values["memory-events"], 1),
     memoryOnly: values.memory,
     only: values.only,
@@ -181,7 +227,8 @@ function runPeer(spec: PeerSpec, run: RunOptions): Promise<PeerResult[]> {
       const results = stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))
-        .map((line) => ({ ...(JSON.parse(line) as PeerResult), peer: spec.name }));
+        .map((line) => JSON.parse(line) as PeerResult)
+        .map((result) => (spec.namesItsResults ? result : { ...result, peer: spec.name }));
       resolve(results);
     });
   });
@@ -252,8 +299,8 @@ async function runGroup(
 }
 
 /**
- * Equal work: the full-input peers must emit the same number of rows, and the naive peer's prefix as
- * many rows as the handwritten sessionizer gives on that prefix. A mismatch fails the run.
+ * Equal work: the full-input peers must emit the same number of rows, and the naive and lambda-engine
+ * peers' prefixes as many rows as the handwritten sessionizer gives on them. A mismatch fails the run.
  */
 function equalWorkChecks(
   group: PeerGroup,
@@ -282,6 +329,22 @@ function equalWorkChecks(
     }
     checks.push(
       `naive-alasql prefix of ${formatCount(naive.items)} events: ${expected} rows, as expected`,
+    );
+  }
+  const lambda = results.find((result) => result.peer === "lambda-engine");
+  if (lambda !== undefined && file !== undefined) {
+    // The sessionizer delivers every DESTINATION row of its prefix, as the harness emits them.
+    const sessionizer = new HandwrittenSessionizer();
+    const expected = readLines(file, run.lambdaPrefix).filter((line) =>
+      sessionizer.push(line),
+    ).length;
+    if (lambda.outputRows !== expected) {
+      throw new Error(
+        `lambda-engine delivered ${lambda.outputRows} rows on its prefix; expected ${expected}`,
+      );
+    }
+    checks.push(
+      `lambda-engine prefix of ${formatCount(lambda.items)} events: ${expected} rows, as expected`,
     );
   }
   return checks;
@@ -316,7 +379,7 @@ function markdownReport(reports: readonly GroupReport[], run: RunOptions, machin
     if (Object.keys(report.ratios).length > 0) {
       lines.push(
         ``,
-        `Speed ratios (events/s over events/s; above 1 means ${report.baseline} is faster):`,
+        `Speed ratios (items/s over items/s; above 1 means ${report.baseline} is faster):`,
         ``,
       );
       for (const [name, ratio] of Object.entries(report.ratios))

@@ -11,6 +11,17 @@ const bundles = new Map<string, string>();
 export const repositoryRoot = path.resolve(__dirname, "..");
 
 /**
+ * Modules left out of every bundle: alasql (the harness's scalar SQL, in the sessionizer) requires
+ * them only when it runs inside React Native, each inside a try/catch, so on Node they are never
+ * loaded; esbuild cannot bundle them (they are not installed, and not plain JavaScript).
+ */
+export const bundleExternals = [
+  "react-native",
+  "react-native-fs",
+  "react-native-fetch-blob",
+] as const;
+
+/**
  * Bundles `entry` (a path relative to the repository root, e.g. `handlers/deliver-sessions.ts`) and
  * everything it imports into one CommonJS file for the Node.js 22 Lambda runtime; returns its text.
  *
@@ -33,6 +44,7 @@ export function bundleHandler(entry: string): string {
     write: false,
     legalComments: "none",
     logLevel: "silent",
+    external: [...bundleExternals],
   });
   const [output] = result.outputFiles;
   if (output === undefined) throw new Error(`esbuild produced no output for ${entry}`);

@@ -35,6 +35,14 @@ export const logRetentionDayValues = [
   3653,
 ] as const;
 
+/**
+ * What runs `sql/sessionize.sql` against the stream: `kda-sql`, the lab's Kinesis Data Analytics SQL
+ * application (ended by AWS on 2026-01-27, kept for the lab and for planning), or `lambda`, the
+ * sessionizer Lambda behind an event source mapping with its window state in DynamoDB.
+ */
+export const engines = ["kda-sql", "lambda"] as const;
+export type Engine = (typeof engines)[number];
+
 /** The AWS-managed KMS key for Kinesis: encryption at no extra setup. */
 export const awsManagedKinesisKey = "alias/aws/kinesis";
 
@@ -63,6 +71,8 @@ export interface AlarmThresholds {
   readonly millisBehindLatestMs: number;
   /** DynamoDB `ThrottledRequests` per table (sum over 5 minutes). */
   readonly tableThrottles: number;
+  /** Batches in the failed-batches queue (engine `lambda`; maximum over 5 minutes). */
+  readonly failedBatches: number;
 }
 
 /** Physical names of everything the stack creates. */
@@ -74,6 +84,23 @@ export interface PipelineNames {
   readonly function: string;
   readonly sessionsTable: string;
   readonly deadLetterTable: string;
+  /** The sessionizer's window state (engine `lambda` only). */
+  readonly stateTable: string;
+  /** The queue of batches the event source mapping gave up on (engine `lambda` only). */
+  readonly failedBatchesQueue: string;
+}
+
+/** How the event source mapping feeds the sessionizer (engine `lambda`). */
+export interface EventSourceSettings {
+  /** Records per batch, 1 to 10000. */
+  readonly batchSize: number;
+  /** Seconds to gather records before invoking, 0 to 300. */
+  readonly maximumBatchingWindowSeconds: number;
+  readonly bisectBatchOnFunctionError: boolean;
+  /** Oldest record the mapping still sends, -1 (as long as the stream keeps it) or 60 to 604800. */
+  readonly maximumRecordAgeSeconds: number;
+  /** Retries of a failing batch, -1 (until the record expires) or 0 to 10000. */
+  readonly maximumRetryAttempts: number;
 }
 
 /** The validated configuration of one stack. */
@@ -81,6 +108,7 @@ export interface PipelineConfig {
   readonly project: string;
   readonly stack: string;
   readonly region: string;
+  readonly engine: Engine;
   readonly names: PipelineNames;
   readonly stream: {
     readonly mode: StreamMode;
@@ -99,6 +127,7 @@ export interface PipelineConfig {
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
   };
+  readonly eventSource: EventSourceSettings;
   readonly logRetentionDays: number;
   readonly tables: { readonly deletionProtection: boolean };
   readonly alarms: AlarmThresholds & { readonly topic: AlarmTopic };
@@ -107,12 +136,15 @@ export interface PipelineConfig {
 
 /** Every key this project reads, without the `clickstream-sessionizer:` namespace. */
 export const configKeys = [
+  "engine",
   "namePrefix",
   "streamName",
   "applicationName",
   "functionName",
   "sessionsTableName",
   "deadLetterTableName",
+  "stateTableName",
+  "failedBatchesQueueName",
   "streamMode",
   "shardCount",
   "retentionHours",
@@ -122,6 +154,11 @@ export const configKeys = [
   "startApplication",
   "functionMemoryMb",
   "functionTimeoutSeconds",
+  "batchSize",
+  "maximumBatchingWindowSeconds",
+  "bisectBatchOnFunctionError",
+  "maximumRecordAgeSeconds",
+  "maximumRetryAttempts",
   "logRetentionDays",
   "deletionProtection",
   "alarmTopic",
@@ -130,6 +167,7 @@ export const configKeys = [
   "alarmIteratorAgeMs",
   "alarmMillisBehindLatestMs",
   "alarmTableThrottles",
+  "alarmFailedBatches",
   "tags",
 ] as const;
 export type ConfigKey = (typeof configKeys)[number];
@@ -161,6 +199,7 @@ const tableNamePattern = /^[a-zA-Z0-9_.-]{3,255}$/;
 const prefixPattern = /^[a-zA-Z0-9-]{1,40}$/;
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
+const queueNamePattern = /^[a-zA-Z0-9_-]{1,80}$/;
 const snsTopicArnPattern = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}$/;
 const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u;
 
@@ -212,6 +251,15 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     if (v === undefined) return fallback;
     if ((allowed as readonly string[]).includes(v)) return v as T;
     bad(full(key), v, `must be one of ${allowed.join(", ")}`);
+    return fallback;
+  };
+  /** -1 (AWS's "no limit") or an integer in [min, max]. */
+  const minusOneOr = (key: ConfigKey, fallback: number, min: number, max: number): number => {
+    const v = value(key);
+    if (v === undefined) return fallback;
+    const n = /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
+    if (n === -1 || (Number.isSafeInteger(n) && n >= min && n <= max)) return n;
+    bad(full(key), v, `must be -1 (no limit) or an integer from ${min} to ${max}`);
     return fallback;
   };
   const name = (key: ConfigKey, fallback: string, pattern: RegExp, allowed: string): string => {
@@ -303,10 +351,30 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       tableNamePattern,
       "must be 3 to 255 letters, digits, '_', '.' or '-'",
     ),
+    stateTable: name(
+      "stateTableName",
+      `${prefix}-state`,
+      tableNamePattern,
+      "must be 3 to 255 letters, digits, '_', '.' or '-'",
+    ),
+    failedBatchesQueue: name(
+      "failedBatchesQueueName",
+      `${prefix}-failed-batches`,
+      queueNamePattern,
+      "must be 1 to 80 letters, digits, '_' or '-'",
+    ),
   };
+  const engine = oneOf("engine", engines, "kda-sql");
   if (names.sessionsTable === names.deadLetterTable) {
     problems.push(
       `${full("deadLetterTableName")} = ${JSON.stringify(names.deadLetterTable)}: must differ from ${full("sessionsTableName")}`,
+    );
+  } else if (
+    engine === "lambda" &&
+    [names.sessionsTable, names.deadLetterTable].includes(names.stateTable)
+  ) {
+    problems.push(
+      `${full("stateTableName")} = ${JSON.stringify(names.stateTable)}: must differ from ${full("sessionsTableName")} and ${full("deadLetterTableName")}`,
     );
   }
 
@@ -384,6 +452,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     project: context.project,
     stack: context.stack,
     region: region ?? "",
+    engine,
     names,
     stream: {
       mode,
@@ -400,6 +469,13 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       memoryMb: integer("functionMemoryMb", 256, 128, 10240),
       timeoutSeconds: integer("functionTimeoutSeconds", 60, 1, 900),
     },
+    eventSource: {
+      batchSize: integer("batchSize", 100, 1, 10000),
+      maximumBatchingWindowSeconds: integer("maximumBatchingWindowSeconds", 1, 0, 300),
+      bisectBatchOnFunctionError: boolean("bisectBatchOnFunctionError", true),
+      maximumRecordAgeSeconds: minusOneOr("maximumRecordAgeSeconds", 82_800, 60, 604_800),
+      maximumRetryAttempts: minusOneOr("maximumRetryAttempts", 10_000, 0, 10_000),
+    },
     logRetentionDays: retentionDays,
     tables: { deletionProtection: boolean("deletionProtection", false) },
     alarms: {
@@ -408,6 +484,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       iteratorAgeMs: integer("alarmIteratorAgeMs", 60_000, 1000, 604_800_000),
       millisBehindLatestMs: integer("alarmMillisBehindLatestMs", 60_000, 1000, 604_800_000),
       tableThrottles: integer("alarmTableThrottles", 0, 0, 1_000_000),
+      failedBatches: integer("alarmFailedBatches", 0, 0, 1_000_000),
       topic,
     },
     tags: { project: context.project, stack: context.stack, ...tags },

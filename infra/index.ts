@@ -9,9 +9,12 @@ const pipeline = new Pipeline("sessionizer", { config: loadConfig() });
 
 export const streamName = pipeline.stream.name;
 export const streamArn = pipeline.stream.arn;
-export const applicationName = pipeline.application.name;
-export const functionName = pipeline.deliveryFunction.name;
+export const engine = pipeline.engine;
+export const applicationName = pipeline.application?.name;
+export const functionName = pipeline.function.name;
 export const sessionsTableName = pipeline.tables.sessions.name;
 export const deadLetterTableName = pipeline.tables.deadLetters.name;
+export const stateTableName = pipeline.tables.state?.name;
+export const failedBatchesQueueUrl = pipeline.sessionizer?.failedBatches.url;
 export const alarmTopicArn = pipeline.alarmTopicArn;
 export const simulatorCommand = pipeline.simulatorCommand;

@@ -4,7 +4,8 @@
  * pass plain strings and check the documents without mocks.
  *
  * Least privilege: every statement names the exact resources it needs; none uses `"*"` as an action
- * or a resource (AWS requires a wildcard for none of these actions).
+ * or a resource (AWS requires a wildcard for none of these actions; the one that would need it,
+ * `kinesis:ListStreams`, is left out because the event source mapping does not use it).
  */
 
 /** One statement of an identity-based policy. */
@@ -148,4 +149,81 @@ export function functionPolicy<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyDocume
  */
 export function logStreamsArnOf(logGroupArn: string): string {
   return `${logGroupArn.replace(/:\*$/, "")}:log-stream:*`;
+}
+
+/** What the sessionizer function's role (engine `lambda`) may touch. */
+export interface SessionizerPolicyRefs<Ref> {
+  readonly streamArn: Ref;
+  /** The customer-managed key of the stream, or undefined for the AWS-managed key. */
+  readonly streamKeyArn?: Ref;
+  readonly region: string;
+  readonly sessionsTableArn: Ref;
+  readonly deadLetterTableArn: Ref;
+  readonly stateTableArn: Ref;
+  /** The queue the event source mapping sends failed batches' metadata to. */
+  readonly failedBatchesQueueArn: Ref;
+  readonly logStreamsArn: Ref;
+}
+
+/**
+ * The sessionizer's permissions. The event source mapping reads the stream with the function's role
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-create.html lists DescribeStream,
+ * DescribeStreamSummary, GetRecords, GetShardIterator and ListShards; SubscribeToShard is for
+ * enhanced fan-out, which this mapping does not use; the managed AWSLambdaKinesisExecutionRole also
+ * has ListStreams, which only works on `"*"` and which the mapping does not need) and also sends
+ * failed batches to the on-failure queue with it. The function itself only writes sessions and dead
+ * letters with BatchWriteItem, reads state with BatchGetItem and writes it with a conditional
+ * PutItem.
+ */
+export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): PolicyDocument<Ref> {
+  const statements: PolicyStatement<Ref>[] = [
+    {
+      Sid: "ReadStream",
+      Effect: "Allow",
+      Action: [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ],
+      Resource: [refs.streamArn],
+    },
+  ];
+  if (refs.streamKeyArn !== undefined) {
+    statements.push({
+      Sid: "DecryptStream",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [refs.streamKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": `kinesis.${refs.region}.amazonaws.com` } },
+    });
+  }
+  statements.push(
+    {
+      Sid: "WriteSessionsAndDeadLetters",
+      Effect: "Allow",
+      Action: ["dynamodb:BatchWriteItem"],
+      Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
+    },
+    {
+      Sid: "ReadAndWriteWindowState",
+      Effect: "Allow",
+      Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"],
+      Resource: [refs.stateTableArn],
+    },
+    {
+      Sid: "SendFailedBatches",
+      Effect: "Allow",
+      Action: ["sqs:SendMessage"],
+      Resource: [refs.failedBatchesQueueArn],
+    },
+    {
+      Sid: "WriteFunctionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [refs.logStreamsArn],
+    },
+  );
+  return { Version: "2012-10-17", Statement: statements };
 }

@@ -50,6 +50,20 @@ export interface SessionizeDeps {
   /** Scopes dead-letter ids (the function's ARN), as the application ARN does for KDA. */
   readonly applicationArn: string;
   readonly tuning?: Partial<DeliveryTuning>;
+  /**
+   * Called with a shard batch's rows once they are all delivered (before its state is written),
+   * for observers such as the local pipeline's reconciliation. A retried batch reports the rows of
+   * its unapplied records again, under the same ids.
+   */
+  readonly onDelivered?: (rows: readonly DeliveredRow[]) => void;
+}
+
+/** A delivered row: its id (`shardId:sequence:n`, the same on every retry), stream and data. */
+export interface DeliveredRow {
+  readonly id: string;
+  readonly stream: string;
+  /** Base64 of the row's delivery JSON, as `deliverRows` received it. */
+  readonly data: string;
 }
 
 /** What happened to one shard's records. */
@@ -158,7 +172,7 @@ export async function sessionizeShard(
     );
 
     let rowtime = loaded.shard.lastRowtime;
-    const rows: DeliveryRow[] = [];
+    const rows: DeliveredRow[] = [];
     const appliedUpTo = new Map<string, string>();
     for (let i = 0; i < records.length; i++) {
       const sequence = records[i].kinesis.sequenceNumber;
@@ -179,12 +193,13 @@ export async function sessionizeShard(
         rows.push({
           // Unique per row and the same on every retry: shard, record and the row's position.
           id: `${shard.shardId}:${sequence}:${n}`,
+          stream: row.stream,
           data: Buffer.from(row.json, "utf8").toString("base64"),
         }),
       );
     }
 
-    const results = await deliverRows(rows, {
+    const results = await deliverRows(rows satisfies readonly DeliveryRow[], {
       client: deps.client,
       sessionsTable: deps.sessionsTable,
       deadLetterTable: deps.deadLetterTable,
@@ -196,6 +211,7 @@ export async function sessionizeShard(
     });
     const undelivered = [...results.values()].filter((r) => r !== DeliveryResult.Ok).length;
     if (undelivered > 0) return fail("rows not delivered", { undelivered });
+    deps.onDelivered?.(rows);
 
     const windows = deps.engine.stateOf(new Set(appliedUpTo.keys()));
     const partitions = new Map<string, { before: PartitionState; after: PartitionState }>();

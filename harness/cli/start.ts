@@ -10,8 +10,10 @@ import { localAws } from "../local/emulators";
 import {
   defaultLocalShards,
   localNames,
+  pipelineEngines,
   runLocalPipeline,
   type LocalPipelineResult,
+  type PipelineEngine,
 } from "../local/pipeline";
 import { renderReport } from "../local/report";
 import { formatSummary } from "../local/summary";
@@ -41,6 +43,14 @@ ${clickStreamHelp}
   --shards N           shards of the local stream (default ${defaultLocalShards}, as a deployed stack)
 
 Pipeline:
+  --engine NAME        what runs the SQL, as the stack config key engine (default kda-sql):
+                         kda-sql  the harness reads the stream like a KDA input; rows go to the
+                                  delivery Lambda
+                         lambda   the sessionizer Lambda (handlers/sessionize-stream.ts) gets
+                                  GetRecords batches as Kinesis events, one per shard at a time,
+                                  keeps its window state in a dynalite state table and writes the
+                                  sessions itself
+  --batch-size N       records per sessionizer batch with --engine lambda (default 100)
   --delivery-interval MS  time between Lambda deliveries (default 1000, as KDA)
   --chaos              inject Lambda delivery failures and a 3 s DynamoDB outage mid-run
   --chaos-seed N       seed of the injected failures (default: the click seed)
@@ -62,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
       realtime: { type: "boolean", default: false },
       "partition-key": { type: "string", default: userIdPartitionKey },
       shards: { type: "string", default: String(defaultLocalShards) },
+      engine: { type: "string", default: "kda-sql" },
+      "batch-size": { type: "string", default: "100" },
       "delivery-interval": { type: "string", default: "1000" },
       chaos: { type: "boolean", default: false },
       "chaos-seed": { type: "string" },
@@ -79,6 +91,12 @@ async function main(argv: string[]): Promise<number> {
   // The warning is about this machine's Node, not the run; it would interleave with the output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const clicks = resolveClickStream(values);
+  if (!(pipelineEngines as readonly string[]).includes(values.engine)) {
+    throw new UsageError(
+      `--engine is "${values.engine}"; expected one of ${pipelineEngines.join(", ")}`,
+    );
+  }
+  const engine = values.engine as PipelineEngine;
   const rows = integerOption("rows", values.rows);
   const chaosSeed =
     values["chaos-seed"] === undefined
@@ -86,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
       : integerOption("chaos-seed", values["chaos-seed"]);
 
   process.stdout.write(
-    `Local pipeline: ${clicks.count} clicks, seed ${clicks.seed}, ${values.realtime ? "real time" : "compressed time"}${values.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
+    `Local pipeline (engine ${engine}): ${clicks.count} clicks, seed ${clicks.seed}, ${values.realtime ? "real time" : "compressed time"}${values.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
   );
   const bars: Partial<Record<"send" | "deliver", Progress>> = {};
   const result = await runLocalPipeline({
@@ -94,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
     realtime: values.realtime,
     partitionKey: values["partition-key"],
     shards: integerOption("shards", values.shards, 1),
+    pipelineEngine: engine,
+    batchSize: integerOption("batch-size", values["batch-size"], 1),
     deliveryIntervalMs: integerOption("delivery-interval", values["delivery-interval"], 1),
     chaos: values.chaos ? { seed: chaosSeed } : undefined,
     keep: values.keep,
@@ -129,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
     }),
   );
   process.stdout.write(`\nReport: ${reportPath}\n`);
-  if (values.keep) await keepRunning(result);
+  if (values.keep) await keepRunning(result, engine);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...result.summary, reportPath })}\n`);
   return result.summary.reconciled ? 0 : 1;
 }
@@ -142,14 +162,14 @@ function printSessions(result: LocalPipelineResult, limit: number): void {
   );
 }
 
-async function keepRunning(result: LocalPipelineResult): Promise<void> {
+async function keepRunning(result: LocalPipelineResult, engine: PipelineEngine): Promise<void> {
   const { kinesis, dynamodb } = result.endpoints;
   const cli = (endpoint: string) =>
     `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region ${localAws.region} --endpoint-url ${endpoint}`;
   process.stdout.write(`
 Emulators left running; Ctrl-C stops them.
   Kinesis   ${kinesis}  stream ${localNames.stream}
-  DynamoDB  ${dynamodb}  tables ${localNames.sessionsTable}, ${localNames.deadLetterTable}
+  DynamoDB  ${dynamodb}  tables ${localNames.sessionsTable}, ${localNames.deadLetterTable}${engine === "lambda" ? `, ${localNames.stateTable}` : ""}
 Inspect them with the AWS CLI (any credentials work):
   ${cli(kinesis)} kinesis describe-stream-summary --stream-name ${localNames.stream}
   ${cli(dynamodb)} dynamodb scan --table-name ${localNames.sessionsTable} --max-items 5

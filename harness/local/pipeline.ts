@@ -5,7 +5,7 @@
  * key shapes. `runLocalPipeline` is what `npm start` and the end-to-end tests call.
  */
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { deadLetterTableShape, sessionsTableShape } from "../../infra/tableShapes";
+import { deadLetterTableShape, sessionsTableShape, stateTableShape } from "../../infra/tableShapes";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import type { ClickRecord, ClickStreamOptions } from "../simulator/clickGenerator";
 import { KinesisWriter } from "../simulator/kinesisWriter";
@@ -27,6 +27,7 @@ import {
   type Emulator,
 } from "./emulators";
 import { harnessEngine, type SqlEngine } from "./harnessEngine";
+import { LambdaEngineRunner } from "./lambdaEngineRunner";
 import { startOutageProxy, type OutageProxy } from "./outageProxy";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
 import {
@@ -64,6 +65,7 @@ export const localNames = {
   application: `${localPrefix}-application`,
   sessionsTable: `${localPrefix}-sessions`,
   deadLetterTable: `${localPrefix}-dead-letters`,
+  stateTable: `${localPrefix}-state`,
 } as const;
 
 /** The deployed stream's default shard count (a test holds it to the Pulumi config's default). */
@@ -75,10 +77,22 @@ const consumeTimeoutMs = 120_000;
 /** The application outputs wired to the Lambda, as the Pulumi program wires them. */
 export const localOutputs = [destinationStream, errorStream] as const;
 
+/**
+ * What runs the SQL, as the stack config key `engine`: `kda-sql` (the harness reading the stream
+ * like a KDA input, rows delivered to the delivery Lambda) or `lambda` (the sessionizer Lambda fed
+ * GetRecords batches as Kinesis events, state in a state table, writing the sessions itself).
+ */
+export const pipelineEngines = ["kda-sql", "lambda"] as const;
+export type PipelineEngine = (typeof pipelineEngines)[number];
+
 export interface LocalPipelineOptions {
   readonly clicks: ClickStreamOptions;
   /** Default: the harness. */
   readonly engine?: SqlEngine;
+  /** Default `kda-sql`; `lambda` runs the sessionizer Lambda instead (`--engine lambda`). */
+  readonly pipelineEngine?: PipelineEngine;
+  /** Records per sessionizer batch with `pipelineEngine: "lambda"` (default 100). */
+  readonly batchSize?: number;
   /** Pace the simulator like the lab (2 s between clicks); default compressed time. */
   readonly realtime?: boolean;
   readonly shards?: number;
@@ -151,6 +165,8 @@ export async function runLocalPipeline(
     await createStream(kinesisClient, localNames.stream, options.shards ?? defaultLocalShards);
     await createTable(dynamoClient, localNames.sessionsTable, sessionsTableShape);
     await createTable(dynamoClient, localNames.deadLetterTable, deadLetterTableShape);
+    const lambdaEngine = options.pipelineEngine === "lambda";
+    if (lambdaEngine) await createTable(dynamoClient, localNames.stateTable, stateTableShape);
 
     const handler = loadHandler(
       proxy,
@@ -194,18 +210,52 @@ export async function runLocalPipeline(
         output.enqueue(data);
       }
     };
-    const runner = (options.runner ?? pollingRunner)({
-      kinesis,
-      dynamodb: dynamo,
-      streamName: localNames.stream,
-      sqlText,
-      application,
-      onRows,
-    });
+    // The sessionizer writes the tables itself: the pipeline only learns which rows it delivered.
+    const onDelivered = (rows: readonly { stream: string; data: string }[]): void => {
+      for (const row of rows) {
+        if (row.stream === destinationStream) {
+          const object = JSON.parse(Buffer.from(row.data, "base64").toString("utf8")) as {
+            session_id?: unknown;
+          };
+          // As above: only a non-empty string key is stored.
+          const id = object.session_id;
+          const sessionId = typeof id === "string" && id !== "" ? id : null;
+          destinationSessionIds.push(sessionId);
+          if (sessionId === null) deadLetterData.push(row.data);
+        } else {
+          deadLetterData.push(row.data);
+        }
+      }
+    };
+    const lambdaRunner = lambdaEngine
+      ? new LambdaEngineRunner({
+          kinesis: kinesisClient,
+          streamName: localNames.stream,
+          region: localAws.region,
+          // Behind the proxy, so that --chaos takes DynamoDB away from the sessionizer.
+          dynamo: localDynamoClient(proxy.endpoint),
+          tables: localNames,
+          onDelivered,
+          batchSize: options.batchSize,
+          functionTimeoutMs: options.chaos ? (options.chaos.functionTimeoutMs ?? 2000) : undefined,
+          sqlText,
+        })
+      : undefined;
+    const runner =
+      lambdaRunner ??
+      (options.runner ?? pollingRunner)({
+        kinesis,
+        dynamodb: dynamo,
+        streamName: localNames.stream,
+        sqlText,
+        application,
+        onRows,
+      });
     runner.start();
     cleanups.push(() => runner.stop());
     const outputList = [...outputs.values()];
-    for (const output of outputList) {
+    // With the lambda engine the sessionizer delivers its rows itself; the outputs stay idle.
+    for (const output of lambdaEngine ? [] : outputList) {
       output.start();
       cleanups.push(() => output.stop());
     }
@@ -236,6 +286,12 @@ export async function runLocalPipeline(
     await outage?.finished;
     const deadline = Date.now() + (options.drainTimeoutMs ?? 120_000);
     const progress = () => {
+      if (lambdaRunner) {
+        // The sessionizer delivered its rows before it moved on: all of them are done.
+        const rows = Object.values(lambdaRunner.stats.rowsByStream).reduce((n, c) => n + c, 0);
+        options.onProgress?.({ phase: "deliver", done: rows, total: rows });
+        return;
+      }
       const queued = outputList.reduce((n, o) => n + o.stats.rowsQueued, 0);
       const delivered = outputList.reduce((n, o) => n + o.stats.rowsDelivered, 0);
       options.onProgress?.({ phase: "deliver", done: delivered, total: queued });
@@ -265,9 +321,11 @@ export async function runLocalPipeline(
       deadLetterData,
       tableSessionIds: sessions.map((s) => s.session_id),
       deadLetters: deadLetters.length,
-      invocations: sum(outputList, (o) => o.stats.invocations),
-      failedInvocations: sum(outputList, (o) => o.stats.failedInvocations),
-      redeliveries: sum(outputList, (o) => o.stats.redeliveries),
+      invocations: lambdaRunner?.stats.invocations ?? sum(outputList, (o) => o.stats.invocations),
+      failedInvocations:
+        lambdaRunner?.stats.failedInvocations ?? sum(outputList, (o) => o.stats.failedInvocations),
+      redeliveries:
+        lambdaRunner?.stats.redeliveries ?? sum(outputList, (o) => o.stats.redeliveries),
       undelivered: sum(outputList, (o) => o.backlog),
       elapsedMs: Date.now() - startedAt,
     });

@@ -4,7 +4,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { build } from "esbuild";
+import { bundleHandler } from "../../infra/bundle";
+import { sessionizerHandlerEntry } from "../../infra/pipeline";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
 import { clientFor, credentials, region, startDynalite } from "./support/dynamo";
 import { createSessionizerTables, sessionsIn } from "./support/sessionizer";
@@ -13,26 +14,15 @@ const run = promisify(execFile);
 
 describe("the sessionize-stream bundle", () => {
   it("runs from one esbuild file and the SQL beside it, in a fresh process without node_modules", async () => {
-    // Prepare: the bundle as the Pulumi program deploys it (index.js + sessionize.sql)
+    // Prepare: the bundle the Pulumi program deploys (index.js + sessionize.sql beside it)
     const dir = mkdtempSync(path.join(tmpdir(), "sessionize-stream-"));
     const dynamo = await startDynalite();
     const client = clientFor(dynamo.endpoint);
     try {
       const tables = await createSessionizerTables(client);
-      const result = await build({
-        entryPoints: [path.join(__dirname, "../../handlers/sessionize-stream.ts")],
-        bundle: true,
-        platform: "node",
-        target: "node22",
-        format: "cjs",
-        write: false,
-        logLevel: "silent",
-        // alasql requires these only when it runs inside React Native (inside try/catch)
-        external: ["react-native", "react-native-fs", "react-native-fetch-blob"],
-      });
-      const [bundle] = result.outputFiles;
-      expect(bundle.text).not.to.match(/require\(["']\.\.?\//);
-      writeFileSync(path.join(dir, "index.js"), bundle.text);
+      const bundle = bundleHandler(sessionizerHandlerEntry);
+      expect(bundle).not.to.match(/require\(["']\.\.?\//);
+      writeFileSync(path.join(dir, "index.js"), bundle);
       copyFileSync(sessionizeSqlPath, path.join(dir, "sessionize.sql"));
       const click = {
         user_id: "user1",

@@ -36,6 +36,8 @@ import {
 
 const handlerPath = require.resolve("../../handlers/sessionize-stream");
 
+const savedEnv = { ...process.env };
+
 /** Loads the handler module afresh under `env`, as Lambda's cold start would. */
 function loadHandler(env: Record<string, string>): typeof Handler {
   delete require.cache[handlerPath];
@@ -262,6 +264,9 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
       await tableText(client, clean.stateTable),
     );
     delete require.cache[handlerPath];
+    for (const name of Object.keys(env))
+      if (savedEnv[name] === undefined) delete process.env[name];
+      else process.env[name] = savedEnv[name];
   });
 
   it("handles several shards in one event as separate batches, each in sequence order", async () => {

@@ -29,6 +29,8 @@ describe("the stack configuration", () => {
       function: "clickstream-sessionizer-dev-function",
       sessionsTable: "clickstream-sessionizer-dev-sessions",
       deadLetterTable: "clickstream-sessionizer-dev-dead-letters",
+      stateTable: "clickstream-sessionizer-dev-state",
+      failedBatchesQueue: "clickstream-sessionizer-dev-failed-batches",
     });
   });
 
@@ -57,6 +59,27 @@ describe("the stack configuration", () => {
     });
     expect(config.function).to.deep.equal({ memoryMb: 256, timeoutSeconds: 60 });
     expect(config.application).to.deep.equal({ startingPosition: "NOW", start: true });
+  });
+
+  it("defaults to the lab's engine, kda-sql, and to an event source that retries before it skips", () => {
+    const config = parseConfig(valid, context);
+    expect(config.engine).to.equal("kda-sql");
+    expect(config.eventSource).to.deep.equal({
+      batchSize: 100,
+      maximumBatchingWindowSeconds: 1,
+      bisectBatchOnFunctionError: true,
+      maximumRecordAgeSeconds: 82_800,
+      maximumRetryAttempts: 10_000,
+    });
+  });
+
+  it("accepts -1 (no limit) for the record age and the retries", () => {
+    const config = parseConfig(
+      { ...valid, [key("maximumRecordAgeSeconds")]: "-1", [key("maximumRetryAttempts")]: "-1" },
+      context,
+    );
+    expect(config.eventSource.maximumRecordAgeSeconds).to.equal(-1);
+    expect(config.eventSource.maximumRetryAttempts).to.equal(-1);
   });
 
   it("reads tags given as name=value strings and always adds project and stack", () => {
@@ -232,7 +255,55 @@ describe("the stack configuration", () => {
     [
       "a key the project does not have",
       { [key("shards")]: "2" },
-      /clickstream-sessionizer:shards is not a key of this project; allowed keys: namePrefix, /,
+      /clickstream-sessionizer:shards is not a key of this project; allowed keys: engine, namePrefix, /,
+    ],
+    [
+      "an engine that does not exist",
+      { [key("engine")]: "flink" },
+      /engine = "flink": must be one of kda-sql, lambda/,
+    ],
+    [
+      "a state table named like the sessions table with engine lambda",
+      {
+        [key("engine")]: "lambda",
+        [key("stateTableName")]: "clickstream-sessionizer-dev-sessions",
+      },
+      /stateTableName = "clickstream-sessionizer-dev-sessions": must differ from .*sessionsTableName/,
+    ],
+    [
+      "a failed-batches queue name with a dot",
+      { [key("failedBatchesQueueName")]: "a.b" },
+      /failedBatchesQueueName = "a.b": must be 1 to 80 letters/,
+    ],
+    [
+      "a batch size over Kinesis' 10000",
+      { [key("batchSize")]: "10001" },
+      /batchSize = "10001": must be an integer from 1 to 10000/,
+    ],
+    [
+      "a batching window over 300 s",
+      { [key("maximumBatchingWindowSeconds")]: "301" },
+      /maximumBatchingWindowSeconds = "301": must be an integer from 0 to 300/,
+    ],
+    [
+      "a bisect flag that is not a boolean",
+      { [key("bisectBatchOnFunctionError")]: "yes" },
+      /bisectBatchOnFunctionError = "yes": must be true or false/,
+    ],
+    [
+      "a maximum record age under a minute",
+      { [key("maximumRecordAgeSeconds")]: "30" },
+      /maximumRecordAgeSeconds = "30": must be -1 \(no limit\) or an integer from 60 to 604800/,
+    ],
+    [
+      "a retry count below -1",
+      { [key("maximumRetryAttempts")]: "-2" },
+      /maximumRetryAttempts = "-2": must be -1 \(no limit\) or an integer from 0 to 10000/,
+    ],
+    [
+      "a failed-batches threshold that is not a number",
+      { [key("alarmFailedBatches")]: "many" },
+      /alarmFailedBatches = "many": must be an integer/,
     ],
   ];
   for (const [what, values, expected] of cases) {

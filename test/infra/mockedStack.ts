@@ -38,6 +38,11 @@ export function fabricateState(region: string) {
         };
       case "aws:sns/topic:Topic":
         return { arn: arn("sns", name) };
+      case "aws:sqs/queue:Queue":
+        return {
+          arn: arn("sqs", name),
+          url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+        };
       case "aws:kinesis/analyticsApplication:AnalyticsApplication":
         return {
           arn: arn("kinesisanalytics", `application/${name}`),

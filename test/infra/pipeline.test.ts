@@ -43,10 +43,13 @@ const policyOf = (stack: MockedStack, suffix: string): Document =>
 const input = <T>(stack: MockedStack, type: string, suffix: string, key: string): T =>
   stack.one(type, suffix).inputs[key] as T;
 
-describe("the pipeline component (dev stack under mocks)", () => {
+/** The dev stack runs the lambda engine; these rules are about the KDA SQL wiring. */
+const kdaSql = { "clickstream-sessionizer:engine": "kda-sql" } as const;
+
+describe("the pipeline component (dev stack with engine kda-sql, under mocks)", () => {
   let dev: MockedStack;
   before(async () => {
-    dev = await runStack("dev");
+    dev = await runStack("dev", kdaSql);
   });
 
   it("deploys the SQL application with code byte-identical to sql/sessionize.sql", () => {
@@ -274,7 +277,7 @@ describe("the pipeline component with other settings", () => {
 
   it("grants kms:Decrypt on a customer-managed key, only through Kinesis, when the stream uses one", async () => {
     const key = `arn:aws:kms:us-west-2:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const stack = await runStack("dev", { "clickstream-sessionizer:streamKmsKey": key });
+    const stack = await runStack("dev", { ...kdaSql, "clickstream-sessionizer:streamKmsKey": key });
     expect(input(stack, types.stream, "", "kmsKeyId")).to.equal(key);
     const decrypt = policyOf(stack, "application-policy").Statement.find(
       (s) => s.Sid === "DecryptInputStream",
@@ -311,6 +314,7 @@ describe("the pipeline component with other settings", () => {
 
   it("protects the tables from deletion and stops auto-start when configured", async () => {
     const stack = await runStack("dev", {
+      ...kdaSql,
       "clickstream-sessionizer:deletionProtection": "true",
       "clickstream-sessionizer:startApplication": "false",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",

@@ -48,26 +48,28 @@ describe("the plan tool (npm run plan)", () => {
   let lab: Plan;
   let devAgain: Plan;
   let devText: string;
+  let labText: string;
   before(async () => {
     dev = await computePlan("dev");
     lab = await computePlan("lab");
     devAgain = await computePlan("dev");
     devText = formatPlan(dev);
+    labText = formatPlan(lab);
   });
 
-  it("lists the whole pipeline of the dev stack offline, each resource with type, name and parent", () => {
+  it("lists the whole pipeline of the dev stack (engine lambda) offline, each resource with type, name and parent", () => {
     const types = dev.resources.map((r) => r.type);
     for (const type of [
       "pulumi:pulumi:Stack",
       "clickstream-sessionizer:pipeline:Pipeline",
       "aws:kinesis/stream:Stream",
-      "aws:kinesis/analyticsApplication:AnalyticsApplication",
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
       "aws:lambda/function:Function",
+      "aws:sqs/queue:Queue",
       "aws:dynamodb/table:Table",
       "aws:iam/role:Role",
       "aws:iam/rolePolicy:RolePolicy",
       "aws:cloudwatch/logGroup:LogGroup",
-      "aws:cloudwatch/logStream:LogStream",
       "aws:cloudwatch/metricAlarm:MetricAlarm",
     ]) {
       expect(types, type).to.include(type);
@@ -89,11 +91,12 @@ describe("the plan tool (npm run plan)", () => {
   it("shows values known only after deployment as (computed)", () => {
     const stream = dev.outputs["streamArn"];
     expect(stream).to.equal("(computed)");
-    const app = dev.resources.find(
+    const app = lab.resources.find(
       (r) => r.type === "aws:kinesis/analyticsApplication:AnalyticsApplication",
     );
     expect(JSON.stringify(app?.inputs["outputs"])).to.contain('"resourceArn":"(computed)"');
-    expect(devText).to.contain("resourceArn: (computed)");
+    expect(labText).to.contain("resourceArn: (computed)");
+    expect(devText).to.contain("eventSourceArn: (computed)");
   });
 
   it("gives the dev and lab stacks different physical names, the lab its fixed ones", () => {
@@ -122,26 +125,44 @@ describe("the plan tool (npm run plan)", () => {
     });
   });
 
-  it("plans the same resources, by logical name, for both stacks", () => {
+  it("plans exactly the chosen engine's resources: the SQL application for the lab, the event source mapping for dev", () => {
     const keys = (p: Plan): string[] => p.resources.slice(1).map((r) => `${r.type}::${r.name}`);
-    expect(keys(lab)).to.deep.equal(keys(dev));
+    const onlyLab = keys(lab).filter((k) => !keys(dev).includes(k));
+    const onlyDev = keys(dev).filter((k) => !keys(lab).includes(k));
+    expect(onlyLab).to.deep.equal([
+      "aws:cloudwatch/logGroup:LogGroup::sessionizer-application-logs",
+      "aws:cloudwatch/logStream:LogStream::sessionizer-application-log-stream",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-application-behind",
+      "aws:iam/role:Role::sessionizer-application-role",
+      "aws:iam/rolePolicy:RolePolicy::sessionizer-application-policy",
+      "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
+    ]);
+    expect(onlyDev).to.deep.equal([
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
+      "aws:dynamodb/table:Table::sessionizer-state",
+      "aws:lambda/eventSourceMapping:EventSourceMapping::sessionizer-event-source",
+      "aws:sqs/queue:Queue::sessionizer-failed-batches",
+    ]);
   });
 
   it("prints the plan for people with the SQL, outputs, the end-of-life warning and a count", () => {
     expect(devText).to.match(/^Plan of stack dev \(project clickstream-sessionizer\)/);
     expect(devText).to.contain("+         aws:kinesis/stream:Stream: sessionizer-stream");
-    expect(devText).to.contain('WHERE "session_timestamp" IS NOT NULL;');
+    expect(labText).to.contain('WHERE "session_timestamp" IS NOT NULL;');
     expect(devText).to.contain(
       'simulatorCommand: "npm run simulate -- --stream clickstream-sessionizer-dev-stream',
     );
-    expect(devText).to.contain(
+    expect(labText).to.contain(
       "AWS ended Kinesis Data Analytics for SQL applications on 2026-01-27",
     );
+    expect(devText).to.not.contain("AWS ended Kinesis Data Analytics");
     expect(devText).to.match(new RegExp(`Resources: ${dev.resources.length} to create\\n$`));
   });
 
   it("diffs the working tree's plan against a saved base plan, property by property", async () => {
-    const base = JSON.parse(JSON.stringify(dev)) as {
+    const base = JSON.parse(JSON.stringify(lab)) as {
       resources: { type: string; name: string; inputs: Record<string, unknown> }[];
     };
     const fn = base.resources.find((r) => r.type === "aws:lambda/function:Function")!;
@@ -154,7 +175,7 @@ describe("the plan tool (npm run plan)", () => {
     base.resources = base.resources.filter((r) => r.type !== "aws:cloudwatch/logStream:LogStream");
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "base.json");
     fs.writeFileSync(file, JSON.stringify(base));
-    const text = await plan("--stack", "dev", "--diff", file);
+    const text = await plan("--stack", "lab", "--diff", file);
     expect(text).to.contain(
       "~ aws:lambda/function:Function: sessionizer-function (update) [diff: ~memorySize]",
     );

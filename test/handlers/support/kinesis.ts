@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { kinesisEventRecord } from "../../../harness/local/kinesisEvents";
 import { credentials, region } from "./dynamo";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -91,23 +92,7 @@ export function toEventRecord(
   shardId: string,
   streamArn: string,
 ): KinesisStreamRecord {
-  return {
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: `${shardId}:${record.SequenceNumber}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
-    awsRegion: region,
-    eventSourceARN: streamArn,
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: record.PartitionKey!,
-      sequenceNumber: record.SequenceNumber!,
-      data: Buffer.from(record.Data!).toString("base64"),
-      // Lambda sends epoch seconds with a fraction; GetRecords gives a Date.
-      approximateArrivalTimestamp: record.ApproximateArrivalTimestamp!.getTime() / 1000,
-    },
-  };
+  return kinesisEventRecord(record, shardId, streamArn, region);
 }
 
 /**

@@ -19,6 +19,7 @@ describe("the local pipeline's stack shape", () => {
       application: config.names.application,
       sessionsTable: config.names.sessionsTable,
       deadLetterTable: config.names.deadLetterTable,
+      stateTable: config.names.stateTable,
     });
   });
 

@@ -1,0 +1,134 @@
+/**
+ * Property: for random clickstreams (the corners of sql/sessionize.sql, bad records, late and equal
+ * arrivals), cut into random batches of one shard, with an invocation that dies after a random
+ * number of its writes and is retried, the sessionizer leaves exactly the sessions table the harness
+ * replay computes for the same records with the same arrival times, and the same window state as an
+ * uninterrupted run (so no event was applied twice: the state counts every row it saw).
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { createReplay } from "../../harness";
+import { readSessionizeSql } from "../../sql/inputSchema";
+import { sessionizeEvent } from "../../handlers/sessionize/sessionizeEvent";
+import {
+  clickstreamArbitrary,
+  describeStream,
+  type ClickRecord,
+} from "../harness/support/clickstreamArbitrary";
+import { clientFor, startDynalite, type Dynalite } from "./support/dynamo";
+import { lambdaContext } from "./support/records";
+import {
+  crashingClient,
+  createSessionizerTables,
+  sessionizerDeps,
+  sessionsIn,
+  tableText,
+  type SessionItemValue,
+} from "./support/sessionizer";
+
+const seed = Number(process.env.LAMBDA_PROPERTY_SEED ?? 20260106);
+const numRuns = Number(process.env.LAMBDA_PROPERTY_RUNS ?? 25);
+const shardId = "shardId-000000000000";
+const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/property";
+
+function eventRecord(record: ClickRecord, index: number): KinesisStreamRecord {
+  const sequence = String(49600000000000000000000000000000000000000000000000n + BigInt(index));
+  return {
+    eventSource: "aws:kinesis",
+    eventVersion: "1.0",
+    eventID: `${shardId}:${sequence}`,
+    eventName: "aws:kinesis:record",
+    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
+    awsRegion: "us-east-1",
+    eventSourceARN: streamArn,
+    kinesis: {
+      kinesisSchemaVersion: "1.0",
+      partitionKey: "p",
+      sequenceNumber: sequence,
+      data: Buffer.from(record.data, "utf8").toString("base64"),
+      approximateArrivalTimestamp: record.arrivalTime / 1000,
+    },
+  };
+}
+
+/** The sessions table replay predicts: the last storable row of each session_id. */
+function replayedSessions(records: readonly ClickRecord[]): SessionItemValue[] {
+  const replay = createReplay(readSessionizeSql());
+  const items = new Map<string, SessionItemValue>();
+  for (const record of records) {
+    const line = JSON.stringify({
+      data: Buffer.from(record.data, "utf8").toString("base64"),
+      arrivalTime: record.arrivalTime,
+    });
+    for (const row of replay.feed(line)) {
+      const { session_id, session_time, user_id } = row;
+      if (typeof session_id !== "string" || session_id === "") continue;
+      if (typeof session_time !== "string" || typeof user_id !== "string") continue;
+      items.set(session_id, { session_id, session_time, user_id });
+    }
+  }
+  return [...items.values()].sort((a, b) => a.session_id.localeCompare(b.session_id));
+}
+
+describe("the sessionizer on random clickstreams (property)", () => {
+  let dynamo: Dynalite;
+  let client: DynamoDBClient;
+
+  before(async () => {
+    dynamo = await startDynalite();
+    client = clientFor(dynamo.endpoint);
+  });
+
+  after(async () => {
+    client.destroy();
+    await dynamo.close();
+  });
+
+  it("leaves the replay's sessions table and a clean run's state whatever the batching and wherever an invocation dies", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        clickstreamArbitrary({ maxLength: 40 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.nat({ max: 10 }),
+        fc.nat({ max: 6 }),
+        async (records, batchSize, crashBatch, crashAfterWrites) => {
+          // Prepare
+          const tables = await createSessionizerTables(client);
+          const clean = await createSessionizerTables(client);
+          const all = records.map(eventRecord);
+          const events: KinesisStreamEvent[] = [];
+          for (let start = 0; start < all.length; start += batchSize)
+            events.push({ Records: all.slice(start, start + batchSize) });
+          // Act: one invocation dies part way; Lambda retries its batch in a new container
+          for (const [index, event] of events.entries()) {
+            if (index === crashBatch) {
+              const dying = sessionizerDeps(
+                crashingClient(dynamo.endpoint, crashAfterWrites),
+                tables,
+                {
+                  remainingTimeMs: lambdaContext(300).getRemainingTimeInMillis,
+                  tuning: { reserveMs: 0 },
+                },
+              );
+              await sessionizeEvent(event, dying);
+            }
+            const answer = await sessionizeEvent(event, sessionizerDeps(client, tables));
+            expect(answer.batchItemFailures).to.deep.equal([]);
+            await sessionizeEvent(event, sessionizerDeps(client, clean));
+          }
+          // Assess
+          expect(
+            await sessionsIn(client, tables.sessionsTable),
+            `stream:\n${describeStream(records)}`,
+          ).to.deep.equal(replayedSessions(records));
+          expect(await tableText(client, tables.stateTable)).to.deep.equal(
+            await tableText(client, clean.stateTable),
+          );
+        },
+      ),
+      { seed, numRuns },
+    );
+  });
+});
