@@ -16,6 +16,7 @@ import {
   recordText,
 } from "./sql/inputMapping";
 import { parseSql } from "./sql/parser";
+import { compileRecordScanner, type RecordScanner } from "./sql/recordScanner";
 import { planApplication } from "./sql/planner";
 import type { WindowRuntime } from "./sql/windows";
 import { rowToDeliveryObject } from "./delivery";
@@ -36,6 +37,8 @@ class Application implements SqlApplication {
   readonly streams: ReadonlyMap<string, StreamInfo>;
   private readonly source: StreamInfo;
   private readonly mapRecord: (record: unknown) => SqlValue[];
+  /** The fast path for flat records; null when the schema needs the general path. */
+  private readonly scanRecord: RecordScanner | null;
   /** The pumps reading each stream, in dependency order. */
   private readonly consumers = new Map<string, PumpRuntime[]>();
   private readonly windows = new Map<string, WindowRuntime>();
@@ -52,6 +55,7 @@ class Application implements SqlApplication {
     this.streams = plan.streams;
     this.source = plan.source;
     this.mapRecord = compileInputMapping(inputSchema);
+    this.scanRecord = compileRecordScanner(inputSchema);
     this.mappings = inputSchema.columns.map((c) => c.mapping);
     this.includeSourceRows = options.includeSourceRows === true;
     for (const pumpPlan of plan.pumps) {
@@ -68,7 +72,10 @@ class Application implements SqlApplication {
     const out: Row[] = [];
     let values: SqlValue[];
     try {
-      values = this.mapRecord(parseRecord(recordText(record.data)));
+      const text = recordText(record.data);
+      values =
+        (this.scanRecord !== null ? this.scanRecord(text) : undefined) ??
+        this.mapRecord(parseRecord(text));
     } catch (error) {
       if (!(error instanceof InputRejection)) throw error;
       out.push(

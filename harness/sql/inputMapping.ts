@@ -153,6 +153,18 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
 }
 
 /**
+ * One converter per column, in column order: a JSON value (or `undefined` when the record has no
+ * such field) to the column's value, with the same coercions and rejections as the mapper of
+ * `compileInputMapping`. For callers that find the fields themselves (`compileRecordScanner`).
+ */
+export function compileValueConverters(schema: InputSchema): ((value: unknown) => SqlValue)[] {
+  return schema.columns.map((c) => {
+    const coerce = coercer(c.type, c.name, c.mapping);
+    return (value) => (value === undefined || value === null ? null : coerce(value));
+  });
+}
+
+/**
  * Compiles the schema into a mapper: record object -> source row values, in column order.
  * `map({user_id: 'user1', event_timestamp: '1654000000000'})` gives `['user1', 1654000000000, null, null, null]`.
  */
