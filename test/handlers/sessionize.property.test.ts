@@ -7,7 +7,6 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { createReplay } from "../../harness";
 import { readSessionizeSql } from "../../sql/inputSchema";
@@ -17,7 +16,7 @@ import {
   describeStream,
   type ClickRecord,
 } from "../harness/support/clickstreamArbitrary";
-import { clientFor, startDynalite, type Dynalite } from "./support/dynamo";
+import { dynalitePerSuite } from "./support/dynamo";
 import { lambdaContext } from "./support/records";
 import {
   crashingClient,
@@ -73,18 +72,7 @@ function replayedSessions(records: readonly ClickRecord[]): SessionItemValue[] {
 }
 
 describe("the sessionizer on random clickstreams (property)", () => {
-  let dynamo: Dynalite;
-  let client: DynamoDBClient;
-
-  before(async () => {
-    dynamo = await startDynalite();
-    client = clientFor(dynamo.endpoint);
-  });
-
-  after(async () => {
-    client.destroy();
-    await dynamo.close();
-  });
+  const dynamo = dynalitePerSuite();
 
   it("leaves the replay's sessions table and a clean run's state whatever the batching and wherever an invocation dies", async () => {
     await fc.assert(
@@ -95,8 +83,8 @@ describe("the sessionizer on random clickstreams (property)", () => {
         fc.nat({ max: 6 }),
         async (records, batchSize, crashBatch, crashAfterWrites) => {
           // Prepare
-          const tables = await createSessionizerTables(client);
-          const clean = await createSessionizerTables(client);
+          const tables = await createSessionizerTables(dynamo.client);
+          const clean = await createSessionizerTables(dynamo.client);
           const all = records.map(eventRecord);
           const events: KinesisStreamEvent[] = [];
           for (let start = 0; start < all.length; start += batchSize)
@@ -114,17 +102,17 @@ describe("the sessionizer on random clickstreams (property)", () => {
               );
               await sessionizeEvent(event, dying);
             }
-            const answer = await sessionizeEvent(event, sessionizerDeps(client, tables));
+            const answer = await sessionizeEvent(event, sessionizerDeps(dynamo.client, tables));
             expect(answer.batchItemFailures).to.deep.equal([]);
-            await sessionizeEvent(event, sessionizerDeps(client, clean));
+            await sessionizeEvent(event, sessionizerDeps(dynamo.client, clean));
           }
           // Assess
           expect(
-            await sessionsIn(client, tables.sessionsTable),
+            await sessionsIn(dynamo.client, tables.sessionsTable),
             `stream:\n${describeStream(records)}`,
           ).to.deep.equal(replayedSessions(records));
-          expect(await tableText(client, tables.stateTable)).to.deep.equal(
-            await tableText(client, clean.stateTable),
+          expect(await tableText(dynamo.client, tables.stateTable)).to.deep.equal(
+            await tableText(dynamo.client, clean.stateTable),
           );
         },
       ),
