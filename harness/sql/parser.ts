@@ -342,21 +342,39 @@ class Parser {
   }
 
   private or(): Expression {
-    let left = this.and();
-    for (;;) {
-      const token = this.peek();
-      if (!this.acceptWord("OR")) return left;
-      left = binary("OR", left, this.and(), token);
-    }
+    return this.leftAssociative(
+      () => this.and(),
+      () => (this.acceptWord("OR") ? "OR" : undefined),
+    );
   }
 
   private and(): Expression {
-    let left = this.not();
+    return this.leftAssociative(
+      () => this.not(),
+      () => (this.acceptWord("AND") ? "AND" : undefined),
+    );
+  }
+
+  /**
+   * `operand (operator operand)*`, folded to the left. `operator` consumes the operator at the
+   * cursor and returns it, or returns undefined (consuming nothing) where the chain ends.
+   */
+  private leftAssociative(
+    operand: () => Expression,
+    operator: (token: Token) => BinaryOperator | undefined,
+  ): Expression {
+    let left = operand();
     for (;;) {
       const token = this.peek();
-      if (!this.acceptWord("AND")) return left;
-      left = binary("AND", left, this.not(), token);
+      const accepted = operator(token);
+      if (accepted === undefined) return left;
+      left = binary(accepted, left, operand(), token);
     }
+  }
+
+  /** Consumes the first of `symbols` found at the cursor and returns it. */
+  private acceptOneSymbol<S extends BinaryOperator>(...symbols: readonly S[]): S | undefined {
+    return symbols.find((symbol) => this.acceptSymbol(symbol));
   }
 
   private not(): Expression {
@@ -422,34 +440,28 @@ class Parser {
   }
 
   private concat(): Expression {
-    let left = this.additive();
-    for (;;) {
-      const token = this.peek();
-      if (!this.acceptSymbol("||")) return left;
-      left = binary("||", left, this.additive(), token);
-    }
+    return this.leftAssociative(
+      () => this.additive(),
+      () => this.acceptOneSymbol("||"),
+    );
   }
 
   private additive(): Expression {
-    let left = this.multiplicative();
-    for (;;) {
-      const token = this.peek();
-      if (this.acceptSymbol("+")) left = binary("+", left, this.multiplicative(), token);
-      else if (this.acceptSymbol("-")) left = binary("-", left, this.multiplicative(), token);
-      else return left;
-    }
+    return this.leftAssociative(
+      () => this.multiplicative(),
+      () => this.acceptOneSymbol("+", "-"),
+    );
   }
 
   private multiplicative(): Expression {
-    let left = this.unary();
-    for (;;) {
-      const token = this.peek();
-      if (this.acceptSymbol("*")) left = binary("*", left, this.unary(), token);
-      else if (this.acceptSymbol("/")) left = binary("/", left, this.unary(), token);
-      else if (token.kind === TokenKind.Symbol && token.value === "%")
-        throw unsupported("operator %; use MOD(a, b)", token);
-      else return left;
-    }
+    return this.leftAssociative(
+      () => this.unary(),
+      (token) => {
+        if (token.kind === TokenKind.Symbol && token.value === "%")
+          throw unsupported("operator %; use MOD(a, b)", token);
+        return this.acceptOneSymbol("*", "/");
+      },
+    );
   }
 
   private unary(): Expression {
