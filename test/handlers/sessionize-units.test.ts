@@ -13,6 +13,7 @@ import {
 } from "../../handlers/sessionize/sessionizeEvent";
 import { shardPk } from "../../handlers/sessionize/stateTable";
 import { dynalitePerSuite, scanAll } from "./support/dynamo";
+import { toEventRecord } from "./support/kinesis";
 import { createSessionizerTables, sessionizerDeps, sessionsIn } from "./support/sessionizer";
 
 const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
@@ -22,24 +23,17 @@ function kinesisRecord(
   data: unknown,
   options: { sequence: string; shardId?: string; arrivalSeconds: number },
 ): KinesisStreamRecord {
-  const shardId = options.shardId ?? "shardId-000000000000";
   const text = typeof data === "string" ? data : JSON.stringify(data);
-  return {
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: `${shardId}:${options.sequence}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
-    awsRegion: "us-east-1",
-    eventSourceARN: streamArn,
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "p",
-      sequenceNumber: options.sequence,
-      data: Buffer.from(text, "utf8").toString("base64"),
-      approximateArrivalTimestamp: options.arrivalSeconds,
+  return toEventRecord(
+    {
+      PartitionKey: "p",
+      SequenceNumber: options.sequence,
+      Data: Buffer.from(text, "utf8"),
+      ApproximateArrivalTimestamp: new Date(Math.round(options.arrivalSeconds * 1000)),
     },
-  };
+    options.shardId ?? "shardId-000000000000",
+    streamArn,
+  );
 }
 
 const click = (user: string, at: number): Record<string, unknown> => ({

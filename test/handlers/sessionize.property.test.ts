@@ -17,6 +17,7 @@ import {
   type ClickRecord,
 } from "../harness/support/clickstreamArbitrary";
 import { dynalitePerSuite } from "./support/dynamo";
+import { toEventRecord } from "./support/kinesis";
 import { lambdaContext } from "./support/records";
 import {
   crashingClient,
@@ -34,22 +35,16 @@ const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/property";
 
 function eventRecord(record: ClickRecord, index: number): KinesisStreamRecord {
   const sequence = String(49600000000000000000000000000000000000000000000000n + BigInt(index));
-  return {
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: `${shardId}:${sequence}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
-    awsRegion: "us-east-1",
-    eventSourceARN: streamArn,
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "p",
-      sequenceNumber: sequence,
-      data: Buffer.from(record.data, "utf8").toString("base64"),
-      approximateArrivalTimestamp: record.arrivalTime / 1000,
+  return toEventRecord(
+    {
+      PartitionKey: "p",
+      SequenceNumber: sequence,
+      Data: Buffer.from(record.data, "utf8"),
+      ApproximateArrivalTimestamp: new Date(record.arrivalTime),
     },
-  };
+    shardId,
+    streamArn,
+  );
 }
 
 /** The sessions table replay predicts: the last storable row of each session_id. */
