@@ -729,15 +729,7 @@ class Parser {
     const expected = "ROWS n PRECEDING or RANGE INTERVAL 'n' unit PRECEDING";
     if (this.acceptWord("ROWS")) {
       const amount = this.peek();
-      if (amount.kind === TokenKind.Word && amount.value === "UNBOUNDED") {
-        throw new SqlLoadError(
-          `Unsupported window frame ROWS UNBOUNDED PRECEDING at ${at(pos(amount))}; ` +
-            `window state must be bounded: expected ${expected}`,
-          pos(amount),
-        );
-      }
-      if (amount.kind === TokenKind.Word && amount.value === "BETWEEN")
-        throw unsupported("ROWS BETWEEN", amount);
+      refuseUnboundedFrame("ROWS", amount, expected);
       if (amount.kind !== TokenKind.Number || !/^[0-9]+$/.test(amount.value)) {
         throw this.unexpected("a whole number of rows");
       }
@@ -746,16 +738,7 @@ class Parser {
       return { kind: "rows", preceding: Number(amount.value) };
     }
     if (this.acceptWord("RANGE")) {
-      const next = this.peek();
-      if (next.kind === TokenKind.Word && next.value === "UNBOUNDED") {
-        throw new SqlLoadError(
-          `Unsupported window frame RANGE UNBOUNDED PRECEDING at ${at(pos(next))}; ` +
-            `window state must be bounded: expected ${expected}`,
-          pos(next),
-        );
-      }
-      if (next.kind === TokenKind.Word && next.value === "BETWEEN")
-        throw unsupported("RANGE BETWEEN", next);
+      refuseUnboundedFrame("RANGE", this.peek(), expected);
       if (!this.isWord("INTERVAL")) throw this.unexpected("INTERVAL 'n' unit");
       const interval = this.interval();
       this.expectWord("PRECEDING");
@@ -845,6 +828,22 @@ function describe(token: Token): string {
 
 function unsupported(construct: string, token: Token): SqlLoadError {
   return new SqlLoadError(`Unsupported construct ${construct} at ${at(pos(token))}`, pos(token));
+}
+
+/**
+ * Refuses the frames the emulator cannot keep bounded state for, `token` being the word after
+ * ROWS or RANGE: UNBOUNDED PRECEDING (the window would grow without end) and BETWEEN.
+ */
+function refuseUnboundedFrame(unit: "ROWS" | "RANGE", token: Token, expected: string): void {
+  if (token.kind !== TokenKind.Word) return;
+  if (token.value === "UNBOUNDED") {
+    throw new SqlLoadError(
+      `Unsupported window frame ${unit} UNBOUNDED PRECEDING at ${at(pos(token))}; ` +
+        `window state must be bounded: expected ${expected}`,
+      pos(token),
+    );
+  }
+  if (token.value === "BETWEEN") throw unsupported(`${unit} BETWEEN`, token);
 }
 
 function binary(
