@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
+import { forEachConcurrently, jitteredBackoffMs, sleep } from "../shared/concurrency";
 
 /** DynamoDB's limit of requests in one BatchWriteItem call. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -76,7 +77,7 @@ export async function writeItems(
     let pending = chunk;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt > 0) {
-        const delay = backoffMs(attempt, options.backoff);
+        const delay = jitteredBackoffMs(attempt, options.backoff.baseMs, options.backoff.capMs);
         if (!options.budget.allows(delay)) return;
         stats.retries += 1;
         await sleep(delay);
@@ -122,30 +123,6 @@ export async function writeItems(
   }
   await forEachConcurrently(chunks, options.concurrency, writeChunk);
   return { written, refused, ...stats };
-}
-
-function backoffMs(attempt: number, backoff: WriteItemsOptions["backoff"]): number {
-  return Math.random() * Math.min(backoff.capMs, backoff.baseMs * 2 ** attempt);
-}
-
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function errorName(error: unknown): string {

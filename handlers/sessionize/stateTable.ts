@@ -22,6 +22,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
+import { forEachConcurrently, jitteredBackoffMs, sleep } from "../shared/concurrency";
 import type { KeyState } from "./engine";
 
 /** DynamoDB's limit of keys in one BatchGetItem call. */
@@ -131,7 +132,7 @@ export class StateTable {
           `BatchGetItem on ${this.table} left ${keys.length} keys unprocessed after ${attempt} attempts`,
         );
       }
-      if (attempt > 0) await sleep(Math.random() * this.backoffBaseMs * 2 ** attempt);
+      if (attempt > 0) await sleep(jitteredBackoffMs(attempt, this.backoffBaseMs));
       const output = await this.client.send(
         new BatchGetItemCommand({
           RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } },
@@ -241,24 +242,4 @@ function decodeShard(item: Record<string, AttributeValue>): ShardState {
     sequence: item.sequence?.S ?? null,
     version: Number(item.version?.N ?? "0"),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -5,6 +5,7 @@
  * interface.
  */
 import type { Row, SqlApplication } from "../types";
+import { sleep } from "../../handlers/shared/concurrency";
 import type { StreamReader } from "./streamReader";
 
 /** Counters of a runner, for the summary. */
@@ -41,6 +42,41 @@ export class RunnerError extends Error {
   override readonly name = "RunnerError";
 }
 
+/** Where a runner stands, as `waitForRecordCount` sees it. */
+export interface RunnerProgress {
+  readonly stats: RunnerStats;
+  readonly running: boolean;
+  /** What stopped the runner's loop, if anything did. */
+  readonly failure: unknown;
+}
+
+/**
+ * Polls `progress` every `pollMs` until `count` records are read: the body of every runner's
+ * `waitForRecords`. Rethrows the runner's failure, and throws `RunnerError` if the runner stopped
+ * or `timeoutMs` passed first (`consumedAs` says what became of the records, for the message).
+ */
+export async function waitForRecordCount(
+  progress: () => RunnerProgress,
+  wait: { count: number; timeoutMs: number; pollMs: number; consumedAs: string },
+): Promise<void> {
+  const { count, timeoutMs } = wait;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { stats, running, failure } = progress();
+    if (stats.recordsRead >= count) return;
+    if (failure !== undefined) throw failure;
+    if (!running) {
+      throw new RunnerError(`runner stopped after ${stats.recordsRead} of ${count} records`);
+    }
+    if (Date.now() > deadline) {
+      throw new RunnerError(
+        `only ${stats.recordsRead} of ${count} records ${wait.consumedAs} after ${timeoutMs} ms`,
+      );
+    }
+    await sleep(wait.pollMs);
+  }
+}
+
 /**
  * Reads every shard in order, pushes each record into the SQL application with its Kinesis arrival
  * time as ROWTIME, hands the rows on, then checkpoints the shard's sequence number: the loop a KDA
@@ -67,19 +103,10 @@ export class PollingApplicationRunner implements ApplicationRunner {
   }
 
   async waitForRecords(count: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.stats.recordsRead < count) {
-      if (this.failure !== undefined) throw this.failure;
-      if (!this.running) {
-        throw new RunnerError(`runner stopped after ${this.stats.recordsRead} of ${count} records`);
-      }
-      if (Date.now() > deadline) {
-        throw new RunnerError(
-          `only ${this.stats.recordsRead} of ${count} records consumed after ${timeoutMs} ms`,
-        );
-      }
-      await sleep(this.idlePollMs);
-    }
+    await waitForRecordCount(
+      () => ({ stats: this.stats, running: this.running, failure: this.failure }),
+      { count, timeoutMs, pollMs: this.idlePollMs, consumedAs: "consumed" },
+    );
   }
 
   async stop(): Promise<void> {
@@ -105,8 +132,4 @@ export class PollingApplicationRunner implements ApplicationRunner {
       if (records.length === 0) await sleep(this.idlePollMs);
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

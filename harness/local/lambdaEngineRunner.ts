@@ -22,7 +22,8 @@ import {
   type SessionizeDeps,
 } from "../../handlers/sessionize/sessionizeEvent";
 import type { DeliveryLogger } from "../../handlers/delivery/deliverRows";
-import { RunnerError, type ApplicationRunner, type RunnerStats } from "./applicationRunner";
+import { sleep } from "../../handlers/shared/concurrency";
+import { waitForRecordCount, type ApplicationRunner, type RunnerStats } from "./applicationRunner";
 import { kinesisEventRecord } from "./kinesisEvents";
 
 /** Counters of the lambda runner beyond the common ones. */
@@ -100,19 +101,10 @@ export class LambdaEngineRunner implements ApplicationRunner {
   }
 
   async waitForRecords(count: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.stats.recordsRead < count) {
-      if (this.failure !== undefined) throw this.failure;
-      if (!this.running) {
-        throw new RunnerError(`runner stopped after ${this.stats.recordsRead} of ${count} records`);
-      }
-      if (Date.now() > deadline) {
-        throw new RunnerError(
-          `only ${this.stats.recordsRead} of ${count} records sessionized after ${timeoutMs} ms`,
-        );
-      }
-      await sleep(this.options.idlePollMs ?? 50);
-    }
+    await waitForRecordCount(
+      () => ({ stats: this.stats, running: this.running, failure: this.failure }),
+      { count, timeoutMs, pollMs: this.options.idlePollMs ?? 50, consumedAs: "sessionized" },
+    );
   }
 
   async stop(): Promise<void> {
@@ -203,8 +195,4 @@ export class LambdaEngineRunner implements ApplicationRunner {
       },
     };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -37,10 +37,18 @@ export interface RunFacts {
 }
 
 /** The summary printed at the end (and, with `--json`, as one JSON object). */
-export interface Summary {
-  readonly seed: number;
-  readonly events: number;
-  readonly recordsRead: number;
+export interface Summary extends Pick<
+  RunFacts,
+  | "seed"
+  | "events"
+  | "recordsRead"
+  | "deadLetters"
+  | "invocations"
+  | "failedInvocations"
+  | "redeliveries"
+  | "undelivered"
+  | "elapsedMs"
+> {
   readonly rows: Readonly<Record<string, number>>;
   /** Rows emitted on DESTINATION_SQL_STREAM. */
   readonly sessionRows: number;
@@ -52,12 +60,6 @@ export interface Summary {
   readonly rejectedRows: number;
   /** Distinct dead-letter records expected (the handler keys them by content). */
   readonly expectedDeadLetters: number;
-  readonly deadLetters: number;
-  readonly invocations: number;
-  readonly failedInvocations: number;
-  readonly redeliveries: number;
-  readonly undelivered: number;
-  readonly elapsedMs: number;
   readonly reconciled: boolean;
   /** One line per check that failed, saying what differs. */
   readonly differences: readonly string[];

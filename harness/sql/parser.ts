@@ -342,21 +342,39 @@ class Parser {
   }
 
   private or(): Expression {
-    let left = this.and();
-    for (;;) {
-      const token = this.peek();
-      if (!this.acceptWord("OR")) return left;
-      left = binary("OR", left, this.and(), token);
-    }
+    return this.leftAssociative(
+      () => this.and(),
+      () => (this.acceptWord("OR") ? "OR" : undefined),
+    );
   }
 
   private and(): Expression {
-    let left = this.not();
+    return this.leftAssociative(
+      () => this.not(),
+      () => (this.acceptWord("AND") ? "AND" : undefined),
+    );
+  }
+
+  /**
+   * `operand (operator operand)*`, folded to the left. `operator` consumes the operator at the
+   * cursor and returns it, or returns undefined (consuming nothing) where the chain ends.
+   */
+  private leftAssociative(
+    operand: () => Expression,
+    operator: (token: Token) => BinaryOperator | undefined,
+  ): Expression {
+    let left = operand();
     for (;;) {
       const token = this.peek();
-      if (!this.acceptWord("AND")) return left;
-      left = binary("AND", left, this.not(), token);
+      const accepted = operator(token);
+      if (accepted === undefined) return left;
+      left = binary(accepted, left, operand(), token);
     }
+  }
+
+  /** Consumes the first of `symbols` found at the cursor and returns it. */
+  private acceptOneSymbol<S extends BinaryOperator>(...symbols: readonly S[]): S | undefined {
+    return symbols.find((symbol) => this.acceptSymbol(symbol));
   }
 
   private not(): Expression {
@@ -422,34 +440,28 @@ class Parser {
   }
 
   private concat(): Expression {
-    let left = this.additive();
-    for (;;) {
-      const token = this.peek();
-      if (!this.acceptSymbol("||")) return left;
-      left = binary("||", left, this.additive(), token);
-    }
+    return this.leftAssociative(
+      () => this.additive(),
+      () => this.acceptOneSymbol("||"),
+    );
   }
 
   private additive(): Expression {
-    let left = this.multiplicative();
-    for (;;) {
-      const token = this.peek();
-      if (this.acceptSymbol("+")) left = binary("+", left, this.multiplicative(), token);
-      else if (this.acceptSymbol("-")) left = binary("-", left, this.multiplicative(), token);
-      else return left;
-    }
+    return this.leftAssociative(
+      () => this.multiplicative(),
+      () => this.acceptOneSymbol("+", "-"),
+    );
   }
 
   private multiplicative(): Expression {
-    let left = this.unary();
-    for (;;) {
-      const token = this.peek();
-      if (this.acceptSymbol("*")) left = binary("*", left, this.unary(), token);
-      else if (this.acceptSymbol("/")) left = binary("/", left, this.unary(), token);
-      else if (token.kind === TokenKind.Symbol && token.value === "%")
-        throw unsupported("operator %; use MOD(a, b)", token);
-      else return left;
-    }
+    return this.leftAssociative(
+      () => this.unary(),
+      (token) => {
+        if (token.kind === TokenKind.Symbol && token.value === "%")
+          throw unsupported("operator %; use MOD(a, b)", token);
+        return this.acceptOneSymbol("*", "/");
+      },
+    );
   }
 
   private unary(): Expression {
@@ -717,15 +729,7 @@ class Parser {
     const expected = "ROWS n PRECEDING or RANGE INTERVAL 'n' unit PRECEDING";
     if (this.acceptWord("ROWS")) {
       const amount = this.peek();
-      if (amount.kind === TokenKind.Word && amount.value === "UNBOUNDED") {
-        throw new SqlLoadError(
-          `Unsupported window frame ROWS UNBOUNDED PRECEDING at ${at(pos(amount))}; ` +
-            `window state must be bounded: expected ${expected}`,
-          pos(amount),
-        );
-      }
-      if (amount.kind === TokenKind.Word && amount.value === "BETWEEN")
-        throw unsupported("ROWS BETWEEN", amount);
+      refuseUnboundedFrame("ROWS", amount, expected);
       if (amount.kind !== TokenKind.Number || !/^[0-9]+$/.test(amount.value)) {
         throw this.unexpected("a whole number of rows");
       }
@@ -734,16 +738,7 @@ class Parser {
       return { kind: "rows", preceding: Number(amount.value) };
     }
     if (this.acceptWord("RANGE")) {
-      const next = this.peek();
-      if (next.kind === TokenKind.Word && next.value === "UNBOUNDED") {
-        throw new SqlLoadError(
-          `Unsupported window frame RANGE UNBOUNDED PRECEDING at ${at(pos(next))}; ` +
-            `window state must be bounded: expected ${expected}`,
-          pos(next),
-        );
-      }
-      if (next.kind === TokenKind.Word && next.value === "BETWEEN")
-        throw unsupported("RANGE BETWEEN", next);
+      refuseUnboundedFrame("RANGE", this.peek(), expected);
       if (!this.isWord("INTERVAL")) throw this.unexpected("INTERVAL 'n' unit");
       const interval = this.interval();
       this.expectWord("PRECEDING");
@@ -833,6 +828,22 @@ function describe(token: Token): string {
 
 function unsupported(construct: string, token: Token): SqlLoadError {
   return new SqlLoadError(`Unsupported construct ${construct} at ${at(pos(token))}`, pos(token));
+}
+
+/**
+ * Refuses the frames the emulator cannot keep bounded state for, `token` being the word after
+ * ROWS or RANGE: UNBOUNDED PRECEDING (the window would grow without end) and BETWEEN.
+ */
+function refuseUnboundedFrame(unit: "ROWS" | "RANGE", token: Token, expected: string): void {
+  if (token.kind !== TokenKind.Word) return;
+  if (token.value === "UNBOUNDED") {
+    throw new SqlLoadError(
+      `Unsupported window frame ${unit} UNBOUNDED PRECEDING at ${at(pos(token))}; ` +
+        `window state must be bounded: expected ${expected}`,
+      pos(token),
+    );
+  }
+  if (token.value === "BETWEEN") throw unsupported(`${unit} BETWEEN`, token);
 }
 
 function binary(

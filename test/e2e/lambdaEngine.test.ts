@@ -5,21 +5,12 @@
  * the harness replay's.
  */
 import { expect } from "chai";
-import { replayLines } from "../../harness/index";
 import { runLocalPipeline, type LocalPipelineOptions } from "../../harness/local/pipeline";
-import type { SessionItem } from "../../harness/local/summary";
-import { labClickStream, type ClickStreamOptions } from "../../harness/simulator/clickGenerator";
-import { simulate } from "../../harness/simulator/simulate";
-import { MemorySink } from "../../harness/simulator/sinks";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import type { ClickStreamOptions } from "../../harness/simulator/clickGenerator";
+import { labClicks, replayedTable, sortedItems } from "./support/sessionsTable";
 
-const clicks = (overrides: Partial<ClickStreamOptions> = {}): ClickStreamOptions => ({
-  ...labClickStream,
-  seed: 20260102,
-  count: 400,
-  startMs: Date.parse("2026-01-01T09:00:00Z"),
-  ...overrides,
-});
+const clicks = (overrides: Partial<ClickStreamOptions> = {}): ClickStreamOptions =>
+  labClicks(20260102, overrides);
 
 const run = (overrides: Partial<LocalPipelineOptions> = {}) =>
   runLocalPipeline({
@@ -30,28 +21,6 @@ const run = (overrides: Partial<LocalPipelineOptions> = {}) =>
     batchSize: 50,
     ...overrides,
   });
-
-const sortedItems = (items: readonly SessionItem[]) =>
-  [...items]
-    .map((i) => ({ session_id: i.session_id, session_time: i.session_time, user_id: i.user_id }))
-    .sort((a, b) => a.session_id.localeCompare(b.session_id));
-
-/** The table replay predicts: one item per distinct non-null session_id, as the handler writes. */
-async function replayedTable(stream: ClickStreamOptions): Promise<SessionItem[]> {
-  const sink = new MemorySink();
-  await simulate({ stream, sink });
-  const items = new Map<string, SessionItem>();
-  const lines = sink.records.map((record) => JSON.stringify(record));
-  for (const row of replayLines(readSessionizeSql(), lines)) {
-    if (typeof row.session_id !== "string") continue;
-    items.set(row.session_id, {
-      session_id: row.session_id,
-      session_time: row.session_time as string,
-      user_id: row.user_id as string,
-    });
-  }
-  return sortedItems([...items.values()]);
-}
 
 describe("the local pipeline with engine lambda", () => {
   it("fills the same sessions table as the kda-sql local pipeline and the replay, and reconciles", async () => {

@@ -4,21 +4,12 @@
  * same clicks, with and without injected failures.
  */
 import { expect } from "chai";
-import { replayLines } from "../../harness/index";
 import { runLocalPipeline, type LocalPipelineOptions } from "../../harness/local/pipeline";
-import type { SessionItem } from "../../harness/local/summary";
-import { labClickStream, type ClickStreamOptions } from "../../harness/simulator/clickGenerator";
-import { simulate } from "../../harness/simulator/simulate";
-import { MemorySink } from "../../harness/simulator/sinks";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import type { ClickStreamOptions } from "../../harness/simulator/clickGenerator";
+import { labClicks, replayedTable, sortedItems } from "./support/sessionsTable";
 
-const clicks = (overrides: Partial<ClickStreamOptions> = {}): ClickStreamOptions => ({
-  ...labClickStream,
-  seed: 20260101,
-  count: 400,
-  startMs: Date.parse("2026-01-01T09:00:00Z"),
-  ...overrides,
-});
+const clicks = (overrides: Partial<ClickStreamOptions> = {}): ClickStreamOptions =>
+  labClicks(20260101, overrides);
 
 const run = (overrides: Partial<LocalPipelineOptions> = {}) =>
   runLocalPipeline({
@@ -27,28 +18,6 @@ const run = (overrides: Partial<LocalPipelineOptions> = {}) =>
     drainTimeoutMs: 60_000,
     ...overrides,
   });
-
-/** The table replay predicts: one item per distinct non-null session_id, as the handler writes. */
-async function replayedTable(stream: ClickStreamOptions): Promise<SessionItem[]> {
-  const sink = new MemorySink();
-  await simulate({ stream, sink });
-  const items = new Map<string, SessionItem>();
-  const lines = sink.records.map((record) => JSON.stringify(record));
-  for (const row of replayLines(readSessionizeSql(), lines)) {
-    if (typeof row.session_id !== "string") continue;
-    items.set(row.session_id, {
-      session_id: row.session_id,
-      session_time: row.session_time as string,
-      user_id: row.user_id as string,
-    });
-  }
-  return sortedItems([...items.values()]);
-}
-
-const sortedItems = (items: readonly SessionItem[]) =>
-  [...items]
-    .map((i) => ({ session_id: i.session_id, session_time: i.session_time, user_id: i.user_id }))
-    .sort((a, b) => a.session_id.localeCompare(b.session_id));
 
 describe("the local pipeline end to end", () => {
   it("fills the sessions table with exactly what replay computes for the same clicks", async () => {

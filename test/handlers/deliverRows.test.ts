@@ -9,14 +9,7 @@ import type {
 import { deliverEvent } from "../../handlers/delivery/deliverEvent";
 import { deliverRows, type DeliveryRow } from "../../handlers/delivery/deliverRows";
 import { deadLetterId } from "../../handlers/delivery/deadLetter";
-import {
-  clientFor,
-  createTables,
-  scanAll,
-  startDynalite,
-  startProxy,
-  type Dynalite,
-} from "./support/dynamo";
+import { clientFor, createTables, dynalitePerSuite, scanAll, startProxy } from "./support/dynamo";
 import {
   applicationArn,
   base64Json,
@@ -72,24 +65,15 @@ const sessionRows = (count: number, retryHint = 0): DeliveryRow[] =>
   }));
 
 describe("delivering rows to DynamoDB", () => {
-  let dynamo: Dynalite;
-  let client: DynamoDBClient;
+  const dynamo = dynalitePerSuite();
   let tables: { sessionsTable: string; deadLetterTable: string };
 
-  before(async () => {
-    dynamo = await startDynalite();
-    client = clientFor(dynamo.endpoint);
-  });
   beforeEach(async () => {
-    tables = await createTables(client);
-  });
-  after(async () => {
-    client.destroy();
-    await dynamo.close();
+    tables = await createTables(dynamo.client);
   });
 
   const deps = (overrides: Partial<Parameters<typeof deliverRows>[1]> = {}) => ({
-    client,
+    client: dynamo.client,
     ...tables,
     remainingTimeMs: lambdaContext().getRemainingTimeInMillis,
     invocationId: "invocation-1",
@@ -122,7 +106,7 @@ describe("delivering rows to DynamoDB", () => {
       expect(failed.length).to.be.greaterThan(0);
       expect(ok.length).to.be.at.least(5 * 25);
       const stored = new Set(
-        (await scanAll(client, tables.sessionsTable)).map((item) => item.session_id.S),
+        (await scanAll(dynamo.client, tables.sessionsTable)).map((item) => item.session_id.S),
       );
       for (const row of ok)
         expect(stored.has(sessionRow(Number(row.id.slice(7))).session_id as string)).to.equal(true);
@@ -135,7 +119,7 @@ describe("delivering rows to DynamoDB", () => {
       );
       // Assess
       expect([...second.values()].every((result) => result === "Ok")).to.equal(true);
-      const items = await scanAll(client, tables.sessionsTable);
+      const items = await scanAll(dynamo.client, tables.sessionsTable);
       expect(items.map((item) => item.session_id.S)).to.have.members(
         rows.map((_, n) => sessionRow(n).session_id),
       );
@@ -156,7 +140,7 @@ describe("delivering rows to DynamoDB", () => {
     );
     // Assess
     expect([...results.values()].filter((result) => result === "Ok")).to.have.length(100);
-    expect(await scanAll(client, tables.sessionsTable)).to.have.length(100);
+    expect(await scanAll(dynamo.client, tables.sessionsTable)).to.have.length(100);
     expect(calls()).to.be.at.least(34);
     expect(logger.lines.at(-1)?.attributes).to.include({ ok: 100, deliveryFailed: 0 });
     throttled.destroy();
@@ -177,7 +161,7 @@ describe("delivering rows to DynamoDB", () => {
     expect([...results.values()].every((result) => result === "DeliveryFailed")).to.equal(true);
     expect(results.size).to.equal(60);
     expect(calls()).to.be.greaterThan(3);
-    expect(await scanAll(client, tables.sessionsTable)).to.deep.equal([]);
+    expect(await scanAll(dynamo.client, tables.sessionsTable)).to.deep.equal([]);
     expect(logger.lines.at(-1)).to.deep.include({ level: "warn" });
     throttled.destroy();
   });
@@ -196,7 +180,7 @@ describe("delivering rows to DynamoDB", () => {
       }),
     );
     expect(Object.fromEntries(results)).to.deep.equal({ good: "Ok", poison: "DeliveryFailed" });
-    expect(await scanAll(client, tables.sessionsTable)).to.have.length(1);
+    expect(await scanAll(dynamo.client, tables.sessionsTable)).to.have.length(1);
   });
 
   it("logs one line of counts per outcome per invocation and payloads only at debug level", async () => {
@@ -230,7 +214,7 @@ describe("delivering rows to DynamoDB", () => {
   it("answers every record DeliveryFailed instead of throwing when something unexpected breaks", async () => {
     const logger = recordingLogger();
     const response = await deliverEvent(kdaEvent([base64Json(sessionRow(1)), "%%"]), {
-      client,
+      client: dynamo.client,
       ...tables,
       remainingTimeMs: () => {
         throw new TypeError("context.getRemainingTimeInMillis is not a function");
@@ -271,11 +255,11 @@ describe("delivering rows to DynamoDB", () => {
       await fc.assert(
         fc.asyncProperty(fc.array(data, { maxLength: 40 }), async (datas) => {
           // Prepare
-          const runTables = await createTables(client);
+          const runTables = await createTables(dynamo.client);
           const event = kdaEvent(datas);
           // Act
           const response = await deliverEvent(event, {
-            client,
+            client: dynamo.client,
             ...runTables,
             remainingTimeMs: lambdaContext().getRemainingTimeInMillis,
             logger: recordingLogger(),
@@ -285,13 +269,16 @@ describe("delivering rows to DynamoDB", () => {
             event.records.map((record) => record.recordId),
           );
           const sessions = new Map(
-            (await scanAll(client, runTables.sessionsTable)).map((item) => [
+            (await scanAll(dynamo.client, runTables.sessionsTable)).map((item) => [
               item.session_id.S,
               [item.session_id.S, item.session_time.S, item.user_id.S],
             ]),
           );
           const letters = new Map(
-            (await scanAll(client, runTables.deadLetterTable)).map((item) => [item.id.S, item]),
+            (await scanAll(dynamo.client, runTables.deadLetterTable)).map((item) => [
+              item.id.S,
+              item,
+            ]),
           );
           const sessionRows = datas.map(strictSessionRow);
           response.records.forEach(({ result }, index) => {

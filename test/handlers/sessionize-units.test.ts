@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamRecord } from "aws-lambda";
 import {
   keyText,
@@ -13,7 +12,8 @@ import {
   sessionizeEvent,
 } from "../../handlers/sessionize/sessionizeEvent";
 import { shardPk } from "../../handlers/sessionize/stateTable";
-import { clientFor, scanAll, startDynalite, type Dynalite } from "./support/dynamo";
+import { dynalitePerSuite, scanAll } from "./support/dynamo";
+import { toEventRecord } from "./support/kinesis";
 import { createSessionizerTables, sessionizerDeps, sessionsIn } from "./support/sessionizer";
 
 const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
@@ -23,24 +23,17 @@ function kinesisRecord(
   data: unknown,
   options: { sequence: string; shardId?: string; arrivalSeconds: number },
 ): KinesisStreamRecord {
-  const shardId = options.shardId ?? "shardId-000000000000";
   const text = typeof data === "string" ? data : JSON.stringify(data);
-  return {
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: `${shardId}:${options.sequence}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
-    awsRegion: "us-east-1",
-    eventSourceARN: streamArn,
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "p",
-      sequenceNumber: options.sequence,
-      data: Buffer.from(text, "utf8").toString("base64"),
-      approximateArrivalTimestamp: options.arrivalSeconds,
+  return toEventRecord(
+    {
+      PartitionKey: "p",
+      SequenceNumber: options.sequence,
+      Data: Buffer.from(text, "utf8"),
+      ApproximateArrivalTimestamp: new Date(Math.round(options.arrivalSeconds * 1000)),
     },
-  };
+    options.shardId ?? "shardId-000000000000",
+    streamArn,
+  );
 }
 
 const click = (user: string, at: number): Record<string, unknown> => ({
@@ -123,22 +116,11 @@ describe("the sessionizer's pieces", () => {
   });
 
   describe("ROWTIME and the stored state", () => {
-    let dynamo: Dynalite;
-    let client: DynamoDBClient;
-
-    before(async () => {
-      dynamo = await startDynalite();
-      client = clientFor(dynamo.endpoint);
-    });
-
-    after(async () => {
-      client.destroy();
-      await dynamo.close();
-    });
+    const dynamo = dynalitePerSuite();
 
     it("keeps ROWTIME non-decreasing per shard when an arrival time goes back", async () => {
       // Prepare: the second record arrived "earlier" than the first; the third is not JSON
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(dynamo.client);
       const base = Date.UTC(2026, 0, 1, 10) / 1000;
       const event = {
         Records: [
@@ -148,12 +130,12 @@ describe("the sessionizer's pieces", () => {
         ],
       };
       // Act
-      const answer = await sessionizeEvent(event, sessionizerDeps(client, tables));
+      const answer = await sessionizeEvent(event, sessionizerDeps(dynamo.client, tables));
       // Assess: the error row carries the clamped ROWTIME, and so does the shard's item
       expect(answer.batchItemFailures).to.deep.equal([]);
-      const [letter] = await scanAll(client, tables.deadLetterTable);
+      const [letter] = await scanAll(dynamo.client, tables.deadLetterTable);
       expect(letter.errorStream?.M?.ERROR_TIME?.S).to.equal("2026-01-01 10:00:05.000");
-      const items = await scanAll(client, tables.stateTable);
+      const items = await scanAll(dynamo.client, tables.stateTable);
       const shard = items.find(
         (item) => item.pk.S === shardPk({ streamArn, shardId: "shardId-000000000000" }),
       );
@@ -163,7 +145,7 @@ describe("the sessionizer's pieces", () => {
 
     it("starts a session in a later batch only when the gap to the stored previous click is over 10 s", async () => {
       // Prepare: two batches; the second's first click is 10 000 ms after the first batch's last
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(dynamo.client);
       const t = Date.UTC(2026, 0, 1, 10);
       const first = {
         Records: [kinesisRecord(click("user1", t), { sequence: "1", arrivalSeconds: 1 })],
@@ -175,11 +157,11 @@ describe("the sessionizer's pieces", () => {
         ],
       };
       // Act: each batch in a new engine, so only the stored state links them
-      await sessionizeEvent(first, sessionizerDeps(client, tables));
-      await sessionizeEvent(second, sessionizerDeps(client, tables));
+      await sessionizeEvent(first, sessionizerDeps(dynamo.client, tables));
+      await sessionizeEvent(second, sessionizerDeps(dynamo.client, tables));
       // Assess
       expect(
-        (await sessionsIn(client, tables.sessionsTable)).map((s) => s.session_id),
+        (await sessionsIn(dynamo.client, tables.sessionsTable)).map((s) => s.session_id),
       ).to.deep.equal(["user1_mobile_10:00:00", "user1_mobile_10:00:20"]);
     });
   });

@@ -7,7 +7,6 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { createReplay } from "../../harness";
 import { readSessionizeSql } from "../../sql/inputSchema";
@@ -17,7 +16,8 @@ import {
   describeStream,
   type ClickRecord,
 } from "../harness/support/clickstreamArbitrary";
-import { clientFor, startDynalite, type Dynalite } from "./support/dynamo";
+import { dynalitePerSuite } from "./support/dynamo";
+import { toEventRecord } from "./support/kinesis";
 import { lambdaContext } from "./support/records";
 import {
   crashingClient,
@@ -35,22 +35,16 @@ const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/property";
 
 function eventRecord(record: ClickRecord, index: number): KinesisStreamRecord {
   const sequence = String(49600000000000000000000000000000000000000000000000n + BigInt(index));
-  return {
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: `${shardId}:${sequence}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: "arn:aws:iam::123456789012:role/sessionizer",
-    awsRegion: "us-east-1",
-    eventSourceARN: streamArn,
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: "p",
-      sequenceNumber: sequence,
-      data: Buffer.from(record.data, "utf8").toString("base64"),
-      approximateArrivalTimestamp: record.arrivalTime / 1000,
+  return toEventRecord(
+    {
+      PartitionKey: "p",
+      SequenceNumber: sequence,
+      Data: Buffer.from(record.data, "utf8"),
+      ApproximateArrivalTimestamp: new Date(record.arrivalTime),
     },
-  };
+    shardId,
+    streamArn,
+  );
 }
 
 /** The sessions table replay predicts: the last storable row of each session_id. */
@@ -73,18 +67,7 @@ function replayedSessions(records: readonly ClickRecord[]): SessionItemValue[] {
 }
 
 describe("the sessionizer on random clickstreams (property)", () => {
-  let dynamo: Dynalite;
-  let client: DynamoDBClient;
-
-  before(async () => {
-    dynamo = await startDynalite();
-    client = clientFor(dynamo.endpoint);
-  });
-
-  after(async () => {
-    client.destroy();
-    await dynamo.close();
-  });
+  const dynamo = dynalitePerSuite();
 
   it("leaves the replay's sessions table and a clean run's state whatever the batching and wherever an invocation dies", async () => {
     await fc.assert(
@@ -95,8 +78,8 @@ describe("the sessionizer on random clickstreams (property)", () => {
         fc.nat({ max: 6 }),
         async (records, batchSize, crashBatch, crashAfterWrites) => {
           // Prepare
-          const tables = await createSessionizerTables(client);
-          const clean = await createSessionizerTables(client);
+          const tables = await createSessionizerTables(dynamo.client);
+          const clean = await createSessionizerTables(dynamo.client);
           const all = records.map(eventRecord);
           const events: KinesisStreamEvent[] = [];
           for (let start = 0; start < all.length; start += batchSize)
@@ -114,17 +97,17 @@ describe("the sessionizer on random clickstreams (property)", () => {
               );
               await sessionizeEvent(event, dying);
             }
-            const answer = await sessionizeEvent(event, sessionizerDeps(client, tables));
+            const answer = await sessionizeEvent(event, sessionizerDeps(dynamo.client, tables));
             expect(answer.batchItemFailures).to.deep.equal([]);
-            await sessionizeEvent(event, sessionizerDeps(client, clean));
+            await sessionizeEvent(event, sessionizerDeps(dynamo.client, clean));
           }
           // Assess
           expect(
-            await sessionsIn(client, tables.sessionsTable),
+            await sessionsIn(dynamo.client, tables.sessionsTable),
             `stream:\n${describeStream(records)}`,
           ).to.deep.equal(replayedSessions(records));
-          expect(await tableText(client, tables.stateTable)).to.deep.equal(
-            await tableText(client, clean.stateTable),
+          expect(await tableText(dynamo.client, tables.stateTable)).to.deep.equal(
+            await tableText(dynamo.client, clean.stateTable),
           );
         },
       ),

@@ -3,25 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../infra/tableShapes";
 import { kdaSqlEndOfLifeWarning } from "../../infra/pipeline";
-import { account, type MockedStack, runStack } from "./mockedStack";
-
-const types = {
-  application: "aws:kinesis/analyticsApplication:AnalyticsApplication",
-  mapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
-  function: "aws:lambda/function:Function",
-  queue: "aws:sqs/queue:Queue",
-  table: "aws:dynamodb/table:Table",
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-} as const;
-
-interface Statement {
-  Sid: string;
-  Action: string[];
-  Resource: string[];
-  Condition?: Record<string, Record<string, string>>;
-}
+import {
+  account,
+  resourceType,
+  runStack,
+  type MockedStack,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./mockedStack";
 
 const arn = {
   stream: `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
@@ -31,8 +20,8 @@ const arn = {
     `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-${name}`,
 };
 
-const statementsOf = (stack: MockedStack): Statement[] =>
-  (stack.one(types.rolePolicy, "function-policy").inputs["policy"] as { Statement: Statement[] })
+const statementsOf = (stack: MockedStack): PolicyStatement[] =>
+  (stack.one(resourceType.rolePolicy, "function-policy").inputs["policy"] as PolicyDocument)
     .Statement;
 
 describe("the lambda engine (dev stack under mocks)", () => {
@@ -42,13 +31,15 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("plans no SQL application, no application role and no KDA end-of-life warning", () => {
-    expect(dev.all(types.application)).to.deep.equal([]);
-    expect(dev.all(types.role).map((r) => r.name)).to.deep.equal(["sessionizer-function-role"]);
+    expect(dev.all(resourceType.application)).to.deep.equal([]);
+    expect(dev.all(resourceType.role).map((r) => r.name)).to.deep.equal([
+      "sessionizer-function-role",
+    ]);
     expect(dev.warnings).to.not.include(kdaSqlEndOfLifeWarning);
   });
 
   it("feeds the sessionizer from this stream, one batch per shard at a time, with partial batch responses", () => {
-    const mapping = dev.one(types.mapping).inputs;
+    const mapping = dev.one(resourceType.mapping).inputs;
     expect(mapping["eventSourceArn"]).to.equal(arn.stream);
     expect(mapping["functionName"]).to.equal(arn.function);
     expect(mapping["parallelizationFactor"]).to.equal(1);
@@ -58,11 +49,11 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("sends the batches the mapping gives up on to the failed-batches queue", () => {
-    const mapping = dev.one(types.mapping).inputs;
+    const mapping = dev.one(resourceType.mapping).inputs;
     expect(mapping["destinationConfig"]).to.deep.equal({
       onFailure: { destinationArn: arn.queue },
     });
-    expect(dev.one(types.queue).inputs).to.deep.include({
+    expect(dev.one(resourceType.queue).inputs).to.deep.include({
       name: "clickstream-sessionizer-dev-failed-batches",
       messageRetentionSeconds: 1_209_600,
       sqsManagedSseEnabled: true,
@@ -78,7 +69,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       "clickstream-sessionizer:maximumRetryAttempts": "3",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
     });
-    expect(stack.one(types.mapping).inputs).to.deep.include({
+    expect(stack.one(resourceType.mapping).inputs).to.deep.include({
       batchSize: 500,
       maximumBatchingWindowInSeconds: 5,
       bisectBatchOnFunctionError: false,
@@ -89,7 +80,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("deploys the sessionizer bundle with sql/sessionize.sql beside it, byte for byte", async () => {
-    const code = dev.one(types.function).inputs["code"] as pulumi.asset.AssetArchive;
+    const code = dev.one(resourceType.function).inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
     expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "sessionize.sql"]);
     expect(await (assets["sessionize.sql"] as pulumi.asset.StringAsset).text).to.equal(
@@ -101,7 +92,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("tells the sessionizer its three tables through the environment", () => {
-    expect(dev.one(types.function).inputs["environment"]).to.deep.equal({
+    expect(dev.one(resourceType.function).inputs["environment"]).to.deep.equal({
       variables: {
         SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
         DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
@@ -111,7 +102,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("creates the state table in the shape the handler and the tests use, encrypted and on demand", () => {
-    const state = dev.one(types.table, "-state").inputs;
+    const state = dev.one(resourceType.table, "-state").inputs;
     expect(state["hashKey"]).to.equal(stateTableShape.hashKey.name);
     expect(state["attributes"]).to.deep.equal([stateTableShape.hashKey]);
     expect(state["billingMode"]).to.equal("PAY_PER_REQUEST");
@@ -177,7 +168,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
   });
 
   it("alarms on the sessionizer's iterator age and on any batch in the failed-batches queue", () => {
-    const age = dev.one(types.alarm, "function-iterator-age").inputs;
+    const age = dev.one(resourceType.alarm, "function-iterator-age").inputs;
     expect(age).to.deep.include({
       namespace: "AWS/Lambda",
       metricName: "IteratorAge",
@@ -185,7 +176,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       threshold: 60_000,
       dimensions: { FunctionName: "clickstream-sessionizer-dev-function" },
     });
-    const failed = dev.one(types.alarm, "failed-batches").inputs;
+    const failed = dev.one(resourceType.alarm, "failed-batches").inputs;
     expect(failed).to.deep.include({
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
@@ -194,7 +185,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       dimensions: { QueueName: "clickstream-sessionizer-dev-failed-batches" },
     });
     const metrics = dev
-      .all(types.alarm)
+      .all(resourceType.alarm)
       .map((a) => `${a.inputs["namespace"]}/${a.inputs["metricName"]}`);
     expect(metrics).to.not.include("AWS/KinesisAnalytics/MillisBehindLatest");
   });
@@ -213,10 +204,10 @@ describe("the lambda engine (dev stack under mocks)", () => {
 describe("the kda-sql engine (lab stack under mocks)", () => {
   it("keeps the lab's wiring: an application and no event source mapping, queue or state table", async () => {
     const lab = await runStack("lab");
-    expect(lab.all(types.application)).to.have.length(1);
-    expect(lab.all(types.mapping)).to.deep.equal([]);
-    expect(lab.all(types.queue)).to.deep.equal([]);
-    expect(lab.all(types.table).map((t) => t.inputs["name"])).to.deep.equal([
+    expect(lab.all(resourceType.application)).to.have.length(1);
+    expect(lab.all(resourceType.mapping)).to.deep.equal([]);
+    expect(lab.all(resourceType.queue)).to.deep.equal([]);
+    expect(lab.all(resourceType.table).map((t) => t.inputs["name"])).to.deep.equal([
       "CloudAcademyLabs",
       "CloudAcademyLabsDeadLetters",
     ]);

@@ -8,6 +8,34 @@ import { runUnderMocks, type ProgramRun, type RecordedResource } from "../../inf
 import { readStackConfig } from "../../infra/plan/stackConfig";
 
 export const account = "123456789012";
+/** Pulumi type tokens of the resources the tests look up. */
+export const resourceType = {
+  stream: "aws:kinesis/stream:Stream",
+  application: "aws:kinesis/analyticsApplication:AnalyticsApplication",
+  mapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  function: "aws:lambda/function:Function",
+  queue: "aws:sqs/queue:Queue",
+  table: "aws:dynamodb/table:Table",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  topic: "aws:sns/topic:Topic",
+} as const;
+
+/** One statement of an IAM policy document as the program writes it. */
+export interface PolicyStatement {
+  Sid: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** An IAM policy document as the program writes it. */
+export interface PolicyDocument {
+  Statement: PolicyStatement[];
+}
+
 const repositoryRoot = path.join(__dirname, "..", "..");
 const programEntry = path.join(repositoryRoot, "infra", "index.ts");
 

@@ -3,27 +3,13 @@ import { createRequire, isBuiltin } from "module";
 import * as pulumi from "@pulumi/pulumi";
 import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { kdaSqlEndOfLifeWarning, pipelineType } from "../../infra/pipeline";
-import { account, type MockedStack, runStack } from "./mockedStack";
-
-const types = {
-  stream: "aws:kinesis/stream:Stream",
-  application: "aws:kinesis/analyticsApplication:AnalyticsApplication",
-  function: "aws:lambda/function:Function",
-  table: "aws:dynamodb/table:Table",
-  role: "aws:iam/role:Role",
-  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-  logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-  topic: "aws:sns/topic:Topic",
-} as const;
-
-interface Statement {
-  Sid: string;
-  Action: string[];
-  Resource: string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-type Document = { Statement: Statement[] };
+import {
+  account,
+  resourceType,
+  runStack,
+  type MockedStack,
+  type PolicyDocument,
+} from "./mockedStack";
 
 /** The application's `inputs` and `outputs` as the mocks received them. */
 interface ApplicationInputs {
@@ -38,8 +24,8 @@ interface ApplicationOutput {
   schema: unknown;
 }
 
-const policyOf = (stack: MockedStack, suffix: string): Document =>
-  stack.one(types.rolePolicy, suffix).inputs["policy"] as Document;
+const policyOf = (stack: MockedStack, suffix: string): PolicyDocument =>
+  stack.one(resourceType.rolePolicy, suffix).inputs["policy"] as PolicyDocument;
 const input = <T>(stack: MockedStack, type: string, suffix: string, key: string): T =>
   stack.one(type, suffix).inputs[key] as T;
 
@@ -53,11 +39,11 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("deploys the SQL application with code byte-identical to sql/sessionize.sql", () => {
-    expect(input(dev, types.application, "", "code")).to.equal(readSessionizeSql());
+    expect(input(dev, resourceType.application, "", "code")).to.equal(readSessionizeSql());
   });
 
   it("gives the application the input schema of sql/inputSchema.ts, JSON at row path $ in UTF-8", () => {
-    const inputs = input<ApplicationInputs>(dev, types.application, "", "inputs");
+    const inputs = input<ApplicationInputs>(dev, resourceType.application, "", "inputs");
     expect(inputs.namePrefix).to.equal("SOURCE_SQL_STREAM");
     expect(inputs.schema).to.deep.equal({
       recordColumns: clickInputSchema.columns.map((c) => ({
@@ -75,14 +61,14 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("reads the application's input from this stack's stream", () => {
-    const inputs = input<ApplicationInputs>(dev, types.application, "", "inputs");
+    const inputs = input<ApplicationInputs>(dev, resourceType.application, "", "inputs");
     expect(inputs.kinesisStream.resourceArn).to.equal(
       `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
     );
   });
 
   it("sends DESTINATION_SQL_STREAM to the delivery function's ARN as JSON", () => {
-    const outputs = input<ApplicationOutput[]>(dev, types.application, "", "outputs");
+    const outputs = input<ApplicationOutput[]>(dev, resourceType.application, "", "outputs");
     const destination = outputs.find((o) => o.name === "DESTINATION_SQL_STREAM");
     expect(destination?.lambda.resourceArn).to.equal(
       `arn:aws:lambda:us-west-2:${account}:function:clickstream-sessionizer-dev-function`,
@@ -91,7 +77,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("sends error_stream to the same function as JSON, which files it in the dead-letter table", () => {
-    const outputs = input<ApplicationOutput[]>(dev, types.application, "", "outputs");
+    const outputs = input<ApplicationOutput[]>(dev, resourceType.application, "", "outputs");
     const errors = outputs.find((o) => o.name === "error_stream");
     expect(errors?.lambda.resourceArn).to.equal(
       `arn:aws:lambda:us-west-2:${account}:function:clickstream-sessionizer-dev-function`,
@@ -101,7 +87,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 
   it("lets the application's role invoke exactly the delivery function and nothing else", () => {
     const applicationRole = `arn:aws:iam::${account}:role/clickstream-sessionizer-dev-application-role`;
-    const outputs = input<ApplicationOutput[]>(dev, types.application, "", "outputs");
+    const outputs = input<ApplicationOutput[]>(dev, resourceType.application, "", "outputs");
     for (const output of outputs) expect(output.lambda.roleArn).to.equal(applicationRole);
     const lambdaStatements = policyOf(dev, "application-policy").Statement.filter((s) =>
       s.Action.some((a) => a.startsWith("lambda:")),
@@ -142,7 +128,9 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it('has no policy statement with Action or Resource "*"', () => {
-    const documents = dev.all(types.rolePolicy).map((p) => p.inputs["policy"] as Document);
+    const documents = dev
+      .all(resourceType.rolePolicy)
+      .map((p) => p.inputs["policy"] as PolicyDocument);
     expect(documents).to.have.length(2);
     for (const statement of documents.flatMap((d) => d.Statement)) {
       expect(statement.Action, statement.Sid).to.not.include("*");
@@ -153,7 +141,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("encrypts the stream with KMS (the AWS-managed key by default) and keeps records 24 h", () => {
-    const stream = dev.one(types.stream).inputs;
+    const stream = dev.one(resourceType.stream).inputs;
     expect(stream["encryptionType"]).to.equal("KMS");
     expect(stream["kmsKeyId"]).to.equal("alias/aws/kinesis");
     expect(stream["retentionPeriod"]).to.be.at.least(24);
@@ -162,16 +150,16 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("encrypts both tables, recovers them to a point in time and bills on demand", () => {
-    for (const table of dev.all(types.table)) {
+    for (const table of dev.all(resourceType.table)) {
       expect(table.inputs["serverSideEncryption"], table.name).to.deep.equal({ enabled: true });
       expect(table.inputs["pointInTimeRecovery"], table.name).to.deep.equal({ enabled: true });
       expect(table.inputs["billingMode"], table.name).to.equal("PAY_PER_REQUEST");
     }
-    expect(input(dev, types.table, "-sessions", "hashKey")).to.equal("session_id");
+    expect(input(dev, resourceType.table, "-sessions", "hashKey")).to.equal("session_id");
   });
 
   it("runs the function on Node.js 22 with the lab's 60 s timeout, the table names in its environment", () => {
-    const fn = dev.one(types.function).inputs;
+    const fn = dev.one(resourceType.function).inputs;
     expect(fn["runtime"]).to.equal("nodejs22.x");
     expect(fn["timeout"]).to.equal(60);
     expect(fn["memorySize"]).to.equal(256);
@@ -187,7 +175,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("deploys the handler bundled by esbuild as index.js, loadable with the environment it is given", async () => {
-    const fn = dev.one(types.function).inputs;
+    const fn = dev.one(resourceType.function).inputs;
     const assets = await (fn["code"] as pulumi.asset.AssetArchive).assets;
     const text = await (assets["index.js"] as pulumi.asset.StringAsset).text;
     const { variables } = fn["environment"] as { variables: Record<string, string> };
@@ -211,13 +199,13 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("keeps both log groups for the configured number of days", () => {
-    for (const group of dev.all(types.logGroup))
+    for (const group of dev.all(resourceType.logGroup))
       expect(group.inputs["retentionInDays"], group.name).to.equal(14);
   });
 
   it("alarms on function errors and throttles, iterator age, MillisBehindLatest and table throttles", () => {
     const metrics = dev
-      .all(types.alarm)
+      .all(resourceType.alarm)
       .map((a) => `${a.inputs["namespace"]}/${a.inputs["metricName"]}`)
       .sort();
     expect(metrics).to.deep.equal([
@@ -228,7 +216,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
       "AWS/Lambda/Errors",
       "AWS/Lambda/Throttles",
     ]);
-    const behind = dev.one(types.alarm, "application-behind").inputs["dimensions"];
+    const behind = dev.one(resourceType.alarm, "application-behind").inputs["dimensions"];
     expect(behind).to.deep.equal({
       Application: "clickstream-sessionizer-dev-application",
       Flow: "Input",
@@ -269,16 +257,16 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 describe("the pipeline component with other settings", () => {
   it("uses the lab's exact names in the lab stack", async () => {
     const lab = await runStack("lab");
-    expect(input(lab, types.stream, "", "name")).to.equal("lab-stream");
-    expect(input(lab, types.application, "", "name")).to.equal("lab-application");
-    expect(input(lab, types.function, "", "name")).to.equal("lab-function");
-    expect(input(lab, types.table, "-sessions", "name")).to.equal("CloudAcademyLabs");
+    expect(input(lab, resourceType.stream, "", "name")).to.equal("lab-stream");
+    expect(input(lab, resourceType.application, "", "name")).to.equal("lab-application");
+    expect(input(lab, resourceType.function, "", "name")).to.equal("lab-function");
+    expect(input(lab, resourceType.table, "-sessions", "name")).to.equal("CloudAcademyLabs");
   });
 
   it("grants kms:Decrypt on a customer-managed key, only through Kinesis, when the stream uses one", async () => {
     const key = `arn:aws:kms:us-west-2:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     const stack = await runStack("dev", { ...kdaSql, "clickstream-sessionizer:streamKmsKey": key });
-    expect(input(stack, types.stream, "", "kmsKeyId")).to.equal(key);
+    expect(input(stack, resourceType.stream, "", "kmsKeyId")).to.equal(key);
     const decrypt = policyOf(stack, "application-policy").Statement.find(
       (s) => s.Sid === "DecryptInputStream",
     );
@@ -296,7 +284,7 @@ describe("the pipeline component with other settings", () => {
       "clickstream-sessionizer:shardLevelMetrics": '["ALL"]',
       "clickstream-sessionizer:retentionHours": "48",
     });
-    const stream = stack.one(types.stream).inputs;
+    const stream = stack.one(resourceType.stream).inputs;
     expect(stream["streamModeDetails"]).to.deep.equal({ streamMode: "ON_DEMAND" });
     expect(stream).to.not.have.property("shardCount");
     expect(stream["retentionPeriod"]).to.equal(48);
@@ -306,8 +294,10 @@ describe("the pipeline component with other settings", () => {
   it("creates an alarm topic on request and points every alarm at it", async () => {
     const stack = await runStack("dev", { "clickstream-sessionizer:alarmTopic": "create" });
     const topicArn = `arn:aws:sns:us-west-2:${account}:clickstream-sessionizer-dev-alarms`;
-    expect(stack.one(types.topic).inputs["name"]).to.equal("clickstream-sessionizer-dev-alarms");
-    for (const alarm of stack.all(types.alarm))
+    expect(stack.one(resourceType.topic).inputs["name"]).to.equal(
+      "clickstream-sessionizer-dev-alarms",
+    );
+    for (const alarm of stack.all(resourceType.alarm))
       expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topicArn]);
     expect(stack.outputs["alarmTopicArn"]).to.equal(topicArn);
   });
@@ -319,11 +309,11 @@ describe("the pipeline component with other settings", () => {
       "clickstream-sessionizer:startApplication": "false",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
     });
-    for (const table of stack.all(types.table))
+    for (const table of stack.all(resourceType.table))
       expect(table.inputs["deletionProtectionEnabled"]).to.equal(true);
-    expect(input(stack, types.application, "", "startApplication")).to.equal(false);
+    expect(input(stack, resourceType.application, "", "startApplication")).to.equal(false);
     expect(
-      input<Record<string, unknown>>(stack, types.application, "", "inputs")[
+      input<Record<string, unknown>>(stack, resourceType.application, "", "inputs")[
         "startingPositionConfigurations"
       ],
     ).to.deep.equal([{ startingPosition: "TRIM_HORIZON" }]);

@@ -44,6 +44,31 @@ export function clientFor(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region, credentials });
 }
 
+/** A running dynalite and a client for it; the fields are set once the suite's `before` ran. */
+export interface SuiteDynalite {
+  endpoint: string;
+  client: DynamoDBClient;
+}
+
+/**
+ * Registers the hooks (call it inside `describe`): dynalite and a client for it before the suite's
+ * tests, both closed after them.
+ */
+export function dynalitePerSuite(): SuiteDynalite {
+  let server: Dynalite;
+  const suite: SuiteDynalite = { endpoint: "", client: undefined as unknown as DynamoDBClient };
+  before(async () => {
+    server = await startDynalite();
+    suite.endpoint = server.endpoint;
+    suite.client = clientFor(server.endpoint);
+  });
+  after(async () => {
+    suite.client.destroy();
+    await server.close();
+  });
+  return suite;
+}
+
 let tableCounter = 0;
 
 /** Creates a sessions table and a dead-letter table with fresh names, in the deployed key shapes. */

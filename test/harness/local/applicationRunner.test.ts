@@ -1,16 +1,11 @@
 import { expect } from "chai";
-import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { loadApplication } from "../../../harness/index";
 import { PollingApplicationRunner } from "../../../harness/local/applicationRunner";
-import {
-  createStream,
-  localKinesisClient,
-  startKinesalite,
-  type Emulator,
-} from "../../../harness/local/emulators";
 import { MemoryCheckpointStore, StreamReader } from "../../../harness/local/streamReader";
 import type { Row } from "../../../harness/types";
 import { readSessionizeSql } from "../../../sql/inputSchema";
+import { streamPerTest, type TestStream } from "./support/kinesaliteStream";
 
 const click = (user: string, second: number) =>
   JSON.stringify({
@@ -21,7 +16,7 @@ const click = (user: string, second: number) =>
     device_type: "desktop",
   });
 
-async function put(client: KinesisClient, streamName: string, lines: string[]): Promise<void> {
+async function put({ client, streamName }: TestStream, lines: string[]): Promise<void> {
   await client.send(
     new PutRecordsCommand({
       StreamName: streamName,
@@ -31,26 +26,11 @@ async function put(client: KinesisClient, streamName: string, lines: string[]): 
 }
 
 describe("the polling application runner against kinesalite", () => {
-  let kinesis: Emulator;
-  let client: KinesisClient;
-  let count = 0;
-  let streamName: string;
-
-  before(async () => {
-    kinesis = await startKinesalite();
-    client = localKinesisClient(kinesis.endpoint);
-  });
-  after(async () => {
-    await kinesis.close();
-  });
-  beforeEach(async () => {
-    streamName = `runner-${++count}`;
-    await createStream(client, streamName, 1);
-  });
+  const stream = streamPerTest("runner", 1);
 
   function runner(checkpoints: MemoryCheckpointStore, rows: Row[]) {
     return new PollingApplicationRunner({
-      reader: new StreamReader({ client, streamName, checkpoints }),
+      reader: new StreamReader({ ...stream, checkpoints }),
       application: loadApplication(readSessionizeSql()),
       onRows: (emitted) => rows.push(...emitted),
       idlePollMs: 5,
@@ -59,7 +39,7 @@ describe("the polling application runner against kinesalite", () => {
 
   it("feeds each record through the SQL with its arrival time as ROWTIME and hands on every row", async () => {
     const putAt = Date.now();
-    await put(client, streamName, [click("user1", 0), click("user1", 2), click("user1", 30)]);
+    await put(stream, [click("user1", 0), click("user1", 2), click("user1", 30)]);
     const rows: Row[] = [];
     const subject = runner(new MemoryCheckpointStore(), rows);
 
@@ -80,7 +60,7 @@ describe("the polling application runner against kinesalite", () => {
   });
 
   it("turns a record that is not JSON into an error_stream row and goes on with the next", async () => {
-    await put(client, streamName, ["not json", click("user2", 0)]);
+    await put(stream, ["not json", click("user2", 0)]);
     const rows: Row[] = [];
     const subject = runner(new MemoryCheckpointStore(), rows);
 
@@ -97,12 +77,12 @@ describe("the polling application runner against kinesalite", () => {
 
   it("resumes from the checkpoints after a restart, without repeating a record", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    await put(client, streamName, [click("user1", 0), click("user2", 1)]);
+    await put(stream, [click("user1", 0), click("user2", 1)]);
     const first = runner(checkpoints, []);
     first.start();
     await first.waitForRecords(2, 10_000);
     await first.stop();
-    await put(client, streamName, [click("user3", 2)]);
+    await put(stream, [click("user3", 2)]);
 
     const rows: Row[] = [];
     const second = runner(checkpoints, rows);

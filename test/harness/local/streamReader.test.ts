@@ -1,19 +1,14 @@
 import { expect } from "chai";
-import { PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
-import {
-  createStream,
-  localKinesisClient,
-  startKinesalite,
-  type Emulator,
-} from "../../../harness/local/emulators";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import {
   MemoryCheckpointStore,
   StreamReader,
   mergeByArrival,
   type StreamRecord,
 } from "../../../harness/local/streamReader";
+import { streamPerTest, type TestStream } from "./support/kinesaliteStream";
 
-async function put(client: KinesisClient, streamName: string, items: [string, number][]) {
+async function put({ client, streamName }: TestStream, items: [string, number][]) {
   await client.send(
     new PutRecordsCommand({
       StreamName: streamName,
@@ -25,29 +20,13 @@ const values = (records: StreamRecord[]) =>
   records.map((r) => Number(Buffer.from(r.data).toString()));
 
 describe("the stream reader against kinesalite", () => {
-  let kinesis: Emulator;
-  let client: KinesisClient;
-  let count = 0;
-  let streamName: string;
-
-  before(async () => {
-    kinesis = await startKinesalite();
-    client = localKinesisClient(kinesis.endpoint);
-  });
-  after(async () => {
-    await kinesis.close();
-  });
-  beforeEach(async () => {
-    streamName = `reader-${++count}`;
-    await createStream(client, streamName, 4);
-  });
+  const stream = streamPerTest("reader", 4);
 
   it("reads every shard, keeping each partition key's records in the order they were put", async () => {
     const items: [string, number][] = Array.from({ length: 200 }, (_, n) => [`user${n % 7}`, n]);
-    await put(client, streamName, items);
+    await put(stream, items);
     const reader = new StreamReader({
-      client,
-      streamName,
+      ...stream,
       checkpoints: new MemoryCheckpointStore(),
     });
 
@@ -64,31 +43,30 @@ describe("the stream reader against kinesalite", () => {
 
   it("returns only new records on the next poll", async () => {
     const reader = new StreamReader({
-      client,
-      streamName,
+      ...stream,
       checkpoints: new MemoryCheckpointStore(),
     });
-    await put(client, streamName, [["a", 1]]);
+    await put(stream, [["a", 1]]);
     const first = await reader.poll();
-    await put(client, streamName, [["a", 2]]);
+    await put(stream, [["a", 2]]);
     const second = await reader.poll();
     expect([values(first), values(second)]).to.deep.equal([[1], [2]]);
   });
 
   it("resumes after the checkpoint when a new reader takes over, skipping nothing and repeating nothing", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    const first = new StreamReader({ client, streamName, checkpoints });
-    await put(client, streamName, [
+    const first = new StreamReader({ ...stream, checkpoints });
+    await put(stream, [
       ["a", 1],
       ["b", 2],
     ]);
     first.checkpoint(await first.poll());
-    await put(client, streamName, [
+    await put(stream, [
       ["a", 3],
       ["b", 4],
     ]);
 
-    const second = new StreamReader({ client, streamName, checkpoints });
+    const second = new StreamReader({ ...stream, checkpoints });
     const records = await second.poll();
 
     expect(values(records).sort()).to.deep.equal([3, 4]);
@@ -97,8 +75,8 @@ describe("the stream reader against kinesalite", () => {
 
   it("re-reads records that were polled but never checkpointed", async () => {
     const checkpoints = new MemoryCheckpointStore();
-    const reader = new StreamReader({ client, streamName, checkpoints });
-    await put(client, streamName, [["a", 1]]);
+    const reader = new StreamReader({ ...stream, checkpoints });
+    await put(stream, [["a", 1]]);
     await reader.poll();
 
     reader.resetIterators();
