@@ -32,19 +32,25 @@ export function at(position: SourcePosition): string {
 }
 
 /**
- * Thrown while one row is evaluated (overflow, division by zero, a bad format); the application
- * catches it and emits an `error_stream` row named by `errorName`.
+ * Bad data, not a bug: an error that becomes an `error_stream` row named by `errorName`. It skips
+ * the stack trace, which keeps a stream of bad records cheap.
  */
-export class SqlRowError extends Error {
+export abstract class DataError extends Error {
   readonly errorName: string;
 
   constructor(errorName: string, message: string) {
-    // A row error is data, not a bug: skipping the stack trace makes a stream of bad rows cheap.
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message);
     Error.stackTraceLimit = limit;
-    this.name = "SqlRowError";
     this.errorName = errorName;
   }
+}
+
+/**
+ * Thrown while one row is evaluated (overflow, division by zero, a bad format); the application
+ * catches it and emits an `error_stream` row with the pump's name.
+ */
+export class SqlRowError extends DataError {
+  override readonly name = "SqlRowError";
 }

@@ -6,6 +6,7 @@
  */
 import type { InputSchema, InputSqlType } from "../../sql/inputSchema";
 import type { SqlValue } from "../types";
+import { DataError } from "./errors";
 import { parseTimestamp } from "./sqlTypes";
 
 /** ERROR_NAME values for records the input mapping rejects. */
@@ -16,18 +17,8 @@ export const InputErrorName = {
 } as const;
 
 /** Why a record cannot enter the source stream. */
-export class InputRejection extends Error {
-  readonly errorName: string;
-
-  constructor(errorName: string, message: string) {
-    // A rejected record is data, not a bug: skipping the stack trace keeps bad streams cheap.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    super(message);
-    Error.stackTraceLimit = limit;
-    this.name = "InputRejection";
-    this.errorName = errorName;
-  }
+export class InputRejection extends DataError {
+  override readonly name = "InputRejection";
 }
 
 /**
