@@ -9,7 +9,7 @@ export default tseslint.config(
       "coverage/",
       "out/",
       ".pulumi/",
-      "bench/results/",
+      "harness/bench/results/",
       "**/*.js",
       "**/*.mjs",
     ],

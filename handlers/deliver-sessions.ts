@@ -8,6 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { deliverEvent } from "./delivery/deliverEvent";
+import { handlerEnvironment } from "../sql/contracts";
 import { requiredEnv } from "./delivery/env";
 import type {
   KinesisAnalyticsOutputDeliveryEvent,
@@ -15,8 +16,8 @@ import type {
 } from "./delivery/event";
 
 const config = {
-  sessionsTable: requiredEnv("SESSIONS_TABLE"),
-  deadLetterTable: requiredEnv("DEAD_LETTER_TABLE"),
+  sessionsTable: requiredEnv(handlerEnvironment.sessionsTable),
+  deadLetterTable: requiredEnv(handlerEnvironment.deadLetterTable),
 };
 const client = new DynamoDBClient({});
 const logger = new Logger({ serviceName: "deliver-sessions" });

@@ -11,14 +11,15 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { handlerEnvironment } from "../sql/contracts";
 import { requiredEnv } from "./delivery/env";
 import { SessionizeEngine } from "./sessionize/engine";
 import { sessionizeEvent } from "./sessionize/sessionizeEvent";
 
 const config = {
-  sessionsTable: requiredEnv("SESSIONS_TABLE"),
-  deadLetterTable: requiredEnv("DEAD_LETTER_TABLE"),
-  stateTable: requiredEnv("STATE_TABLE"),
+  sessionsTable: requiredEnv(handlerEnvironment.sessionsTable),
+  deadLetterTable: requiredEnv(handlerEnvironment.deadLetterTable),
+  stateTable: requiredEnv(handlerEnvironment.stateTable),
 };
 const client = new DynamoDBClient({});
 const logger = new Logger({ serviceName: "sessionize-stream" });

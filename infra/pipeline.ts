@@ -25,10 +25,12 @@ import {
 } from "./policies";
 import {
   deadLetterTableShape,
+  deliveredStreams,
+  handlerEnvironment,
   sessionsTableShape,
   stateTableShape,
   type TableShape,
-} from "./tableShapes";
+} from "../sql/contracts";
 
 /** The component's type token: `<project>:<module>:<Type>`. */
 export const pipelineType = "clickstream-sessionizer:pipeline:Pipeline";
@@ -38,13 +40,6 @@ export const deliveryHandlerEntry = "handlers/deliver-sessions.ts";
 
 /** The sessionizer handler's entry (engine `lambda`), bundled with `sql/sessionize.sql` beside it. */
 export const sessionizerHandlerEntry = "handlers/sessionize-stream.ts";
-
-/** Environment variables that tell the handlers where to write (read by `requiredEnv`). */
-export const deliveryEnvironment = {
-  sessionsTable: "SESSIONS_TABLE",
-  deadLetterTable: "DEAD_LETTER_TABLE",
-  stateTable: "STATE_TABLE",
-} as const;
 
 /**
  * KDA's starting positions as an event source mapping's. The mapping keeps its own checkpoint, so
@@ -56,9 +51,6 @@ export const eventSourceStartingPositions = {
   TRIM_HORIZON: "TRIM_HORIZON",
   LAST_STOPPED_POINT: "TRIM_HORIZON",
 } as const;
-
-/** In-application streams the application delivers to the Lambda function. */
-export const deliveredStreams = ["DESTINATION_SQL_STREAM", "error_stream"] as const;
 
 /**
  * Printed whenever the program runs. AWS stopped accepting new Kinesis Data Analytics for SQL
@@ -238,8 +230,8 @@ export class Pipeline extends pulumi.ComponentResource {
         "index.js": new pulumi.asset.StringAsset(bundleHandler(deliveryHandlerEntry)),
       },
       environment: {
-        [deliveryEnvironment.sessionsTable]: this.tables.sessions.name,
-        [deliveryEnvironment.deadLetterTable]: this.tables.deadLetters.name,
+        [handlerEnvironment.sessionsTable]: this.tables.sessions.name,
+        [handlerEnvironment.deadLetterTable]: this.tables.deadLetters.name,
       },
     });
   }
@@ -275,9 +267,9 @@ export class Pipeline extends pulumi.ComponentResource {
         "sessionize.sql": new pulumi.asset.StringAsset(readSessionizeSql()),
       },
       environment: {
-        [deliveryEnvironment.sessionsTable]: this.tables.sessions.name,
-        [deliveryEnvironment.deadLetterTable]: this.tables.deadLetters.name,
-        [deliveryEnvironment.stateTable]: state.name,
+        [handlerEnvironment.sessionsTable]: this.tables.sessions.name,
+        [handlerEnvironment.deadLetterTable]: this.tables.deadLetters.name,
+        [handlerEnvironment.stateTable]: state.name,
       },
     });
   }

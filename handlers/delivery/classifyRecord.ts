@@ -4,6 +4,12 @@
  */
 
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+  errorStreamColumns as errorStreamSchema,
+  sessionItemFields,
+  type ErrorStreamColumn,
+  type SessionItem,
+} from "../../sql/contracts";
 import { jsonText } from "./jsonText";
 
 /** DynamoDB's item size limit (400 KB, attribute names included). */
@@ -28,12 +34,7 @@ export const RejectReason = {
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
-/** The lab's item, exactly: three string attributes, `session_id` being the table's hash key. */
-export interface SessionItem {
-  readonly session_id: string;
-  readonly session_time: string;
-  readonly user_id: string;
-}
+export type { SessionItem };
 
 /** The sessions table item as DynamoDB attribute values. */
 export function sessionAttributes(item: SessionItem): Record<string, AttributeValue> {
@@ -44,17 +45,8 @@ export function sessionAttributes(item: SessionItem): Record<string, AttributeVa
   };
 }
 
-/** The columns of KDA's `error_stream`, in order (SEMANTICS.md). */
-export const ERROR_STREAM_COLUMNS = [
-  "ERROR_TIME",
-  "ERROR_LEVEL",
-  "ERROR_NAME",
-  "MESSAGE",
-  "DATA_ROWTIME",
-  "DATA_ROW",
-  "PUMP_NAME",
-] as const;
-export type ErrorStreamColumn = (typeof ERROR_STREAM_COLUMNS)[number];
+/** The column names of KDA's `error_stream`, in order. */
+export const ERROR_STREAM_COLUMNS = errorStreamSchema.map((column) => column.name);
 
 /** An `error_stream` row's columns; values other than strings and null are kept as JSON text. */
 export type ErrorStreamColumns = Readonly<Record<ErrorStreamColumn, string | null>>;
@@ -67,7 +59,7 @@ const ERROR_STREAM_MARKERS: readonly ErrorStreamColumn[] = [
   "MESSAGE",
 ];
 
-const SESSION_FIELDS = ["session_id", "session_time", "user_id"] as const;
+const SESSION_FIELDS = sessionItemFields;
 
 export type Classification =
   | { readonly kind: "session"; readonly item: SessionItem }

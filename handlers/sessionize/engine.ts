@@ -12,10 +12,10 @@ import { clickInputSchema, readSessionizeSql, type InputSchema } from "../../sql
 import {
   loadApplicationImplementation,
   type ApplicationImplementation,
-} from "../../harness/application";
-import { rowToDeliveryObject } from "../../harness/delivery";
-import { InputRejection } from "../../harness/sql/inputMapping";
-import type { PartitionSnapshot, Row, SqlValue, StreamInfo } from "../../harness/types";
+} from "../../harness/emulator/application";
+import { rowToDeliveryObject } from "../../harness/emulator/delivery";
+import { InputRejection } from "../../harness/emulator/inputMapping";
+import type { PartitionSnapshot, Row, SqlValue, StreamInfo } from "../../harness/emulator/types";
 
 /** The window state of one partition key: one entry per window function of the application. */
 export type KeyState = readonly { readonly window: string; readonly state: unknown }[];

@@ -6,7 +6,12 @@
 import * as fs from "fs";
 import * as readline from "readline";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
-import { createReplay, defaultReplayStream, UnknownStreamError, type Replay } from "../replay";
+import {
+  createReplay,
+  defaultReplayStream,
+  UnknownStreamError,
+  type Replay,
+} from "../emulator/replay";
 
 const usage = `Usage: npm run replay -- [options]
 

@@ -4,7 +4,7 @@
  * is read (a polling consumer here, a Kinesis-triggered function elsewhere) stays behind this
  * interface.
  */
-import type { Row, SqlApplication } from "../types";
+import type { Row, SqlApplication } from "../emulator/types";
 import { sleep } from "../../handlers/shared/concurrency";
 import type { StreamReader } from "./streamReader";
 

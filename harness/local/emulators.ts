@@ -13,7 +13,7 @@ import {
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { TableShape } from "../../infra/tableShapes";
+import type { TableShape } from "../../sql/contracts";
 
 /** The region and dummy credentials every local client uses; the emulators check neither. */
 export const localAws = {

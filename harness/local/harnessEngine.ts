@@ -2,8 +2,8 @@
  * The SQL engine behind the local pipeline: the harness, through the same `loadApplication` and
  * delivery encoding that `npm run replay` uses.
  */
-import { loadApplication, rowToDeliveryObject } from "../index";
-import type { Row, SqlApplication, StreamInfo } from "../types";
+import { loadApplication, rowToDeliveryObject } from "../emulator";
+import type { Row, SqlApplication, StreamInfo } from "../emulator/types";
 
 /** The two calls the pipeline needs from an engine. */
 export interface SqlEngine {

@@ -5,13 +5,20 @@
  * key shapes. `runLocalPipeline` is what `npm start` and the end-to-end tests call.
  */
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { deadLetterTableShape, sessionsTableShape, stateTableShape } from "../../infra/tableShapes";
+import {
+  deadLetterTableShape,
+  destinationStreamName as destinationStream,
+  errorStreamName as errorStream,
+  sessionsTableShape,
+  stateTableShape,
+  type SessionItem,
+} from "../../sql/contracts";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import type { ClickRecord, ClickStreamOptions } from "../simulator/clickGenerator";
 import { KinesisWriter } from "../simulator/kinesisWriter";
 import { simulate } from "../simulator/simulate";
 import { KinesisSink, MemorySink, TeeSink, userIdPartitionKey } from "../simulator/sinks";
-import type { Row, SqlApplication, StreamInfo } from "../types";
+import type { Row, SqlApplication, StreamInfo } from "../emulator/types";
 import { PollingApplicationRunner, type ApplicationRunner } from "./applicationRunner";
 import { chaoticDelivery, type ChaosStats } from "./chaos";
 import { functionTimeoutMs, loadDeliveryHandler, type LoadedHandler } from "./deliveryHandler";
@@ -30,13 +37,7 @@ import { harnessEngine, type SqlEngine } from "./harnessEngine";
 import { LambdaEngineRunner } from "./lambdaEngineRunner";
 import { startOutageProxy, type OutageProxy } from "./outageProxy";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
-import {
-  destinationStream,
-  errorStream,
-  reconcile,
-  type SessionItem,
-  type Summary,
-} from "./summary";
+import { reconcile, type Summary } from "./summary";
 
 /** Builds the application runner for one run; the default polls the stream in-process. */
 export type RunnerFactory = (context: RunnerContext) => ApplicationRunner;

@@ -4,7 +4,8 @@
  * the sessions table holds, and the summary.
  */
 import type { ClickRecord } from "../simulator/clickGenerator";
-import { formatSummary, type SessionItem, type Summary } from "./summary";
+import type { SessionItem } from "../../sql/contracts";
+import { formatSummary, type Summary } from "./summary";
 
 export interface ReportData {
   readonly summary: Summary;

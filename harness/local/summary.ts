@@ -3,12 +3,10 @@
  * accounted for in the tables. Pure functions of the facts collected during the run.
  */
 
-/** One item of the sessions table, as the delivery handler writes it. */
-export interface SessionItem {
-  readonly session_id: string;
-  readonly session_time: string;
-  readonly user_id: string;
-}
+import {
+  destinationStreamName as destinationStream,
+  errorStreamName as errorStream,
+} from "../../sql/contracts";
 
 /** Everything observed during a run. */
 export interface RunFacts {
@@ -64,9 +62,6 @@ export interface Summary extends Pick<
   /** One line per check that failed, saying what differs. */
   readonly differences: readonly string[];
 }
-
-export const destinationStream = "DESTINATION_SQL_STREAM";
-export const errorStream = "error_stream";
 
 /**
  * Checks that every event was read, every session row landed as exactly one item per distinct

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { runLocalPipeline, type LocalPipelineOptions } from "../../harness/local/pipeline";
 import type { ClickStreamOptions } from "../../harness/simulator/clickGenerator";
-import { labClicks, replayedTable, sortedItems } from "./support/sessionsTable";
+import { labClicks, replayedTable, sortedItems } from "../support/sessionsTable";
 
 const clicks = (overrides: Partial<ClickStreamOptions> = {}): ClickStreamOptions =>
   labClicks(20260101, overrides);

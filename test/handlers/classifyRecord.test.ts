@@ -10,7 +10,7 @@ import {
   deadLetterId,
   deadLetterItem,
 } from "../../handlers/delivery/deadLetter";
-import { applicationArn, base64Json, errorStreamRow, sessionRow } from "./support/records";
+import { applicationArn, base64Json, errorStreamRow, sessionRow } from "../support/records";
 
 describe("classifying a delivered record", () => {
   it("turns a lab row into the lab's item, keeping CHAR padding and dropping latest_time", () => {

@@ -12,7 +12,7 @@ import {
   scanAll,
   startDynalite,
   type Dynalite,
-} from "./support/dynamo";
+} from "../support/dynamo";
 import {
   applicationArn,
   base64Json,
@@ -20,7 +20,7 @@ import {
   kdaEvent,
   lambdaContext,
   sessionRow,
-} from "./support/records";
+} from "../support/records";
 
 const handlerPath = require.resolve("../../handlers/deliver-sessions");
 

@@ -9,7 +9,7 @@ import type {
 import { deliverEvent } from "../../handlers/delivery/deliverEvent";
 import { deliverRows, type DeliveryRow } from "../../handlers/delivery/deliverRows";
 import { deadLetterId } from "../../handlers/delivery/deadLetter";
-import { clientFor, createTables, dynalitePerSuite, scanAll, startProxy } from "./support/dynamo";
+import { clientFor, createTables, dynalitePerSuite, scanAll, startProxy } from "../support/dynamo";
 import {
   applicationArn,
   base64Json,
@@ -18,7 +18,7 @@ import {
   lambdaContext,
   recordingLogger,
   sessionRow,
-} from "./support/records";
+} from "../support/records";
 
 /**
  * A real client whose BatchWriteItem sends only the first `accept(call)` items to DynamoDB and

@@ -7,8 +7,8 @@ import { promisify } from "node:util";
 import { bundleHandler } from "../../infra/bundle";
 import { sessionizerHandlerEntry } from "../../infra/pipeline";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
-import { clientFor, credentials, region, startDynalite } from "./support/dynamo";
-import { createSessionizerTables, sessionsIn } from "./support/sessionizer";
+import { clientFor, credentials, region, startDynalite } from "../support/dynamo";
+import { createSessionizerTables, sessionsIn } from "../support/sessionizer";
 
 const run = promisify(execFile);
 

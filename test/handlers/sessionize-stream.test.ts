@@ -5,7 +5,7 @@ import type { handler as Handler } from "../../handlers/sessionize-stream";
 import { SessionizeEngine } from "../../handlers/sessionize/engine";
 import { sessionizeEvent } from "../../handlers/sessionize/sessionizeEvent";
 import { partitionPk } from "../../handlers/sessionize/stateTable";
-import { clickstream, type Click } from "./support/clickstream";
+import { clickstream, type Click } from "../support/clickstream";
 import {
   clientFor,
   credentials,
@@ -13,15 +13,15 @@ import {
   scanAll,
   startDynalite,
   type Dynalite,
-} from "./support/dynamo";
+} from "../support/dynamo";
 import {
   createStream,
   putRecords,
   readShardEvents,
   startKinesalite,
   type Kinesalite,
-} from "./support/kinesis";
-import { lambdaContext } from "./support/records";
+} from "../support/kinesis";
+import { lambdaContext } from "../support/records";
 import {
   crashingClient,
   createSessionizerTables,
@@ -32,7 +32,7 @@ import {
   sessionsIn,
   tableText,
   type SessionizerTables,
-} from "./support/sessionizer";
+} from "../support/sessionizer";
 
 const handlerPath = require.resolve("../../handlers/sessionize-stream");
 

@@ -12,9 +12,9 @@ import {
   sessionizeEvent,
 } from "../../handlers/sessionize/sessionizeEvent";
 import { shardPk } from "../../handlers/sessionize/stateTable";
-import { dynalitePerSuite, scanAll } from "./support/dynamo";
-import { toEventRecord } from "./support/kinesis";
-import { createSessionizerTables, sessionizerDeps, sessionsIn } from "./support/sessionizer";
+import { dynalitePerSuite, scanAll } from "../support/dynamo";
+import { toEventRecord } from "../support/kinesis";
+import { createSessionizerTables, sessionizerDeps, sessionsIn } from "../support/sessionizer";
 
 const streamArn = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
 

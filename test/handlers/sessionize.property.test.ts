@@ -8,17 +8,17 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { createReplay } from "../../harness";
+import { createReplay } from "../../harness/emulator";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { sessionizeEvent } from "../../handlers/sessionize/sessionizeEvent";
 import {
   clickstreamArbitrary,
   describeStream,
   type ClickRecord,
-} from "../harness/support/clickstreamArbitrary";
-import { dynalitePerSuite } from "./support/dynamo";
-import { toEventRecord } from "./support/kinesis";
-import { lambdaContext } from "./support/records";
+} from "../support/clickstreamArbitrary";
+import { dynalitePerSuite } from "../support/dynamo";
+import { toEventRecord } from "../support/kinesis";
+import { lambdaContext } from "../support/records";
 import {
   crashingClient,
   createSessionizerTables,
@@ -26,7 +26,7 @@ import {
   sessionsIn,
   tableText,
   type SessionItemValue,
-} from "./support/sessionizer";
+} from "../support/sessionizer";
 
 const seed = Number(process.env.LAMBDA_PROPERTY_SEED ?? 20260106);
 const numRuns = Number(process.env.LAMBDA_PROPERTY_RUNS ?? 25);

@@ -8,7 +8,7 @@ import {
   githubCommentLimit,
   truncateLines,
 } from "../../infra/plan/comment";
-import { parseCommentArguments } from "../../infra/plan/commentCli";
+import { parseCommentArguments } from "../../harness/cli/planComment";
 
 const line = (i: number): string => `+      tags.key${i}: "${"v".repeat(60)}"`;
 const hugeDiff = (lines: number): string =>

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { readSessionizeSql } from "../../sql/inputSchema";
-import { stateTableShape } from "../../infra/tableShapes";
+import { stateTableShape } from "../../sql/contracts";
 import { kdaSqlEndOfLifeWarning } from "../../infra/pipeline";
 import {
   account,

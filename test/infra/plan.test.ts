@@ -7,7 +7,7 @@ import { promisify } from "util";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../infra/config";
-import { parsePlanArguments, usage } from "../../infra/plan/cli";
+import { parsePlanArguments, usage } from "../../harness/cli/plan";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
 import { runUnderMocks } from "../../infra/plan/mocks";
@@ -16,7 +16,7 @@ import { computePlan, planFromRun } from "../../infra/plan/computePlan";
 import { readStackConfig } from "../../infra/plan/stackConfig";
 
 const root = path.join(__dirname, "..", "..");
-const cli = path.join(root, "infra", "plan", "cli.ts");
+const cli = path.join(root, "harness", "cli", "plan.ts");
 
 /** Runs `npm run plan -- ...args` as a child process, as CI does. */
 async function plan(...args: string[]): Promise<string> {

@@ -91,8 +91,8 @@ describe("the GitHub workflows", () => {
     expect(script).to.contain(
       'npm run -s plan -- --stack "$stack" --diff "../plans/$stack.base.json"',
     );
-    expect(script).to.contain("npx tsx infra/plan/commentCli.ts");
-    expect(fs.existsSync(path.join(root, "infra", "plan", "commentCli.ts"))).to.equal(true);
+    expect(script).to.contain("npx tsx harness/cli/planComment.ts");
+    expect(fs.existsSync(path.join(root, "harness", "cli", "planComment.ts"))).to.equal(true);
     const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.with?.["name"]).to.equal("plan-diff");
   });

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { loadApplication } from "../../../harness/index";
+import { loadApplication } from "../../../harness/emulator";
 import { PollingApplicationRunner } from "../../../harness/local/applicationRunner";
 import { MemoryCheckpointStore, StreamReader } from "../../../harness/local/streamReader";
-import type { Row } from "../../../harness/types";
+import type { Row } from "../../../harness/emulator/types";
 import { readSessionizeSql } from "../../../sql/inputSchema";
-import { streamPerTest, type TestStream } from "./support/kinesaliteStream";
+import { streamPerTest, type TestStream } from "../../support/kinesaliteStream";
 
 const click = (user: string, second: number) =>
   JSON.stringify({

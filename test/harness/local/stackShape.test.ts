@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { parseConfig, projectName } from "../../../infra/config";
-import { deliveredStreams } from "../../../infra/pipeline";
+import { deliveredStreams } from "../../../sql/contracts";
 import { defaultLocalShards, localNames, localOutputs } from "../../../harness/local/pipeline";
 
 describe("the local pipeline's stack shape", () => {

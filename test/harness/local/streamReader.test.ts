@@ -6,7 +6,7 @@ import {
   mergeByArrival,
   type StreamRecord,
 } from "../../../harness/local/streamReader";
-import { streamPerTest, type TestStream } from "./support/kinesaliteStream";
+import { streamPerTest, type TestStream } from "../../support/kinesaliteStream";
 
 async function put({ client, streamName }: TestStream, items: [string, number][]) {
   await client.send(

@@ -1,0 +1,356 @@
+/**
+ * The SQL functions the harness supports: their signatures (checked by the planner at load) and
+ * their implementations (registered with alasql by the adapter). Every function returns NULL for a
+ * NULL argument unless said otherwise. TIMESTAMPs are epoch milliseconds, formatted in UTC.
+ */
+import type { SqlValue } from "./types";
+import { SqlRowError } from "./errors";
+import {
+  BigintType,
+  formatType,
+  IntegerType,
+  isIntegerType,
+  isNumericType,
+  isStringType,
+  maxVarcharLength,
+  RowErrorName,
+  TimestampType,
+  type SqlType,
+} from "./sqlTypes";
+
+type Value = SqlValue | undefined;
+
+/** The largest distance from the epoch a TIMESTAMP can have (JavaScript's Date range). */
+const maxTimestamp = 8.64e15;
+
+const monthNames = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+const dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+type Formatter = (d: Date) => string;
+
+const pad = (n: number, width: number): string => {
+  const text = String(n);
+  return text.length >= width ? text : "0".repeat(width - text.length) + text;
+};
+
+function letterFormatter(letter: string, count: number): Formatter | null {
+  const number =
+    (get: (d: Date) => number): Formatter =>
+    (d) =>
+      pad(get(d), count);
+  const text = (names: readonly string[], get: (d: Date) => number): Formatter =>
+    count >= 4 ? (d) => names[get(d)] : (d) => names[get(d)].slice(0, 3);
+  switch (letter) {
+    case "G":
+      return () => "AD";
+    case "y":
+    case "Y":
+      return count === 2
+        ? (d) => pad(d.getUTCFullYear() % 100, 2)
+        : number((d) => d.getUTCFullYear());
+    case "M":
+    case "L":
+      return count >= 3
+        ? text(monthNames, (d) => d.getUTCMonth())
+        : number((d) => d.getUTCMonth() + 1);
+    case "d":
+      return number((d) => d.getUTCDate());
+    case "D":
+      return number(
+        (d) => Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
+      );
+    case "E":
+      return text(dayNames, (d) => d.getUTCDay());
+    case "u":
+      return number((d) => d.getUTCDay() || 7);
+    case "a":
+      return (d) => (d.getUTCHours() < 12 ? "AM" : "PM");
+    case "H":
+      return number((d) => d.getUTCHours());
+    case "k":
+      return number((d) => d.getUTCHours() || 24);
+    case "K":
+      return number((d) => d.getUTCHours() % 12);
+    case "h":
+      return number((d) => d.getUTCHours() % 12 || 12);
+    case "m":
+      return number((d) => d.getUTCMinutes());
+    case "s":
+      return number((d) => d.getUTCSeconds());
+    case "S":
+      return number((d) => d.getUTCMilliseconds());
+    case "z":
+      return () => (count >= 4 ? "Coordinated Universal Time" : "UTC");
+    case "Z":
+      return () => "+0000";
+    case "X":
+      return () => "Z";
+    default:
+      return null;
+  }
+}
+
+/**
+ * Compiles a Java SimpleDateFormat pattern (`'HH:mm:ss'`, `yyyy-MM-dd'T'HH`) into a formatter.
+ * Throws `Invalid_Argument` naming the first letter Java would reject.
+ */
+export function compileDateFormat(pattern: string): (ms: number) => string {
+  const parts: Formatter[] = [];
+  let i = 0;
+  while (i < pattern.length) {
+    const ch = pattern[i];
+    if (ch === "'") {
+      if (pattern[i + 1] === "'") {
+        parts.push(() => "'");
+        i += 2;
+        continue;
+      }
+      let literal = "";
+      let k = i + 1;
+      for (;;) {
+        if (k >= pattern.length) {
+          throw new SqlRowError(
+            RowErrorName.InvalidArgument,
+            `Unterminated quote in date format ${JSON.stringify(pattern)}`,
+          );
+        }
+        if (pattern[k] === "'") {
+          if (pattern[k + 1] === "'") {
+            literal += "'";
+            k += 2;
+            continue;
+          }
+          break;
+        }
+        literal += pattern[k++];
+      }
+      parts.push(() => literal);
+      i = k + 1;
+      continue;
+    }
+    if (/[A-Za-z]/.test(ch)) {
+      let count = 1;
+      while (pattern[i + count] === ch) count++;
+      const formatter = letterFormatter(ch, count);
+      if (formatter === null) {
+        throw new SqlRowError(
+          RowErrorName.InvalidArgument,
+          `Illegal pattern character "${ch}" in date format ${JSON.stringify(pattern)}; ` +
+            "expected letters of G y Y M L d D E u a H k K h m s S z Z X, or text in single quotes",
+        );
+      }
+      parts.push(formatter);
+      i += count;
+      continue;
+    }
+    parts.push(() => ch);
+    i++;
+  }
+  return (ms) => {
+    const d = new Date(ms);
+    let out = "";
+    for (const part of parts) out += part(d);
+    return out;
+  };
+}
+
+const formatCache = new Map<string, (ms: number) => string>();
+
+function formatTimestampWith(pattern: string, ms: number): string {
+  let formatter = formatCache.get(pattern);
+  if (formatter === undefined) {
+    formatter = compileDateFormat(pattern);
+    // Patterns are nearly always literals; the bound only guards against computed ones.
+    if (formatCache.size > 1000) formatCache.clear();
+    formatCache.set(pattern, formatter);
+  }
+  return formatter(ms);
+}
+
+function trimmer(side: "BOTH" | "LEADING" | "TRAILING") {
+  return (s: Value, chars: Value = " "): SqlValue => {
+    if (s == null || chars == null) return null;
+    const c = chars as string;
+    if (c.length !== 1) {
+      throw new SqlRowError(
+        RowErrorName.InvalidArgument,
+        `TRIM character must be exactly one character, got ${JSON.stringify(c)}`,
+      );
+    }
+    let start = 0;
+    let end = (s as string).length;
+    const text = s as string;
+    if (side !== "TRAILING") while (start < end && text[start] === c) start++;
+    if (side !== "LEADING") while (end > start && text[end - 1] === c) end--;
+    return text.slice(start, end);
+  };
+}
+
+/** Function implementations by the name the adapter registers them under (prefixed `KDA_`). */
+export const functionImplementations: Readonly<Record<string, (...args: Value[]) => SqlValue>> = {
+  TO_TIMESTAMP: (ms) => {
+    if (ms == null) return null;
+    if (Math.abs(ms as number) > maxTimestamp) {
+      throw new SqlRowError(
+        RowErrorName.NumericOverflow,
+        `TO_TIMESTAMP(${ms}) is outside the TIMESTAMP range of ±${maxTimestamp} ms around 1970-01-01`,
+      );
+    }
+    return ms as number;
+  },
+  UNIX_TIMESTAMP: (ts) => (ts == null ? null : (ts as number)),
+  TIMESTAMP_TO_CHAR: (format, ts) =>
+    format == null || ts == null ? null : formatTimestampWith(format as string, ts as number),
+  // AWS's page says TIMESTAMP_TO_CHAR of NULL is the string 'null'; opt-in variant.
+  TIMESTAMP_TO_CHAR_NULL_STRING: (format, ts) =>
+    format == null
+      ? null
+      : ts == null
+        ? "null"
+        : formatTimestampWith(format as string, ts as number),
+  CHAR_LENGTH: (s) => (s == null ? null : (s as string).length),
+  UPPER: (s) => (s == null ? null : (s as string).toUpperCase()),
+  LOWER: (s) => (s == null ? null : (s as string).toLowerCase()),
+  SUBSTRING: (s, start, length) => {
+    if (s == null || start == null) return null;
+    const text = s as string;
+    const from = start as number;
+    if (length === undefined) return text.slice(Math.max(from - 1, 0));
+    if (length === null) return null;
+    if ((length as number) < 0) {
+      throw new SqlRowError(
+        RowErrorName.InvalidArgument,
+        `SUBSTRING length must not be negative, got ${length}`,
+      );
+    }
+    const end = from + (length as number) - 1;
+    return text.slice(Math.max(from - 1, 0), Math.max(end, 0));
+  },
+  TRIM_BOTH: trimmer("BOTH"),
+  TRIM_LEADING: trimmer("LEADING"),
+  TRIM_TRAILING: trimmer("TRAILING"),
+  COALESCE: (...args) => {
+    for (const a of args) if (a != null) return a;
+    return null;
+  },
+  ABS: (n) => (n == null ? null : Math.abs(n as number)),
+  FLOOR: (n) => (n == null ? null : Math.floor(n as number)),
+  CEIL: (n) => (n == null ? null : Math.ceil(n as number)),
+  MOD: (a, b) => {
+    if (a == null || b == null) return null;
+    if (b === 0) throw new SqlRowError(RowErrorName.DivisionByZero, "Division by zero in MOD");
+    return (a as number) % (b as number);
+  },
+  /** FLOOR(ts TO unit) and STEP(ts BY interval): the start of the epoch-aligned period. */
+  FLOOR_TIME: (ts, period) =>
+    ts == null ? null : Math.floor((ts as number) / (period as number)) * (period as number),
+  CEIL_TIME: (ts, period) =>
+    ts == null ? null : Math.ceil((ts as number) / (period as number)) * (period as number),
+};
+
+/** A scalar function as the planner sees it. */
+export interface FunctionSignature {
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  /** The result type, or a message saying what argument types are allowed. */
+  readonly resultType: (args: readonly SqlType[]) => SqlType | string;
+}
+
+const anyNumeric = (t: SqlType) => t.kind === "NULL" || isNumericType(t);
+const anyString = (t: SqlType) => t.kind === "NULL" || isStringType(t);
+const anyTimestamp = (t: SqlType) => t.kind === "NULL" || t.kind === "TIMESTAMP";
+const stringResult = (t: SqlType): SqlType => ({
+  kind: "VARCHAR",
+  length: "length" in t && t.length ? t.length : maxVarcharLength,
+});
+
+/** Scalar functions by upper-case SQL name. CAST, TRIM, FLOOR ... TO and STEP are special forms. */
+export const functionSignatures: Readonly<Record<string, FunctionSignature>> = {
+  TO_TIMESTAMP: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) =>
+      anyNumeric(t) && (t.kind === "NULL" || isIntegerType(t))
+        ? TimestampType
+        : `an integer (epoch milliseconds), got ${formatType(t)}`,
+  },
+  UNIX_TIMESTAMP: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyTimestamp(t) ? BigintType : `a TIMESTAMP, got ${formatType(t)}`),
+  },
+  TIMESTAMP_TO_CHAR: {
+    minArgs: 2,
+    maxArgs: 2,
+    resultType: ([f, t]) =>
+      anyString(f) && anyTimestamp(t)
+        ? { kind: "VARCHAR", length: maxVarcharLength }
+        : `(format VARCHAR, TIMESTAMP), got (${formatType(f)}, ${formatType(t)})`,
+  },
+  CHAR_LENGTH: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyString(t) ? IntegerType : `a string, got ${formatType(t)}`),
+  },
+  CHARACTER_LENGTH: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyString(t) ? IntegerType : `a string, got ${formatType(t)}`),
+  },
+  UPPER: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyString(t) ? stringResult(t) : `a string, got ${formatType(t)}`),
+  },
+  LOWER: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyString(t) ? stringResult(t) : `a string, got ${formatType(t)}`),
+  },
+  SUBSTRING: {
+    minArgs: 2,
+    maxArgs: 3,
+    resultType: ([s, ...rest]) =>
+      anyString(s) && rest.every((t) => t.kind === "NULL" || isIntegerType(t))
+        ? stringResult(s)
+        : "(string, integer[, integer])",
+  },
+  ABS: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) => (anyNumeric(t) ? t : `a number, got ${formatType(t)}`),
+  },
+  FLOOR: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) =>
+      anyNumeric(t) || t.kind === "TIMESTAMP" ? t : `a number, got ${formatType(t)}`,
+  },
+  CEIL: {
+    minArgs: 1,
+    maxArgs: 1,
+    resultType: ([t]) =>
+      anyNumeric(t) || t.kind === "TIMESTAMP" ? t : `a number, got ${formatType(t)}`,
+  },
+  MOD: {
+    minArgs: 2,
+    maxArgs: 2,
+    resultType: ([a, b]) =>
+      anyNumeric(a) && anyNumeric(b) && (a.kind === "NULL" || isIntegerType(a))
+        ? a
+        : "two integers",
+  },
+};

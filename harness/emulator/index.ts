@@ -1,0 +1,15 @@
+/**
+ * The KDA SQL harness: runs a Kinesis Data Analytics SQL application (the lab's
+ * `sql/sessionize.sql`) offline with KDA's semantics. See `types.ts` for the contract.
+ */
+export { loadApplication, loadSessionizeApplication } from "./application";
+export { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+export {
+  createReplay,
+  replayLines,
+  UnknownStreamError,
+  type Replay,
+  type ReplayOptions,
+} from "./replay";
+export { SqlLoadError } from "./errors";
+export type * from "./types";

@@ -1,0 +1,81 @@
+/**
+ * A fast path for the input mapping of flat JSON records: the lab's records are a JSON object
+ * with exactly the schema's fields, in the schema's order, each a plain scalar. One regular
+ * expression, compiled per schema, recognises exactly such text and captures the values, with no
+ * JavaScript object built; V8 runs it as native code, more than twice as fast as `JSON.parse` on
+ * these records. Text of any other shape is declined and takes the general path (`JSON.parse`,
+ * then the mapper of `compileInputMapping`); whatever the scanner accepts is valid JSON that it
+ * maps exactly as the general path would, rejections included.
+ */
+import type { InputSchema } from "../../sql/inputSchema";
+import type { SqlValue } from "./types";
+import { compileValueConverters, parseJsonPath } from "./inputMapping";
+
+/**
+ * Maps a record's text to source row values, or returns `undefined` when the text is not a flat
+ * record the scanner recognises. Throws the same `InputRejection` as the general path for a value
+ * that cannot be coerced.
+ */
+export type RecordScanner = (text: string) => SqlValue[] | undefined;
+
+/** JSON's whitespace, exactly: space, tab, LF, CR. */
+const whitespace = "[ \\t\\n\\r]*";
+
+/**
+ * One field's value, in three capture groups: a string without escapes or control characters
+ * (its text is its value; an escape would change it, and a control character is invalid JSON),
+ * an integer of at most 15 digits (exact as a double, so `Number` of the text is what
+ * `JSON.parse` gives), or a literal. The lookahead refuses a fraction, an exponent or a 16th
+ * digit, so no longer number is ever cut short.
+ */
+const scalar =
+  '(?:"([^"\\\\\\u0000-\\u001f]*)"|(-?(?:0|[1-9][0-9]{0,14}))(?![.eE0-9])|(true|false|null))';
+
+const literals: Record<string, boolean | null> = { true: true, false: false, null: null };
+
+/** Escapes a field name for use as a literal inside a regular expression. */
+function literalPattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/**
+ * Compiles the scanner for a schema, or returns null when the schema needs the general path: a
+ * nested JSONPath, or a field name that JSON text could only spell with escapes.
+ */
+export function compileRecordScanner(schema: InputSchema): RecordScanner | null {
+  if (schema.recordRowPath !== "$" || schema.columns.length === 0) return null;
+  const names: string[] = [];
+  for (const column of schema.columns) {
+    const path = parseJsonPath(column.mapping);
+    // eslint-disable-next-line no-control-regex
+    if (path.length !== 1 || /["\\\u0000-\u001f]/.test(path[0])) return null;
+    names.push(path[0]);
+  }
+  // Two columns reading one field cannot both be matched in order; leave such schemas alone.
+  if (new Set(names).size !== names.length) return null;
+  const members = names.map(
+    (name) =>
+      `${whitespace}"${literalPattern(name)}"${whitespace}:${whitespace}${scalar}${whitespace}`,
+  );
+  const flatRecord = new RegExp(`^${whitespace}\\{${members.join(",")}\\}${whitespace}$`);
+  const converters = compileValueConverters(schema);
+  const count = names.length;
+
+  return (text) => {
+    const match = flatRecord.exec(text);
+    if (match === null) return undefined;
+    const row: SqlValue[] = [];
+    for (let k = 0, group = 1; k < count; k++, group += 3) {
+      const string = match[group];
+      const integer = match[group + 1];
+      const value =
+        string !== undefined
+          ? string
+          : integer !== undefined
+            ? Number(integer)
+            : literals[match[group + 2]];
+      row.push(converters[k](value));
+    }
+    return row;
+  };
+}

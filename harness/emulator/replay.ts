@@ -1,0 +1,203 @@
+/**
+ * Replay: runs a SQL application over recorded records, one JSON line each, and yields one
+ * stream's rows as delivery objects (DESIGN.md's replay contract).
+ *
+ * A line is either an envelope `{"data": <object or base64 text>, "arrivalTime": <epoch ms>}`
+ * (ROWTIME = arrivalTime) or a bare event object (data = the line itself; ROWTIME = its
+ * `event_timestamp` when that maps to a BIGINT, otherwise the previous record's ROWTIME). Any other
+ * line is a record that fails the schema and becomes an `error_stream` row. ROWTIME never goes
+ * below the previous record's. Blank lines are skipped.
+ */
+import { loadApplicationImplementation, type ApplicationImplementation } from "./application";
+import { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+import { clickInputSchema } from "../../sql/inputSchema";
+import { InputErrorName, InputRejection } from "./inputMapping";
+import type { ApplicationOptions, Row, StreamInfo } from "./types";
+
+export interface ReplayOptions extends ApplicationOptions {
+  /** The stream whose rows are yielded; default `DESTINATION_SQL_STREAM`. */
+  readonly stream?: string;
+  /** Trim CHAR padding in the yielded objects (default: keep it, as KDA delivers). */
+  readonly trimChar?: boolean;
+  /** Top-level field of a bare event that gives its ROWTIME; default `event_timestamp`. */
+  readonly rowtimeField?: string;
+}
+
+/** Thrown by `createReplay` and `replayLines` when the requested stream does not exist. */
+export class UnknownStreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnknownStreamError";
+  }
+}
+
+/** The stream replay yields when none is named. */
+export const defaultReplayStream = "DESTINATION_SQL_STREAM";
+
+const integerText = /^-?\d+$/;
+const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** `value` as a BIGINT the way the input mapping reads one, or null. */
+function asBigint(value: unknown): number | null {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : null;
+  if (typeof value === "string" && integerText.test(value)) {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : null;
+  }
+  return null;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A replay fed one line at a time (push style, for callers that read lines asynchronously). */
+export interface Replay {
+  /** The stream whose rows `feed` returns. */
+  readonly stream: StreamInfo;
+  /** Feeds one line; returns the chosen stream's rows it caused, as delivery objects. */
+  feed(line: string): Record<string, DeliveryValue>[];
+}
+
+/**
+ * Loads `sqlText` for replay. Throws at once for unloadable SQL (`SqlLoadError`) or an unknown
+ * stream name; `feed` never throws for a bad line.
+ */
+export function createReplay(sqlText: string, options: ReplayOptions = {}): Replay {
+  const streamName = options.stream ?? defaultReplayStream;
+  const sourceName = (options.inputSchema ?? clickInputSchema).streamName;
+  const app = loadApplicationImplementation(sqlText, {
+    ...options,
+    includeSourceRows: options.includeSourceRows === true || streamName === sourceName,
+  });
+  const stream = app.streams.get(streamName);
+  if (stream === undefined) {
+    throw new UnknownStreamError(
+      `Unknown stream "${streamName}"; expected one of ${[...app.streams.keys()].map((n) => `"${n}"`).join(", ")}`,
+    );
+  }
+  const feeder = new LineFeeder(app, options.rowtimeField ?? "event_timestamp");
+  const trim = { trimChar: options.trimChar === true };
+  const none: Record<string, DeliveryValue>[] = [];
+  return {
+    stream,
+    feed(line) {
+      const rows = feeder.feed(line);
+      if (rows === null) return none;
+      let result = none;
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].stream !== streamName) continue;
+        if (result === none) result = [];
+        result.push(rowToDeliveryObject(stream, rows[i], trim));
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * Runs `sqlText` over `lines` and yields the rows of `options.stream` (default
+ * `DESTINATION_SQL_STREAM`) as delivery objects: keys in column order, TIMESTAMP as text, NULL as
+ * null. Throws at once for unloadable SQL (`SqlLoadError`) or an unknown stream name; never for a
+ * bad line.
+ */
+export function replayLines(
+  sqlText: string,
+  lines: Iterable<string>,
+  options: ReplayOptions = {},
+): IterableIterator<Record<string, DeliveryValue>> {
+  const replay = createReplay(sqlText, options);
+  return (function* () {
+    for (const line of lines) yield* replay.feed(line);
+  })();
+}
+
+/** Turns replay lines into records for one application. */
+export class LineFeeder {
+  private previousRowtime: number | null = null;
+  private readonly rowtimeColumn: number;
+
+  constructor(
+    private readonly app: ApplicationImplementation,
+    private readonly rowtimeField: string,
+  ) {
+    this.rowtimeColumn = app.bigintColumnOf(rowtimeField);
+  }
+
+  /** Feeds one line; null for a blank line. */
+  feed(line: string): Row[] | null {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      if (line.trim() === "") return null;
+      const message = `Record is not valid JSON: ${(error as Error).message}`;
+      return this.reject(
+        new InputRejection(InputErrorName.NotJson, message),
+        line,
+        this.previous(),
+      );
+    }
+    if (isPlainObject(parsed) && "data" in parsed && "arrivalTime" in parsed)
+      return this.envelope(parsed, line);
+    const mapped = this.app.mapParsed(parsed);
+    if (mapped instanceof InputRejection) {
+      const own = isPlainObject(parsed) ? asBigint(parsed[this.rowtimeField]) : null;
+      return this.reject(mapped, line, own ?? this.previous());
+    }
+    // The mapped BIGINT column is the field read the way the input mapping reads it.
+    const own =
+      this.rowtimeColumn >= 0
+        ? mapped[this.rowtimeColumn]
+        : isPlainObject(parsed)
+          ? asBigint(parsed[this.rowtimeField])
+          : null;
+    return this.app.pushValues(mapped, this.clamp(typeof own === "number" ? own : this.previous()));
+  }
+
+  private envelope(envelope: Record<string, unknown>, line: string): Row[] {
+    const { data, arrivalTime } = envelope;
+    if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
+      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${JSON.stringify(arrivalTime)}`;
+      return this.reject(
+        new InputRejection(InputErrorName.Coercion, message),
+        line,
+        this.previous(),
+      );
+    }
+    const rowtime = this.clamp(arrivalTime);
+    if (isPlainObject(data)) {
+      const mapped = this.app.mapParsed(data);
+      if (mapped instanceof InputRejection)
+        return this.reject(mapped, JSON.stringify(data), rowtime);
+      return this.app.pushValues(mapped, rowtime);
+    }
+    if (typeof data === "string") {
+      const compact = data.replace(/\s+/g, "");
+      if (compact.length % 4 === 0 && base64Text.test(compact)) {
+        return this.app.push({ data: Buffer.from(compact, "base64"), arrivalTime: rowtime });
+      }
+      const message = "Envelope data is text but not base64";
+      return this.reject(new InputRejection(InputErrorName.NotJson, message), line, rowtime);
+    }
+    const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
+    const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
+    return this.reject(new InputRejection(InputErrorName.NotAnObject, message), line, rowtime);
+  }
+
+  private reject(rejection: InputRejection, raw: string, rowtime: number): Row[] {
+    return this.app.pushRejection(rejection, raw, this.clamp(rowtime));
+  }
+
+  /** The previous record's ROWTIME; 0 (the epoch) before the first record. */
+  private previous(): number {
+    return this.previousRowtime ?? 0;
+  }
+
+  private clamp(rowtime: number): number {
+    if (this.previousRowtime !== null && rowtime < this.previousRowtime)
+      rowtime = this.previousRowtime;
+    this.previousRowtime = rowtime;
+    return rowtime;
+  }
+}

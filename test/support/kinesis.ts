@@ -1,0 +1,133 @@
+/**
+ * Test support: a kinesalite server started by the test on a free loopback port, a real Kinesis
+ * client for it, and the Kinesis events the event source mapping would build from GetRecords.
+ */
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  CreateStreamCommand,
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type _Record,
+} from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { kinesisEventRecord } from "../../harness/local/kinesisEvents";
+import { credentials, region } from "./dynamo";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kinesalite = require("kinesalite") as (options: Record<string, unknown>) => Server;
+
+export interface Kinesalite {
+  readonly client: KinesisClient;
+  close(): Promise<void>;
+}
+
+export async function startKinesalite(): Promise<Kinesalite> {
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  // kinesalite speaks HTTP/1.1 only; the SDK's default Kinesis handler is HTTP/2.
+  const client = new KinesisClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region,
+    credentials,
+    requestHandler: new NodeHttpHandler(),
+  });
+  return {
+    client,
+    close: () => {
+      client.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Creates a stream and waits until it is ACTIVE; returns its ARN. */
+export async function createStream(
+  client: KinesisClient,
+  name: string,
+  shards: number,
+): Promise<string> {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (;;) {
+    const { StreamDescription } = await client.send(
+      new DescribeStreamCommand({ StreamName: name }),
+    );
+    if (StreamDescription?.StreamStatus === "ACTIVE") return StreamDescription.StreamARN!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Puts records in order, keyed by `partitionKey`, 500 per PutRecords call (the API's limit). */
+export async function putRecords(
+  client: KinesisClient,
+  stream: string,
+  records: readonly { readonly data: string; readonly partitionKey: string }[],
+): Promise<void> {
+  for (let start = 0; start < records.length; start += 500) {
+    const chunk = records.slice(start, start + 500);
+    const output = await client.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: chunk.map((r) => ({
+          Data: Buffer.from(r.data, "utf8"),
+          PartitionKey: r.partitionKey,
+        })),
+      }),
+    );
+    if ((output.FailedRecordCount ?? 0) > 0) throw new Error("PutRecords left records unput");
+  }
+}
+
+/** A GetRecords record as the event source mapping hands it to Lambda. */
+export function toEventRecord(
+  record: _Record,
+  shardId: string,
+  streamArn: string,
+): KinesisStreamRecord {
+  return kinesisEventRecord(record, shardId, streamArn, region);
+}
+
+/**
+ * Reads every shard from TRIM_HORIZON with GetRecords (`limit` records per call) and returns one
+ * Kinesis event per GetRecords answer, per shard in order: what the event source mapping invokes
+ * the function with when its batch size is `limit`.
+ */
+export async function readShardEvents(
+  client: KinesisClient,
+  stream: string,
+  streamArn: string,
+  limit: number,
+): Promise<{ shardId: string; events: KinesisStreamEvent[] }[]> {
+  const { Shards } = await client.send(new ListShardsCommand({ StreamName: stream }));
+  const result: { shardId: string; events: KinesisStreamEvent[] }[] = [];
+  for (const shard of Shards ?? []) {
+    const shardId = shard.ShardId!;
+    let { ShardIterator: iterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: stream,
+        ShardId: shardId,
+        ShardIteratorType: "TRIM_HORIZON",
+      }),
+    );
+    const events: KinesisStreamEvent[] = [];
+    while (iterator !== undefined) {
+      const page = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),
+      );
+      const records = page.Records ?? [];
+      if (records.length === 0) break;
+      events.push({ Records: records.map((r) => toEventRecord(r, shardId, streamArn)) });
+      iterator = page.NextShardIterator;
+    }
+    result.push({ shardId, events });
+  }
+  return result;
+}
