@@ -34,7 +34,7 @@ import {
   type DeliveryTuning,
 } from "../delivery/deliverRows";
 import { DeliveryResult } from "../delivery/event";
-import type { DecodedRecord, SessionizeEngine } from "./engine";
+import type { KeyedRecord, SessionizeEngine } from "./engine";
 import { StateTable, type PartitionState, type ShardRef, type ShardState } from "./stateTable";
 
 export interface SessionizeDeps {
@@ -160,7 +160,7 @@ export async function sessionizeShard(
     return { ...counts, rowsDelivered: 0, failedFrom: first };
   };
   try {
-    const decoded: DecodedRecord[] = records.map((record) =>
+    const decoded: KeyedRecord[] = records.map((record) =>
       deps.engine.decode(Buffer.from(record.kinesis.data, "base64")),
     );
     const keys = new Set<string>();
@@ -171,25 +171,24 @@ export async function sessionizeShard(
       new Map([...loaded.partitions].map(([key, item]) => [key, item.windows])),
     );
 
-    let rowtime = loaded.shard.lastRowtime;
     const rows: DeliveredRow[] = [];
     const appliedUpTo = new Map<string, string>();
     for (let i = 0; i < records.length; i++) {
       const sequence = records[i].kinesis.sequenceNumber;
       const record = decoded[i];
       const arrival = arrivalMs(records[i]);
-      rowtime = rowtime === null || arrival > rowtime ? arrival : rowtime;
       const stored =
         record.key === null
           ? loaded.shard.sequence
           : loaded.partitions.get(record.key)!.applied[shard.shardId];
       if (stored !== undefined && stored !== null && compareSequence(sequence, stored) <= 0) {
         counts.skipped += 1;
+        deps.engine.skip(arrival);
         continue;
       }
       counts.applied += 1;
       if (record.key !== null) appliedUpTo.set(record.key, sequence);
-      deps.engine.push(record, rowtime).forEach((row, n) =>
+      deps.engine.push(record, arrival).forEach((row, n) =>
         rows.push({
           // Unique per row and the same on every retry: shard, record and the row's position.
           id: `${shard.shardId}:${sequence}:${n}`,
@@ -227,7 +226,7 @@ export async function sessionizeShard(
       });
     }
     const shardAfter: ShardState = {
-      lastRowtime: rowtime,
+      lastRowtime: deps.engine.lastRowtime,
       sequence:
         loaded.shard.sequence !== null && compareSequence(loaded.shard.sequence, last) > 0
           ? loaded.shard.sequence
