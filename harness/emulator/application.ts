@@ -6,7 +6,7 @@
  */
 import { readSessionizeSql, clickInputSchema } from "../../sql/inputSchema";
 import { errorStreamColumns, errorStreamName } from "../../sql/contracts";
-import { SqlRowError } from "./errors";
+import { SqlLoadError, SqlRowError } from "./errors";
 import { PumpRuntime } from "./evaluator";
 import { hexDataRow } from "./inputMapping";
 import { parseSql } from "./parser";
@@ -172,7 +172,13 @@ class Application implements SqlApplication {
  * SQL the harness cannot run. `loadApplication(readSessionizeSql())` runs the lab's SQL.
  */
 export function loadApplication(sqlText: string, options: ApplicationOptions = {}): SqlApplication {
-  return new Application(sqlText, options);
+  try {
+    return new Application(sqlText, options);
+  } catch (error) {
+    if (error instanceof SqlLoadError && options.sqlFile !== undefined)
+      throw error.inFile(options.sqlFile);
+    throw error;
+  }
 }
 
 /** The lab's SQL application, as deployed. */

@@ -17,12 +17,20 @@ export interface SourcePosition {
 export class SqlLoadError extends Error {
   readonly line: number;
   readonly column: number;
+  /** The SQL file, when the caller named it (`ApplicationOptions.sqlFile`). */
+  readonly file: string | undefined;
 
-  constructor(message: string, position: SourcePosition) {
-    super(message);
+  constructor(message: string, position: SourcePosition, file?: string) {
+    super(file === undefined ? message : `${file}:${position.line}:${position.column}: ${message}`);
     this.name = "SqlLoadError";
     this.line = position.line;
     this.column = position.column;
+    this.file = file;
+  }
+
+  /** The same error, its message led by `file:line:column` as compilers print it. */
+  inFile(file: string): SqlLoadError {
+    return new SqlLoadError(this.message, this, file);
   }
 }
 

@@ -76,6 +76,8 @@ export interface EngineSnapshot {
 }
 
 export interface ApplicationOptions {
+  /** The SQL's file, named in load errors (`sql/my.sql:3:41: Unknown window unit "WEEK" ...`). */
+  readonly sqlFile?: string;
   /** Defaults to the lab's click schema from `sql/inputSchema.ts`. */
   readonly inputSchema?: InputSchema;
   /** VARCHAR/CHAR overflow on a pump's INSERT: `error` (default, row to error_stream) or `truncate`. */
