@@ -12,7 +12,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { handlerEnvironment } from "../sql/contracts";
-import { requiredEnv } from "./delivery/env";
+import { requiredEnv } from "./shared/env";
 import { SessionizeEngine } from "./sessionize/engine";
 import { sessionizeEvent } from "./sessionize/sessionizeEvent";
 
