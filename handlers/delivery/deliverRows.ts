@@ -141,7 +141,7 @@ export async function deliverRows(
     if (plan.target === "sessions") lastSession.set(plan.key, plan.item);
     else lastLetter.set(plan.key, plan.letter);
   }
-  const sessionWrites = [...lastSession].map(([key, item]) => ({ key, item: { ...item } }));
+  const sessionWrites = [...lastSession].map(([key, item]) => ({ key, item }));
   const letterWrites = (letters: Iterable<[string, DeadLetter]>): PendingWrite[] =>
     [...letters].map(([key, letter]) => ({ key, item: deadLetterItem(letter) }));
 
