@@ -15,7 +15,7 @@ import {
 import { RejectReason } from "./deadLetter";
 import type { DeliveryObject, TypedRow, UndecodableRecord } from "./typedRow";
 
-/** Columns whose presence marks a row as coming from `error_stream` rather than a session stream. */
+/** Columns whose presence marks a row as one of `error_stream` rather than of a session stream. */
 const errorStreamMarkers: readonly ErrorStreamColumn[] = [
   "ERROR_TIME",
   "ERROR_LEVEL",

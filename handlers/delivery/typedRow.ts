@@ -16,7 +16,7 @@ import type { RejectReason } from "./deadLetter";
  */
 export type RowValue = DeliveryValue | readonly RowValue[] | { readonly [key: string]: RowValue };
 
-/** A row's delivery object: `{ user_id: "user1  ", session_id: "user1  _mobile_10:00:00", ... }`. */
+/** A row's delivery object: `{ user_id: "user1  ", session_id: "user1  _mobile_10:00", ... }`. */
 export type DeliveryObject = { readonly [column: string]: RowValue };
 
 /** One row and the in-application stream it came from. */
@@ -27,7 +27,7 @@ export interface TypedRow {
 
 /** A typed row to deliver, with the id it is answered under. */
 export interface DeliveryRow extends TypedRow {
-  /** KDA's `recordId`, or the sessionizer's `shardId:sequence:n`; repeated ids are answered once. */
+  /** KDA's `recordId`, or the sessionizer's `shardId:sequence:n`; answered once if repeated. */
   readonly id: string;
   /** How often KDA has delivered the record before (0 for rows handed over in process). */
   readonly retryHint?: number;
