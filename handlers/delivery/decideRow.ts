@@ -11,7 +11,7 @@ import {
 } from "../../sql/contracts";
 import { errorStreamColumnNames, RejectReason, type ErrorStreamColumns } from "./deadLetter";
 import { jsonText } from "./jsonText";
-import type { DeliveryObject, TypedRow } from "./typedRow";
+import type { DeliveryObject, RowValue, TypedRow } from "./typedRow";
 
 /** DynamoDB's item size limit (400 KB, attribute names included). */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -79,18 +79,22 @@ function errorColumns(row: DeliveryObject): ErrorStreamColumns {
   const columns = {} as Record<ErrorStreamColumn, string | null>;
   for (const column of errorStreamColumnNames) {
     const value = row[column];
-    columns[column] =
-      value === undefined || value === null
-        ? null
-        : typeof value === "string"
-          ? value
-          : jsonText(value);
+    columns[column] = isNull(value) ? null : typeof value === "string" ? value : jsonText(value);
   }
   return columns;
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
+/**
+ * Whether a value is delivered as NULL: null, a missing column, or a number JSON cannot carry
+ * (NaN, ±Infinity), which KDA's JSON delivers as null. Rows handed over in process follow the
+ * same rule, so they are decided exactly as their KDA delivery would be.
+ */
+function isNull(value: RowValue | undefined): boolean {
+  return value === undefined || value === null || (typeof value === "number" && !isFinite(value));
+}
+
+function describe(value: RowValue): string {
+  if (isNull(value)) return "null";
   const text = jsonText(value);
   const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
   return `${shown} (${Array.isArray(value) ? "array" : typeof value})`;

@@ -187,6 +187,21 @@ describe("deciding what a typed row is", () => {
     });
   });
 
+  it("decides a number JSON cannot carry as NULL, as its KDA delivery would be", () => {
+    const session = sessionRow(1, { session_time: NaN });
+    expect(decideRow({ stream: destinationStreamName, row: session })).to.deep.equal(
+      classify(encodeRecordData(session)),
+    );
+    const error = { ...errorStreamRow(1), DATA_ROW: Infinity };
+    expect(decideRow({ stream: errorStreamName, row: error })).to.deep.equal(
+      classify(encodeRecordData(error)),
+    );
+    expect(decideRow({ stream: errorStreamName, row: error })).to.have.nested.property(
+      "columns.DATA_ROW",
+      null,
+    );
+  });
+
   it("holds a session row with error_stream's columns to the session rules", () => {
     const decided = decideRow({ stream: destinationStreamName, row: errorStreamRow(1) });
     expect(decided).to.deep.equal({
