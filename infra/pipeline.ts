@@ -491,9 +491,11 @@ export class Pipeline extends pulumi.ComponentResource {
         dimensions: Record<string, pulumi.Input<string>>;
         threshold: number;
       },
+      logicalName = `${name}-${part}`,
+      aliases: pulumi.Alias[] = [],
     ): aws.cloudwatch.MetricAlarm =>
       new aws.cloudwatch.MetricAlarm(
-        `${name}-${part}`,
+        logicalName,
         {
           name: `${names.prefix}-${part}`,
           alarmDescription: description,
@@ -507,7 +509,7 @@ export class Pipeline extends pulumi.ComponentResource {
           okActions: actions,
           tags: this.tags,
         },
-        { parent: this },
+        { parent: this, aliases },
       );
 
     const lambdaEngine = this.config.engine === "lambda";
@@ -572,13 +574,21 @@ export class Pipeline extends pulumi.ComponentResource {
           threshold: alarms.iteratorAgeMs,
         },
       );
-      alarm("failed-batches", "The event source mapping gave up on a batch: replay it", {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        statistic: "Maximum",
-        dimensions: { QueueName: this.sessionizer.failedBatches.name },
-        threshold: alarms.failedBatches,
-      });
+      // Logically named apart from the queue (`<name>-failed-batches`), which it once shared a name
+      // with; the alias keeps the deployed alarm. Its physical name stays `<prefix>-failed-batches`.
+      alarm(
+        "failed-batches",
+        "The event source mapping gave up on a batch: replay it",
+        {
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          statistic: "Maximum",
+          dimensions: { QueueName: this.sessionizer.failedBatches.name },
+          threshold: alarms.failedBatches,
+        },
+        `${name}-failed-batches-alarm`,
+        [{ name: `${name}-failed-batches` }],
+      );
     }
     // WriteThrottleEvents counts throttled writes of every operation (BatchWriteItem, PutItem), so
     // the alarm holds whichever call the handler uses.

@@ -138,7 +138,7 @@ describe("the plan tool (npm run plan)", () => {
       "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
     ]);
     expect(onlyDev).to.deep.equal([
-      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
       "aws:dynamodb/table:Table::sessionizer-state",
