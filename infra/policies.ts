@@ -7,6 +7,7 @@
  * or a resource (AWS requires a wildcard for none of these actions; the one that would need it,
  * `kinesis:ListStreams`, is left out because the event source mapping does not use it).
  */
+import { awsManagedKinesisKey } from "./config";
 
 /** One statement of an identity-based policy. */
 export interface PolicyStatement<Ref> {
@@ -45,6 +46,15 @@ export function trustPolicy(service: string): TrustPolicyDocument {
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
   };
+}
+
+/**
+ * The key a reader of the stream must be granted `kms:Decrypt` on, given the stream's `kmsKey`: none
+ * for the AWS-managed key, whose key policy already lets Kinesis decrypt for any principal allowed to
+ * read the stream. `streamKeyToGrant("alias/aws/kinesis")` -> `undefined`
+ */
+export function streamKeyToGrant(kmsKey: string): string | undefined {
+  return kmsKey === awsManagedKinesisKey ? undefined : kmsKey;
 }
 
 /** What the SQL application's role may touch. */

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
-import { kdaSqlEndOfLifeWarning } from "../../infra/pipeline";
+import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
   account,
   resourceType,
