@@ -11,7 +11,7 @@ import { type AlarmSettings, createAlarms, tableThrottlesAlarm } from "./alarms"
 import { type PipelineConfig, shardLevelMetricNames } from "./config";
 import type { EngineComponent, SharedResources } from "./engines/engine";
 import { engineStrategies } from "./engines";
-import { tableArgs } from "./tables";
+import { createTable } from "./tables";
 
 /** The handlers' tests bundle the sessionizer from the entry the program deploys. */
 export { sessionizerHandlerEntry } from "./engines/lambda";
@@ -49,14 +49,19 @@ export class Pipeline extends pulumi.ComponentResource {
     const child = { parent: this };
 
     this.stream = this.createStream(name, config);
-    this.sessionsTable = new aws.dynamodb.Table(
+    const { names } = config;
+    this.sessionsTable = createTable(
       `${name}-sessions`,
-      tableArgs(config.names.sessionsTable, sessionsTableShape, config),
+      names.sessionsTable,
+      sessionsTableShape,
+      config,
       child,
     );
-    this.deadLetterTable = new aws.dynamodb.Table(
+    this.deadLetterTable = createTable(
       `${name}-dead-letters`,
-      tableArgs(config.names.deadLetterTable, deadLetterTableShape, config),
+      names.deadLetterTable,
+      deadLetterTableShape,
+      config,
       child,
     );
     const shared: SharedResources = {
@@ -66,7 +71,7 @@ export class Pipeline extends pulumi.ComponentResource {
     };
     const topicArn = this.createAlarmTopic(name, config);
     const alarms: AlarmSettings = {
-      prefix: config.names.prefix,
+      prefix: names.prefix,
       actions: topicArn === undefined ? [] : [topicArn],
       tags: config.tags,
     };

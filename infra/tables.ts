@@ -3,7 +3,8 @@
  * the handlers and the local pipeline use): billed on demand, recoverable to a point in time,
  * encrypted with the AWS-managed key.
  */
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 import type { TableShape } from "../sql/contracts";
 import type { PipelineConfig } from "./config";
 
@@ -30,4 +31,15 @@ export function tableArgs(
     deletionProtectionEnabled: config.tables.deletionProtection,
     tags: config.tags,
   };
+}
+
+/** Creates the table `tableName` as the resource `logicalName`. */
+export function createTable(
+  logicalName: string,
+  tableName: string,
+  shape: TableShape,
+  config: Pick<PipelineConfig, "tables" | "tags">,
+  opts: pulumi.CustomResourceOptions,
+): aws.dynamodb.Table {
+  return new aws.dynamodb.Table(logicalName, tableArgs(tableName, shape, config), opts);
 }

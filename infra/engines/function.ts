@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { handlerEnvironment } from "../../sql/contracts";
-import { type AlarmSettings, createAlarms } from "../alarms";
+import { type AlarmSettings, type AlarmSpec, createAlarms } from "../alarms";
 import type { PipelineConfig } from "../config";
 import { logStreamsArnOf, type PolicyDocument, servicePrincipals, trustPolicy } from "../policies";
 import type { SharedResources } from "./engine";
@@ -95,28 +95,26 @@ export function createEngineFunction(
     // so the event source mapping finds the stream readable when it is created).
     { ...opts, dependsOn: [policy] },
   );
-  const lambdaMetric = (metricName: string) =>
-    ({
-      namespace: "AWS/Lambda",
-      metricName,
-      statistic: "Sum",
-      dimensions: { FunctionName: fn.name },
-    }) as const;
+  const alarm = (
+    part: string,
+    description: string,
+    metricName: string,
+    threshold: number,
+  ): AlarmSpec => ({
+    part,
+    description,
+    namespace: "AWS/Lambda",
+    metricName,
+    statistic: "Sum",
+    dimensions: { FunctionName: fn.name },
+    threshold,
+  });
+  const { errors, throttles } = spec.alarmDescriptions;
   createAlarms(
     name,
     [
-      {
-        part: "function-errors",
-        description: spec.alarmDescriptions.errors,
-        ...lambdaMetric("Errors"),
-        threshold: config.alarms.functionErrors,
-      },
-      {
-        part: "function-throttles",
-        description: spec.alarmDescriptions.throttles,
-        ...lambdaMetric("Throttles"),
-        threshold: config.alarms.functionThrottles,
-      },
+      alarm("function-errors", errors, "Errors", config.alarms.functionErrors),
+      alarm("function-throttles", throttles, "Throttles", config.alarms.functionThrottles),
     ],
     context.alarms,
     opts,

@@ -11,7 +11,7 @@ import { readSessionizeSql } from "../../sql/inputSchema";
 import { alarmArgs, createAlarms, tableThrottlesAlarm } from "../alarms";
 import { bundleHandler } from "../bundle";
 import { sessionizerPolicy, streamKeyToGrant } from "../policies";
-import { tableArgs } from "../tables";
+import { createTable } from "../tables";
 import {
   type EngineArgs,
   type EngineComponent,
@@ -54,9 +54,11 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
     const { config, shared } = args;
     const moved = movedFromPipeline(this, opts.parent);
 
-    this.stateTable = new aws.dynamodb.Table(
+    this.stateTable = createTable(
       `${name}-state`,
-      tableArgs(config.names.stateTable, stateTableShape, config),
+      config.names.stateTable,
+      stateTableShape,
+      config,
       moved,
     );
     // Where the event source mapping sends a batch it gives up on (after `maximumRetryAttempts` or
