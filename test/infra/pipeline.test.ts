@@ -264,6 +264,18 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 });
 
 describe("the pipeline component with other settings", () => {
+  it("holds the same shared resources whichever engine runs, and each engine's own under one child component", async () => {
+    const pipeline = `${pipelineType}::sessionizer`;
+    const sharedOf = async (engine: string): Promise<string[]> => {
+      const stack = await runStack("dev", { "clickstream-sessionizer:engine": engine });
+      const children = stack.resources.filter((r) => r.parent === pipeline);
+      const engines = children.filter((r) => r.type.startsWith("clickstream-sessionizer:engines:"));
+      expect(engines.map((r) => r.name)).to.deep.equal(["sessionizer"]);
+      return children.filter((r) => !engines.includes(r)).map((r) => `${r.type}::${r.name}`);
+    };
+    expect(await sharedOf("lambda")).to.deep.equal(await sharedOf("kda-sql"));
+  });
+
   it("uses the lab's exact names in the lab stack", async () => {
     const lab = await runStack("lab");
     expect(input(lab, resourceType.stream, "", "name")).to.equal("lab-stream");
