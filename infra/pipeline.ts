@@ -46,10 +46,10 @@ export class Pipeline extends pulumi.ComponentResource {
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(pipelineType, name, {}, opts);
     const { config } = args;
+    const { names } = config;
     const child = { parent: this };
 
     this.stream = this.createStream(name, config);
-    const { names } = config;
     this.sessionsTable = createTable(
       `${name}-sessions`,
       names.sessionsTable,
