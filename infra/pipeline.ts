@@ -13,9 +13,6 @@ import type { EngineComponent, SharedResources } from "./engines/engine";
 import { engineStrategies } from "./engines";
 import { createTable } from "./tables";
 
-/** The handlers' tests bundle the sessionizer from the entry the program deploys. */
-export { sessionizerHandlerEntry } from "./engines/lambda";
-
 /** The component's type token: `<project>:<module>:<Type>`. */
 export const pipelineType = "clickstream-sessionizer:pipeline:Pipeline";
 
