@@ -7,7 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { handlerEnvironment, stateTableShape } from "../../sql/contracts";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { alarmArgs, createAlarms, tableThrottlesAlarm } from "../alarms";
 import { bundleHandler } from "../bundle";
 import { sessionizerPolicy, streamKeyToGrant } from "../policies";
@@ -98,6 +98,12 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
           // The handler reads the SQL from beside the bundle at cold start: the very file the tests
           // run, as text so the plan is the same in any checkout.
           "sessionize.sql": new pulumi.asset.StringAsset(readSessionizeSql()),
+          // The input schema compiled into the bundle (sql/inputSchema.ts), as text beside it: the
+          // package says how it maps records, and a plan diff shows a change of it line by line,
+          // as it shows the SQL application's input schema on engine kda-sql.
+          "input-schema.json": new pulumi.asset.StringAsset(
+            `${JSON.stringify(clickInputSchema, null, 2)}\n`,
+          ),
         },
         environment: {
           ...deliveryEnvironment(shared),

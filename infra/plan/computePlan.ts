@@ -3,9 +3,18 @@
  * (`infra/index.ts`) under mocks in preview mode, every resource normalised and ordered.
  */
 import * as path from "path";
-import { type ProgramRun, runUnderMocks } from "./mocks";
-import { orderResources, type Plan, type PlanResource, type PlanValue, toPlanValue } from "./model";
+import { type ProgramRun, type RecordedResource, runUnderMocks } from "./mocks";
+import {
+  orderResources,
+  type Plan,
+  type PlanOptions,
+  planOptionNames,
+  type PlanResource,
+  type PlanValue,
+  toPlanValue,
+} from "./model";
 import { readStackConfig } from "./stackConfig";
+import { runUrns } from "./urns";
 
 /** The program's entry point. */
 export const programEntry = path.join(__dirname, "..", "index.ts");
@@ -17,15 +26,30 @@ async function normaliseRecord(
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
+/**
+ * The options of `resource` that a plan shows, those set to true. The mocks record them beside the
+ * aliases (infra/plan/mocks.ts); a run recorded without them shows none.
+ */
+function optionsOf(resource: RecordedResource): PlanOptions | undefined {
+  const recorded = resource as RecordedResource & Partial<Record<keyof PlanOptions, unknown>>;
+  const set = planOptionNames.filter((option) => recorded[option] === true);
+  return set.length === 0 ? undefined : Object.fromEntries(set.map((option) => [option, true]));
+}
+
 /** Turns a recorded run into a plan. */
 export async function planFromRun(project: string, stack: string, run: ProgramRun): Promise<Plan> {
+  const urns = runUrns(run);
   const resources: PlanResource[] = [];
   for (const r of run.resources) {
+    const aliases = [...new Set(urns.aliasesOf(`${r.type}::${r.name}`))];
+    const options = optionsOf(r);
     resources.push({
       type: r.type,
       name: r.name,
       parent: r.parent,
       inputs: await normaliseRecord(r.inputs),
+      ...(aliases.length > 0 ? { aliases } : {}),
+      ...(options === undefined ? {} : { options }),
     });
   }
   return {

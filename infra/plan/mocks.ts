@@ -4,6 +4,7 @@
  * tool and the infrastructure tests, so what the tests assert on is what the plan shows.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { physicalState } from "./arns";
 
 /** A resource as the program registered it. */
 export interface RecordedResource {
@@ -62,8 +63,8 @@ export interface RunOptions {
   /** Keys whose values are secrets. */
   readonly secretKeys?: readonly string[];
   /**
-   * Preview (dry run): every property that is not an input stays unknown, as in `pulumi preview`.
-   * Otherwise (`pulumi up`) `fabricate` supplies the computed properties.
+   * Preview (dry run): every property that is not an input or an ARN stays unknown, as in
+   * `pulumi preview`. Otherwise (`pulumi up`) `fabricate` supplies further computed properties.
    */
   readonly preview: boolean;
   readonly fabricate?: StateFabricator;
@@ -81,15 +82,22 @@ const warningPrefix = "warning: [runtime] ";
 export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
   const { project, stack, preview } = options;
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
+  const region = options.config["aws:region"] ?? "us-east-1";
   const inputsByKey = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+        // Every resource gets its ARN (and an unnamed one its auto-name), in a preview too, so a
+        // plan shows the real shape of every ARN an IAM statement grants on (infra/plan/arns.ts).
+        const physical = physicalState(args.type, args.name, args.inputs, { region });
         const computed = preview
           ? {}
           : (options.fabricate?.(args.type, args.name, args.inputs) ?? {});
-        return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...computed } };
+        return {
+          id: preview ? "" : `${args.name}-id`,
+          state: { ...args.inputs, ...physical, ...computed },
+        };
       },
       call: (args) => {
         throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);

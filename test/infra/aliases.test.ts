@@ -4,15 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { runUnderMocks } from "../../infra/plan/mocks";
 import { urnsBefore } from "./fixtures/urnsBefore";
 import { runStack } from "./mockedStack";
-import { createUrn, runUrns } from "./urns";
+import { createUrn, runUrns } from "../../infra/plan/urns";
 
-/** `pulumi.createUrn`'s answer, for comparison with test/infra/urns.ts. */
+/** `pulumi.createUrn`'s answer, for comparison with infra/plan/urns.ts. */
 const sdkUrn = (name: string, type: string, parent: string | undefined): Promise<string> =>
   new Promise((resolve) =>
     pulumi.createUrn(name, type, parent, "p", "s").apply((urn) => resolve(urn)),
   );
 
-describe("URNs computed as the Pulumi engine does (test/infra/urns.ts)", () => {
+describe("URNs computed as the Pulumi engine does (infra/plan/urns.ts)", () => {
   it("leaves the stack out of a child's type and keeps every component above it", async () => {
     const scope = { project: "p", stack: "s" };
     const stack = createUrn("p-s", "pulumi:pulumi:Stack", undefined, scope);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
 import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
@@ -79,13 +79,20 @@ describe("the lambda engine (dev stack under mocks)", () => {
     });
   });
 
-  it("deploys the sessionizer bundle with sql/sessionize.sql beside it, byte for byte", async () => {
+  it("deploys the sessionizer bundle with sql/sessionize.sql and its input schema beside it, byte for byte", async () => {
     const code = dev.one(resourceType.function).inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
-    expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "sessionize.sql"]);
+    expect(Object.keys(assets).sort()).to.deep.equal([
+      "index.js",
+      "input-schema.json",
+      "sessionize.sql",
+    ]);
     expect(await (assets["sessionize.sql"] as pulumi.asset.StringAsset).text).to.equal(
       readSessionizeSql(),
     );
+    expect(
+      JSON.parse(await (assets["input-schema.json"] as pulumi.asset.StringAsset).text),
+    ).to.deep.equal(clickInputSchema);
     expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).to.contain(
       "sessionize-stream",
     );

@@ -7,6 +7,7 @@ import { promisify } from "util";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../infra/config";
+import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { parsePlanArguments, usage } from "../../harness/cli/plan";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
@@ -89,15 +90,44 @@ describe("the plan tool (npm run plan)", () => {
     expect(JSON.stringify(devAgain)).to.equal(JSON.stringify(dev));
   });
 
-  it("shows values known only after deployment as (computed)", () => {
-    const stream = dev.outputs["streamArn"];
-    expect(stream).to.equal("(computed)");
+  it("shows every ARN in AWS's shape, built from the resource's type, name and region, so IAM can be reviewed", () => {
+    const account = "123456789012";
+    expect(dev.outputs["streamArn"]).to.equal(
+      `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
+    );
+    const policy = dev.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    const resources = (
+      policy?.inputs["policy"] as { Statement: { Resource: string[] }[] }
+    ).Statement.flatMap((s) => s.Resource);
+    expect(resources).to.include.members([
+      `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
+      `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-sessions`,
+      `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-state`,
+      `arn:aws:sqs:us-west-2:${account}:clickstream-sessionizer-dev-failed-batches`,
+      `arn:aws:logs:us-west-2:${account}:log-group:/aws/lambda/clickstream-sessionizer-dev-function:log-stream:*`,
+    ]);
+    expect(labText).to.contain(
+      `resourceArn: "arn:aws:lambda:us-west-2:${account}:function:lab-function"`,
+    );
+    expect(labText).to.contain(`roleArn: "arn:aws:iam::${account}:role/lab-application-role"`);
+    expect(devText).to.contain(
+      `eventSourceArn: "arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream"`,
+    );
+    // Below the two lines of the heading, no value is left unknown.
+    expect(devText.split("\n").slice(3).join("\n")).to.not.contain("(computed)");
+  });
+
+  it("shows the SQL and the input schema as text on every engine", () => {
+    const fn = dev.resources.find((r) => r.type === "aws:lambda/function:Function");
+    const code = fn?.inputs["code"] as Record<string, string>;
+    expect(code["sessionize.sql"]).to.equal(readSessionizeSql());
+    expect(JSON.parse(code["input-schema.json"]!)).to.deep.equal(clickInputSchema);
+    expect(code["index.js"]).to.match(/^sha256:[0-9a-f]{64} \(\d+ bytes\)$/);
     const app = lab.resources.find(
       (r) => r.type === "aws:kinesis/analyticsApplication:AnalyticsApplication",
     );
-    expect(JSON.stringify(app?.inputs["outputs"])).to.contain('"resourceArn":"(computed)"');
-    expect(labText).to.contain("resourceArn: (computed)");
-    expect(devText).to.contain("eventSourceArn: (computed)");
+    expect(app?.inputs["code"]).to.equal(readSessionizeSql());
+    expect(JSON.stringify(app?.inputs["inputs"])).to.contain('"sqlType":"VARCHAR(32)"');
   });
 
   it("gives the dev and lab stacks different physical names, the lab its fixed ones", () => {
@@ -189,7 +219,9 @@ describe("the plan tool (npm run plan)", () => {
     expect(text).to.contain(
       '- aws:sns/topic:Topic: sessionizer-alarms (delete)\n-      name: "old"',
     );
-    expect(text).to.match(/Resources: 1 to create, 1 to update, 1 to delete, \d+ unchanged\.\n$/);
+    expect(text).to.match(
+      /Resources: 1 to create, 1 to update, 0 to replace, 1 to delete, \d+ unchanged\.\n$/,
+    );
   });
 
   it("has a help text with every option and its default", () => {

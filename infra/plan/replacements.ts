@@ -1,0 +1,151 @@
+/**
+ * What a change of each resource type does beyond an update: the inputs whose change makes Pulumi
+ * replace the resource (create a new one, delete the old one), and what the resource holds that a
+ * replacement or a deletion loses. One table for every type the program creates; the plan tests fail
+ * for a type the program creates that is missing here.
+ *
+ * `@pulumi/aws` is bridged from terraform-provider-aws: an input forces a replacement where the
+ * Terraform schema marks its attribute `ForceNew` (Pulumi shows it as `+-` ... `(replace)`). Each
+ * entry links the provider source that holds its schema; Pulumi's input names are the schema's in
+ * camel case (`hash_key` -> `hashKey`, `alarm_name` -> `name`).
+ */
+
+/** The replacement behaviour of one resource type. */
+export interface ReplacementRule {
+  /**
+   * Input paths whose change forces a replacement: a top-level input (`name`) covers everything
+   * under it (`localSecondaryIndexes[0].name`).
+   */
+  readonly forceNew: readonly string[];
+  /** What the resource holds that its deletion loses (`items`); absent when it holds no data. */
+  readonly holds?: string;
+  /** The provider source (or documentation) the list is taken from. */
+  readonly source: string;
+}
+
+const tf = (file: string): string =>
+  `https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/${file}`;
+
+/**
+ * Every resource type the program creates (with either engine, and the alarm topic), by type token.
+ *
+ * Log groups are left without `holds` on purpose: their events are diagnostics that expire after
+ * `logRetentionDays` anyway, and a warning on every function rename would teach reviewers to skim
+ * past the warnings that matter (sessions, records, failed batches).
+ */
+export const replacementRules: Readonly<Record<string, ReplacementRule>> = {
+  "aws:kinesis/stream:Stream": {
+    forceNew: ["name"],
+    holds: "records (up to retentionHours of clicks not yet read)",
+    source: tf("kinesis/stream.go"),
+  },
+  "aws:dynamodb/table:Table": {
+    forceNew: [
+      "name",
+      "hashKey",
+      "rangeKey",
+      "localSecondaryIndexes",
+      "restoreSourceName",
+      "restoreSourceTableArn",
+      "restoreDateTime",
+      "restoreToLatestTime",
+      "importTable",
+    ],
+    holds: "items",
+    source: tf("dynamodb/table.go"),
+  },
+  "aws:sqs/queue:Queue": {
+    forceNew: ["name", "namePrefix", "fifoQueue"],
+    holds: "messages (the failed batches waiting to be replayed)",
+    source: tf("sqs/queue.go"),
+  },
+  "aws:s3/bucket:Bucket": {
+    forceNew: ["bucket", "bucketPrefix"],
+    holds: "objects",
+    source: tf("s3/bucket.go"),
+  },
+  "aws:s3/bucketV2:BucketV2": {
+    forceNew: ["bucket", "bucketPrefix"],
+    holds: "objects",
+    source: tf("s3/bucket.go"),
+  },
+  "aws:lambda/function:Function": {
+    forceNew: ["name", "packageType"],
+    source: tf("lambda/function.go"),
+  },
+  "aws:lambda/eventSourceMapping:EventSourceMapping": {
+    forceNew: [
+      "eventSourceArn",
+      "startingPosition",
+      "startingPositionTimestamp",
+      "selfManagedEventSource",
+      "topics",
+      "queues",
+      "amazonManagedKafkaEventSourceConfig",
+      "selfManagedKafkaEventSourceConfig",
+    ],
+    source: tf("lambda/event_source_mapping.go"),
+  },
+  "aws:iam/role:Role": {
+    forceNew: ["name", "namePrefix", "path"],
+    source: tf("iam/role.go"),
+  },
+  "aws:iam/rolePolicy:RolePolicy": {
+    forceNew: ["name", "namePrefix", "role"],
+    source: tf("iam/role_policy.go"),
+  },
+  "aws:iam/policy:Policy": {
+    forceNew: ["name", "namePrefix", "path", "description"],
+    source: tf("iam/policy.go"),
+  },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    forceNew: ["name", "namePrefix", "logGroupClass"],
+    source: tf("logs/group.go"),
+  },
+  "aws:cloudwatch/logStream:LogStream": {
+    forceNew: ["name", "logGroupName"],
+    source: tf("logs/stream.go"),
+  },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": {
+    forceNew: ["name"],
+    source: tf("cloudwatch/metric_alarm.go"),
+  },
+  "aws:sns/topic:Topic": {
+    forceNew: ["name", "namePrefix", "fifoTopic"],
+    source: tf("sns/topic.go"),
+  },
+  "aws:kinesis/analyticsApplication:AnalyticsApplication": {
+    forceNew: ["name"],
+    source: tf("kinesisanalytics/application.go"),
+  },
+  // A provider whose region changes is replaced, and every resource it manages with it.
+  "pulumi:providers:aws": {
+    forceNew: ["region"],
+    source: "https://www.pulumi.com/registry/packages/aws/installation-configuration/",
+  },
+};
+
+/**
+ * Types that are never replaced by an input change: the stack and the program's own components
+ * (a component has no cloud resource; its children are diffed one by one).
+ */
+export function isLogicalOnly(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || !/^(aws|pulumi:providers):/.test(type);
+}
+
+/** Whether the input at `path` (`localSecondaryIndexes[0].name`) is `input` or lies under it. */
+export function isUnder(path: string, input: string): boolean {
+  return path === input || path.startsWith(`${input}.`) || path.startsWith(`${input}[`);
+}
+
+/**
+ * The inputs among `changedPaths` that force `type` to be replaced, each named once, in the
+ * table's order; none for a type without a rule.
+ *
+ * `forcingInputs("aws:dynamodb/table:Table", ["name", "tags.env"])` -> `["name"]`
+ */
+export function forcingInputs(type: string, changedPaths: readonly string[]): string[] {
+  const rule = replacementRules[type];
+  if (rule === undefined) return [];
+  return rule.forceNew.filter((input) => changedPaths.some((path) => isUnder(path, input)));
+}
