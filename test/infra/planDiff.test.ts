@@ -223,7 +223,7 @@ describe("the plan diff (npm run plan -- --diff)", () => {
       }
       const rule = replacementRules[type];
       expect(rule, `${type} has no entry in infra/plan/replacements.ts`).to.not.equal(undefined);
-      expect(rule!.forceNew, type).to.not.be.empty;
+      expect(rule!.forceNew, type).to.have.length.greaterThan(0);
       expect(rule!.source, type).to.match(/^https:\/\//);
     }
     // What holds data: the stream, the tables, the failed-batches queue, buckets.
