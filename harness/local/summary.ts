@@ -20,8 +20,8 @@ export interface RunFacts {
    */
   readonly destinationSessionIds: readonly (string | null)[];
   /**
-   * The delivered `data` (base64) of every row that must become a dead letter: error_stream rows
-   * and destination rows without a session_id.
+   * The content (its JSON) of every row that must become a dead letter: error_stream rows and
+   * destination rows without a session_id. Dead letters are keyed by content, so equal rows are one.
    */
   readonly deadLetterData: readonly string[];
   readonly tableSessionIds: readonly string[];

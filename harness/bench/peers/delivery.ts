@@ -1,36 +1,26 @@
 /**
  * Bench peer: records/s of the delivery handler against dynalite, and of the lab's Python loop
  * (one PutItem per record) done the same way in Node, on the same rows in the same run.
- * Prints one JSON line per result (the peer protocol of `harness/bench/run.ts`).
+ * Prints one JSON line per result (the peer protocol of `harness/bench/peerProtocol.ts`).
  *
  *   npx tsx harness/bench/peers/delivery.ts [--records N]   (default 3000, the lab's click count)
  */
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { Option } from "commander";
 import type { handler as Handler } from "../../../handlers/deliver-sessions";
 import type { KinesisAnalyticsOutputDeliveryEvent } from "../../../handlers/delivery/event";
-import { clientFor, createTables, startDynalite } from "../../../test/support/dynamo";
+import { handlerEnvironment } from "../../../sql/contracts";
+import {
+  createTable,
+  localAws,
+  localDynamoClient,
+  localTables,
+  startDynalite,
+} from "../../local/localStack";
+import { count, parsePeerOptions, type PeerResult } from "../peerProtocol";
 
 /** KDA hands the function at most what fits in Lambda's 6 MB payload; 500 rows is a typical batch. */
 const EVENT_RECORDS = 500;
-
-interface PeerResult {
-  readonly peer: string;
-  readonly items: number;
-  readonly unit: "records";
-  readonly seconds: number;
-  readonly maxRssMB: number;
-  readonly note?: string;
-}
-
-function parseRecords(argv: readonly string[]): number {
-  const at = argv.indexOf("--records");
-  if (at === -1) return 3000;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`--records is "${argv[at + 1]}"; expected a positive integer`);
-  }
-  return value;
-}
 
 /** Rows as the lab's DESTINATION_SQL_STREAM delivers them, base64 of JSON. */
 function labRows(count: number): string[] {
@@ -49,6 +39,17 @@ function labRows(count: number): string[] {
 
 function maxRssMB(): number {
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+/** A sessions table and a dead-letter table named after `prefix`, in the deployed key shapes. */
+async function createTables(
+  client: DynamoDBClient,
+  prefix: string,
+): Promise<{ sessionsTable: string; deadLetterTable: string }> {
+  const tables = { sessionsTable: `${prefix}-sessions`, deadLetterTable: `${prefix}-dead-letters` };
+  await createTable(client, { ...localTables.sessions, name: tables.sessionsTable });
+  await createTable(client, { ...localTables.deadLetters, name: tables.deadLetterTable });
+  return tables;
 }
 
 async function timed(run: () => Promise<void>): Promise<number> {
@@ -79,13 +80,15 @@ async function labLoop(
 }
 
 async function main(): Promise<void> {
-  const records = parseRecords(process.argv.slice(2));
+  const { records } = parsePeerOptions<{ records: number }>([
+    new Option("--records <N>").argParser(count(1)).default(3000),
+  ]);
   const rows = labRows(records);
   const dynamo = await startDynalite();
-  const client = clientFor(dynamo.endpoint);
+  const client = localDynamoClient(dynamo.endpoint);
   try {
-    const labTables = await createTables(client);
-    const handlerTables = await createTables(client);
+    const labTables = await createTables(client, "lab");
+    const handlerTables = await createTables(client, "handler");
     const results: PeerResult[] = [];
 
     const labSeconds = await timed(() => labLoop(client, labTables.sessionsTable, rows));
@@ -99,11 +102,11 @@ async function main(): Promise<void> {
 
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "x",
-      AWS_SECRET_ACCESS_KEY: "x",
-      SESSIONS_TABLE: handlerTables.sessionsTable,
-      DEAD_LETTER_TABLE: handlerTables.deadLetterTable,
+      AWS_REGION: localAws.region,
+      AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
+      [handlerEnvironment.sessionsTable]: handlerTables.sessionsTable,
+      [handlerEnvironment.deadLetterTable]: handlerTables.deadLetterTable,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     // Loaded only now: the handler reads its environment once, at module load, as in Lambda.

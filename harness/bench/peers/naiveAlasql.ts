@@ -5,14 +5,23 @@
  */
 import alasql from "alasql";
 import { readLines } from "../clickstream";
-import { clockTime } from "../../../test/oracles/handwrittenSessionizer";
-import { parsePeerOptions, reportResult, requireInput, secondsSince } from "../peerProtocol";
+import {
+  parsePeerOptions,
+  reportResult,
+  requireInput,
+  rowsDigest,
+  secondsSince,
+  type DestinationRow,
+} from "../peerProtocol";
 
 interface SessionStart {
   readonly user_id: string | null;
   readonly device_type: string | null;
   readonly ts: number;
 }
+
+/** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
+const clockTime = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 19);
 
 const options = parsePeerOptions();
 const started = process.hrtime.bigint();
@@ -38,20 +47,22 @@ const starts = database.exec(`
     FROM events e) AS lagged
   WHERE prev IS NULL OR ts - prev > 10000
   ORDER BY seq`) as SessionStart[];
-const rows = starts.map((start) => {
+const rows: DestinationRow[] = starts.map((start) => {
   const time = clockTime(start.ts);
   return [
-    start.user_id?.padEnd(7, " "),
+    start.user_id?.padEnd(7, " ") ?? null,
     `${start.user_id}_${start.device_type}_${time}`,
     time,
     time,
   ];
 });
+const seconds = secondsSince(started);
 reportResult({
   peer: "naive-alasql",
   items: lines.length,
   unit: "events",
-  seconds: secondsSince(started),
+  seconds,
   outputRows: rows.length,
+  outputDigest: rowsDigest(rows),
   note: `prefix of ${lines.length} events (quadratic)`,
 });

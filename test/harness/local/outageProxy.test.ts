@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { localAws, startDynalite, type Emulator } from "../../../harness/local/emulators";
+import { localAws, startDynalite, type Emulator } from "../../../harness/local/localStack";
 import { startOutageProxy, type OutageProxy } from "../../../harness/local/outageProxy";
 
 describe("the outage proxy in front of dynalite", () => {

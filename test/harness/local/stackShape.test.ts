@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { parseConfig, projectName } from "../../../infra/config";
 import { deliveredStreams } from "../../../sql/contracts";
-import { defaultLocalShards, localNames, localOutputs } from "../../../harness/local/pipeline";
+import { localOutputs } from "../../../harness/local/kdaSqlRunner";
+import { defaultLocalShards, localNames } from "../../../harness/local/localStack";
 
 describe("the local pipeline's stack shape", () => {
   const config = parseConfig(
