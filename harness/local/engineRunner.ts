@@ -7,17 +7,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { TypedRow } from "../../handlers/delivery/typedRow";
 import type { ChaosStats } from "./chaos";
 import type { LocalTable } from "./localStack";
-
-/**
- * A row an engine sends to the tables: its in-application stream (`DESTINATION_SQL_STREAM` or
- * `error_stream`) and its columns as the destination receives them (name -> delivery value).
- */
-export interface OutputRow {
-  readonly stream: string;
-  readonly row: Readonly<Record<string, unknown>>;
-}
 
 /** An engine's counters, for the summary. */
 export interface EngineStats {
@@ -81,9 +73,9 @@ export interface EngineContext {
   readonly chaos?: { readonly seed: number; readonly stats: ChaosStats };
   /**
    * Takes every DESTINATION_SQL_STREAM and error_stream row the engine sends to the tables, once,
-   * in the order it sends them.
+   * in the order it sends them, typed as the delivery core takes them.
    */
-  readonly onRows: (rows: readonly OutputRow[]) => void;
+  readonly onRows: (rows: readonly TypedRow[]) => void;
 }
 
 /** An engine as the local pipeline knows it: what it needs and how to start it. */

@@ -5,18 +5,14 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadApplication, rowToDeliveryObject, type Row, type StreamInfo } from "../emulator";
-import { deliveredStreams, handlerEnvironment } from "../../sql/contracts";
+import { encodeRecordData } from "../../handlers/delivery/recordData";
+import type { TypedRow } from "../../handlers/delivery/typedRow";
+import { deliveredStreams, handlerEnvironment, type DeliveredStream } from "../../sql/contracts";
 import { PollingApplicationRunner } from "./applicationRunner";
 import { chaoticDelivery } from "./chaos";
 import { loadDeliveryHandler, type LoadedHandler } from "./deliveryHandler";
 import { DeliveryOutput } from "./deliveryOutput";
-import type {
-  EngineContext,
-  EngineDefinition,
-  EngineRunner,
-  EngineStats,
-  OutputRow,
-} from "./engineRunner";
+import type { EngineContext, EngineDefinition, EngineRunner, EngineStats } from "./engineRunner";
 import { localAws, localNames } from "./localStack";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
 
@@ -66,15 +62,17 @@ export class KdaSqlRunner implements EngineRunner {
     this.outputs = [...outputs.values()];
     const application = loadApplication(context.sqlText);
     const onRows = (rows: readonly Row[]): void => {
-      const sent: OutputRow[] = [];
+      const sent: TypedRow[] = [];
       for (const row of rows) {
         const output = outputs.get(row.stream);
         if (output === undefined) continue;
         const info = application.streams.get(row.stream) as StreamInfo;
-        const object = rowToDeliveryObject(info, row);
-        sent.push({ stream: row.stream, row: object });
-        // KDA's delivery protocol: each record's data is base64 of the row's JSON.
-        output.enqueue(Buffer.from(JSON.stringify(object), "utf8").toString("base64"));
+        const typed = {
+          stream: row.stream as DeliveredStream,
+          row: rowToDeliveryObject(info, row),
+        };
+        sent.push(typed);
+        output.enqueue(encodeRecordData(typed.row));
       }
       if (sent.length > 0) context.onRows(sent);
     };

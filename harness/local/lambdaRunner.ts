@@ -22,7 +22,6 @@ import {
   type EngineDefinition,
   type EngineRunner,
   type EngineStats,
-  type OutputRow,
 } from "./engineRunner";
 import { kinesisEventRecord } from "./kinesisEvents";
 import { localDynamoClient, localTables } from "./localStack";
@@ -162,13 +161,10 @@ export class LambdaRunner implements EngineRunner {
 
   /** Counts and hands on the rows of a delivered batch; a retried batch's rows come once. */
   private delivered(rows: readonly DeliveredRow[]): void {
-    const fresh: OutputRow[] = [];
-    for (const { id, stream, data } of rows) {
-      if (this.seenRows.has(id)) continue;
+    const fresh = rows.filter((row) => !this.seenRows.has(row.id));
+    for (const { id, stream } of fresh) {
       this.seenRows.add(id);
       this.counters.rowsByStream[stream] = (this.counters.rowsByStream[stream] ?? 0) + 1;
-      const row = JSON.parse(Buffer.from(data, "base64").toString("utf8")) as OutputRow["row"];
-      fresh.push({ stream, row });
     }
     if (fresh.length > 0) this.context.onRows(fresh);
   }

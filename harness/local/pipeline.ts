@@ -5,6 +5,8 @@
  * what `npm start` and the end-to-end tests call; it never asks which engine it runs.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { encodeRecordData } from "../../handlers/delivery/recordData";
+import type { TypedRow } from "../../handlers/delivery/typedRow";
 import { destinationStreamName, type SessionItem } from "../../sql/contracts";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import type { ClickRecord, ClickStreamOptions } from "../simulator/clickGenerator";
@@ -13,7 +15,7 @@ import { simulate } from "../simulator/simulate";
 import { KinesisSink, MemorySink, TeeSink, userIdPartitionKey } from "../simulator/sinks";
 import type { ChaosStats } from "./chaos";
 import { functionTimeoutMs } from "./deliveryHandler";
-import type { EngineRunner, OutputRow } from "./engineRunner";
+import type { EngineRunner } from "./engineRunner";
 import { defaultEngine, engines, type PipelineEngine } from "./engines";
 import {
   defaultLocalShards,
@@ -199,10 +201,10 @@ export async function runLocalPipeline(
 class SentRows {
   /** `session_id` of every destination row, in order; null where the handler must reject it. */
   readonly destinationSessionIds: (string | null)[] = [];
-  /** The content of every row that must become a dead letter (they are keyed by content). */
+  /** The `data` of every row that must become a dead letter, as KDA sends it (see summary.ts). */
   readonly deadLetterData: string[] = [];
 
-  add(rows: readonly OutputRow[]): void {
+  add(rows: readonly TypedRow[]): void {
     for (const { stream, row } of rows) {
       if (stream === destinationStreamName) {
         // The handler stores a row only under a non-empty string key (DynamoDB refuses "").
@@ -211,7 +213,7 @@ class SentRows {
         this.destinationSessionIds.push(sessionId);
         if (sessionId !== null) continue;
       }
-      this.deadLetterData.push(JSON.stringify(row));
+      this.deadLetterData.push(encodeRecordData(row));
     }
   }
 }

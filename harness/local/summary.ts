@@ -20,8 +20,8 @@ export interface RunFacts {
    */
   readonly destinationSessionIds: readonly (string | null)[];
   /**
-   * The content (its JSON) of every row that must become a dead letter: error_stream rows and
-   * destination rows without a session_id. Dead letters are keyed by content, so equal rows are one.
+   * The delivered `data` (base64) of every row that must become a dead letter: error_stream rows
+   * and destination rows without a session_id.
    */
   readonly deadLetterData: readonly string[];
   readonly tableSessionIds: readonly string[];

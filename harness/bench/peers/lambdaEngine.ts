@@ -117,12 +117,7 @@ async function main(): Promise<void> {
   await dynamo.close();
   const rows = delivered
     .filter((row) => row.stream === destinationStreamName)
-    .map(
-      (row) =>
-        Object.values(
-          JSON.parse(Buffer.from(row.data, "base64").toString("utf8")),
-        ) as DestinationRow,
-    );
+    .map((row) => Object.values(row.row) as DestinationRow);
   reportResult({
     peer: "lambda-engine",
     items: lines.length,
