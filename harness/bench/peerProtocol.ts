@@ -31,11 +31,35 @@ export type DestinationRow = readonly (string | null)[];
 
 /**
  * A fingerprint of a set of rows, whatever their order (several shards deliver in parallel): the
- * SHA-256 of their JSON texts, sorted, one per line. Computed after the timing stops.
+ * SHA-256 of their JSON texts, sorted, one per line.
  */
 export function rowsDigest(rows: readonly DestinationRow[]): string {
   const lines = rows.map((row) => JSON.stringify(row)).sort();
   return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+const dayMs = 86_400_000;
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
+function clockTime(epochMs: number): string {
+  const seconds = Math.floor((((epochMs % dayMs) + dayMs) % dayMs) / 1000);
+  return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+}
+
+/**
+ * The DESTINATION row of a click that starts a session, for the peers that find the session starts
+ * without the harness: pump 2 names the session by the user, the device and the start's time.
+ *
+ * @example sessionStartRow("u1", "mobile", 1654000000000) // -> ["u1     ", "u1_mobile_12:26:40", "12:26:40", "12:26:40"]
+ */
+export function sessionStartRow(
+  userId: string,
+  deviceType: string,
+  epochMs: number,
+): DestinationRow {
+  const time = clockTime(epochMs);
+  return [userId.padEnd(7, " "), `${userId}_${deviceType}_${time}`, time, time];
 }
 
 /** Options every sessionizing peer understands; a peer ignores the ones it has no use for. */
@@ -92,6 +116,19 @@ export function secondsSince(startNs: bigint): number {
 export function reportResult(result: Omit<PeerResult, "maxRssMB">): void {
   const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(JSON.stringify({ ...result, maxRssMB }));
+}
+
+/** Prints the result of a sessionizing peer: `rows` are its DESTINATION rows, counted and digested. */
+export function reportRows(
+  result: Omit<PeerResult, "maxRssMB" | "unit" | "outputRows" | "outputDigest">,
+  rows: readonly DestinationRow[],
+): void {
+  reportResult({
+    ...result,
+    unit: "events",
+    outputRows: rows.length,
+    outputDigest: rowsDigest(rows),
+  });
 }
 
 /** The input file, or a clear error naming the missing option. */

@@ -32,6 +32,8 @@ export class KdaSqlRunner implements EngineRunner {
   private readonly handler: LoadedHandler;
 
   constructor(context: EngineContext) {
+    // The SQL first: if it does not load, nothing else has been set up (the handler sets env vars).
+    const application = loadApplication(context.sqlText);
     this.handler = loadDeliveryHandler(
       {
         [handlerEnvironment.sessionsTable]: context.tables.sessionsTable,
@@ -60,7 +62,6 @@ export class KdaSqlRunner implements EngineRunner {
       ]),
     );
     this.outputs = [...outputs.values()];
-    const application = loadApplication(context.sqlText);
     const onRows = (rows: readonly Row[]): void => {
       const sent: TypedRow[] = [];
       for (const row of rows) {

@@ -10,9 +10,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { defaultStartMs } from "../clickstream";
 import {
   parsePeerOptions,
-  reportResult,
+  reportRows,
   requireInput,
-  rowsDigest,
   secondsSince,
   type DestinationRow,
 } from "../peerProtocol";
@@ -61,26 +60,23 @@ async function main(): Promise<void> {
   const connection = await instance.connect();
   await connection.run(sourceSql(file, options.limit));
   await connection.run(destinationSql);
-  const counts = await connection.runAndReadAll(
-    "SELECT (SELECT count(*) FROM source) AS items, (SELECT count(*) FROM destination_rows) AS rows_out",
-  );
+  const items = await connection.runAndReadAll("SELECT count(*) AS items FROM source");
   const seconds = secondsSince(started);
-  const [count] = counts.getRowObjectsJS();
   const rows = (
     await connection.runAndReadAll(
       "SELECT user_id, session_id, session_time, latest_time FROM destination_rows",
     )
   ).getRowsJS() as DestinationRow[];
   const threads = await connection.runAndReadAll("SELECT current_setting('threads') AS threads");
-  reportResult({
-    peer: "duckdb",
-    items: Number(count.items),
-    unit: "events",
-    seconds,
-    outputRows: Number(count.rows_out),
-    outputDigest: rowsDigest(rows),
-    note: `${String(threads.getRowObjectsJS()[0].threads)} threads`,
-  });
+  reportRows(
+    {
+      peer: "duckdb",
+      items: Number(items.getRowObjectsJS()[0].items),
+      seconds,
+      note: `${String(threads.getRowObjectsJS()[0].threads)} threads`,
+    },
+    rows,
+  );
   connection.closeSync();
   instance.closeSync();
 }

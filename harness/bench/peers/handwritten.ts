@@ -8,24 +8,15 @@
 import { readLines } from "../clickstream";
 import {
   parsePeerOptions,
-  reportResult,
+  reportRows,
   requireInput,
-  rowsDigest,
   secondsSince,
+  sessionStartRow,
   type DestinationRow,
 } from "../peerProtocol";
 
 /** The session gap of sql/sessionize.sql: a pause longer than this starts a session. */
 const sessionGapMs = 10_000;
-const dayMs = 86_400_000;
-
-const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
-
-/** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
-function clockTime(epochMs: number): string {
-  const seconds = Math.floor((((epochMs % dayMs) + dayMs) % dayMs) / 1000);
-  return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
-}
 
 interface Click {
   readonly user_id: string;
@@ -43,21 +34,8 @@ for (const line of lines) {
   const timestamp = Number(click.event_timestamp);
   const last = previous.get(click.user_id);
   previous.set(click.user_id, timestamp);
-  if (last !== undefined && timestamp - last <= sessionGapMs) continue;
-  const time = clockTime(timestamp);
-  rows.push([
-    click.user_id.padEnd(7, " "),
-    `${click.user_id}_${click.device_type}_${time}`,
-    time,
-    time,
-  ]);
+  if (last === undefined || timestamp - last > sessionGapMs) {
+    rows.push(sessionStartRow(click.user_id, click.device_type, timestamp));
+  }
 }
-const seconds = secondsSince(started);
-reportResult({
-  peer: "handwritten",
-  items: lines.length,
-  unit: "events",
-  seconds,
-  outputRows: rows.length,
-  outputDigest: rowsDigest(rows),
-});
+reportRows({ peer: "handwritten", items: lines.length, seconds: secondsSince(started) }, rows);

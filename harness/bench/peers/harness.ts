@@ -12,7 +12,7 @@ import { benchArrivalTime, generateClicks, readLineBytes } from "../clickstream"
 import {
   parsePeerOptions,
   reportResult,
-  rowsDigest,
+  reportRows,
   secondsSince,
   type DestinationRow,
 } from "../peerProtocol";
@@ -46,19 +46,19 @@ if (options.generate !== undefined) {
   for (; items < lines.length; items++) push(lines[items], items, true);
 }
 const seconds = secondsSince(started);
-const destination = application.streams.get(destinationStreamName) as StreamInfo;
-const rows = kept.map(
-  (row) => Object.values(rowToDeliveryObject(destination, row)) as DestinationRow,
-);
-reportResult({
-  peer: "harness",
-  items,
-  unit: "events",
-  seconds,
-  outputRows,
-  outputDigest: options.generate === undefined ? rowsDigest(rows) : undefined,
-  note:
-    options.generate === undefined
-      ? undefined
-      : `generated on the fly (time includes generating), ${options.users} users`,
-});
+if (options.generate === undefined) {
+  const destination = application.streams.get(destinationStreamName) as StreamInfo;
+  const rows = kept.map(
+    (row) => Object.values(rowToDeliveryObject(destination, row)) as DestinationRow,
+  );
+  reportRows({ peer: "harness", items, seconds }, rows);
+} else {
+  reportResult({
+    peer: "harness",
+    items,
+    unit: "events",
+    seconds,
+    outputRows,
+    note: `generated on the fly (time includes generating), ${options.users} users`,
+  });
+}

@@ -30,9 +30,8 @@ import { benchArrivalTime, readLineBytes } from "../clickstream";
 import {
   count,
   parsePeerOptions,
-  reportResult,
+  reportRows,
   requireInput,
-  rowsDigest,
   secondsSince,
   type DestinationRow,
 } from "../peerProtocol";
@@ -118,15 +117,15 @@ async function main(): Promise<void> {
   const rows = delivered
     .filter((row) => row.stream === destinationStreamName)
     .map((row) => Object.values(row.row) as DestinationRow);
-  reportResult({
-    peer: "lambda-engine",
-    items: lines.length,
-    unit: "events",
-    seconds,
-    outputRows: rows.length,
-    outputDigest: rowsDigest(rows),
-    note: `sessionizer against dynalite, batches of ${batch}, ${shards} shard(s), state read and written per batch`,
-  });
+  reportRows(
+    {
+      peer: "lambda-engine",
+      items: lines.length,
+      seconds,
+      note: `sessionizer against dynalite, batches of ${batch}, ${shards} shard(s), state read and written per batch`,
+    },
+    rows,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -7,21 +7,17 @@ import alasql from "alasql";
 import { readLines } from "../clickstream";
 import {
   parsePeerOptions,
-  reportResult,
+  reportRows,
   requireInput,
-  rowsDigest,
   secondsSince,
-  type DestinationRow,
+  sessionStartRow,
 } from "../peerProtocol";
 
 interface SessionStart {
-  readonly user_id: string | null;
-  readonly device_type: string | null;
+  readonly user_id: string;
+  readonly device_type: string;
   readonly ts: number;
 }
-
-/** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
-const clockTime = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 19);
 
 const options = parsePeerOptions();
 const started = process.hrtime.bigint();
@@ -47,22 +43,13 @@ const starts = database.exec(`
     FROM events e) AS lagged
   WHERE prev IS NULL OR ts - prev > 10000
   ORDER BY seq`) as SessionStart[];
-const rows: DestinationRow[] = starts.map((start) => {
-  const time = clockTime(start.ts);
-  return [
-    start.user_id?.padEnd(7, " ") ?? null,
-    `${start.user_id}_${start.device_type}_${time}`,
-    time,
-    time,
-  ];
-});
-const seconds = secondsSince(started);
-reportResult({
-  peer: "naive-alasql",
-  items: lines.length,
-  unit: "events",
-  seconds,
-  outputRows: rows.length,
-  outputDigest: rowsDigest(rows),
-  note: `prefix of ${lines.length} events (quadratic)`,
-});
+const rows = starts.map((start) => sessionStartRow(start.user_id, start.device_type, start.ts));
+reportRows(
+  {
+    peer: "naive-alasql",
+    items: lines.length,
+    seconds: secondsSince(started),
+    note: `prefix of ${lines.length} events (quadratic)`,
+  },
+  rows,
+);
