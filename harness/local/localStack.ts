@@ -171,6 +171,31 @@ export async function scanItems<T = Record<string, unknown>>(
   return items;
 }
 
+/** dynalite, a client for it and the tables asked for. */
+export interface LocalDynamo {
+  readonly emulator: Emulator;
+  readonly client: DynamoDBClient;
+  /** Destroys the client and stops dynalite. */
+  close(): Promise<void>;
+}
+
+/** Starts dynalite and creates `tables`; on a failure, stops it again before rethrowing. */
+export async function startLocalDynamo(tables: readonly LocalTable[] = []): Promise<LocalDynamo> {
+  const emulator = await startDynalite();
+  const client = localDynamoClient(emulator.endpoint);
+  const close = async (): Promise<void> => {
+    client.destroy();
+    await emulator.close();
+  };
+  try {
+    for (const table of tables) await createTable(client, table);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { emulator, client, close };
+}
+
 /** What `startLocalStack` builds. */
 export interface LocalStackOptions {
   /** The stream to create, if any. */
@@ -196,26 +221,32 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const kinesis = await startKinesalite();
-  const dynamodb = await startDynalite().catch(async (error: unknown) => {
-    await kinesis.close();
-    throw error;
-  });
   const kinesisClient = localKinesisClient(kinesis.endpoint);
-  const dynamoClient = localDynamoClient(dynamodb.endpoint);
-  const close = async (): Promise<void> => {
+  const stopKinesis = async (): Promise<void> => {
     kinesisClient.destroy();
-    dynamoClient.destroy();
-    await dynamodb.close();
     await kinesis.close();
   };
+  let dynamo: LocalDynamo | undefined;
   try {
+    dynamo = await startLocalDynamo(options.tables);
     const streamArn = options.stream
       ? await createStream(kinesisClient, options.stream.name, options.stream.shards)
       : undefined;
-    for (const table of options.tables ?? []) await createTable(dynamoClient, table);
-    return { kinesis, dynamodb, kinesisClient, dynamoClient, streamArn, close };
+    const { emulator, client, close } = dynamo;
+    return {
+      kinesis,
+      dynamodb: emulator,
+      kinesisClient,
+      dynamoClient: client,
+      streamArn,
+      close: async () => {
+        await close();
+        await stopKinesis();
+      },
+    };
   } catch (error) {
-    await close();
+    await dynamo?.close();
+    await stopKinesis();
     throw error;
   }
 }

@@ -10,7 +10,7 @@ export interface OutageProxy {
   /** `http://127.0.0.1:<port>`: point clients here instead of at the target. */
   readonly endpoint: string;
   readonly isDown: boolean;
-  /** HTTP requests forwarded so far (counted by their `POST /` request lines). */
+  /** HTTP requests received while up (counted by their `POST /` request lines). */
   readonly requests: number;
   down(): void;
   /** Goes down when the `n`-th request from now (from 1) arrives, before forwarding it. */

@@ -85,7 +85,7 @@ export async function scanAll(
 /** The outage proxy in front of dynalite, as the tests drive it. */
 export interface CuttableProxy {
   readonly endpoint: string;
-  /** Number of HTTP requests forwarded so far (counted by their request line). */
+  /** Number of HTTP requests received so far (counted by their request line). */
   readonly requests: number;
   /** Cut the link when the n-th request (from 1) arrives, before forwarding it. */
   cutAtRequest(n: number): void;

@@ -10,13 +10,7 @@ import { Option } from "commander";
 import type { handler as Handler } from "../../../handlers/deliver-sessions";
 import type { KinesisAnalyticsOutputDeliveryEvent } from "../../../handlers/delivery/event";
 import { handlerEnvironment } from "../../../sql/contracts";
-import {
-  createTable,
-  localAws,
-  localDynamoClient,
-  localTables,
-  startDynalite,
-} from "../../local/localStack";
+import { localAws, localTables, startLocalDynamo, type LocalTable } from "../../local/localStack";
 import { count, parsePeerOptions, type PeerResult } from "../peerProtocol";
 
 /** KDA hands the function at most what fits in Lambda's 6 MB payload; 500 rows is a typical batch. */
@@ -42,14 +36,11 @@ function maxRssMB(): number {
 }
 
 /** A sessions table and a dead-letter table named after `prefix`, in the deployed key shapes. */
-async function createTables(
-  client: DynamoDBClient,
-  prefix: string,
-): Promise<{ sessionsTable: string; deadLetterTable: string }> {
-  const tables = { sessionsTable: `${prefix}-sessions`, deadLetterTable: `${prefix}-dead-letters` };
-  await createTable(client, { ...localTables.sessions, name: tables.sessionsTable });
-  await createTable(client, { ...localTables.deadLetters, name: tables.deadLetterTable });
-  return tables;
+function tablesOf(prefix: string): { sessionsTable: LocalTable; deadLetterTable: LocalTable } {
+  return {
+    sessionsTable: { ...localTables.sessions, name: `${prefix}-sessions` },
+    deadLetterTable: { ...localTables.deadLetters, name: `${prefix}-dead-letters` },
+  };
 }
 
 async function timed(run: () => Promise<void>): Promise<number> {
@@ -84,14 +75,17 @@ async function main(): Promise<void> {
     new Option("--records <N>").argParser(count(1)).default(3000),
   ]);
   const rows = labRows(records);
-  const dynamo = await startDynalite();
-  const client = localDynamoClient(dynamo.endpoint);
+  const labTables = tablesOf("lab");
+  const handlerTables = tablesOf("handler");
+  const dynamo = await startLocalDynamo([
+    ...Object.values(labTables),
+    ...Object.values(handlerTables),
+  ]);
+  const { client } = dynamo;
   try {
-    const labTables = await createTables(client, "lab");
-    const handlerTables = await createTables(client, "handler");
     const results: PeerResult[] = [];
 
-    const labSeconds = await timed(() => labLoop(client, labTables.sessionsTable, rows));
+    const labSeconds = await timed(() => labLoop(client, labTables.sessionsTable.name, rows));
     results.push({
       peer: "lab-putitem-loop",
       items: records,
@@ -101,12 +95,12 @@ async function main(): Promise<void> {
     });
 
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.emulator.endpoint,
       AWS_REGION: localAws.region,
       AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
-      [handlerEnvironment.sessionsTable]: handlerTables.sessionsTable,
-      [handlerEnvironment.deadLetterTable]: handlerTables.deadLetterTable,
+      [handlerEnvironment.sessionsTable]: handlerTables.sessionsTable.name,
+      [handlerEnvironment.deadLetterTable]: handlerTables.deadLetterTable.name,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     // Loaded only now: the handler reads its environment once, at module load, as in Lambda.
@@ -140,7 +134,6 @@ async function main(): Promise<void> {
     });
     for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    client.destroy();
     await dynamo.close();
   }
 }

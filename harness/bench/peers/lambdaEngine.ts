@@ -19,13 +19,7 @@ import {
 } from "../../../handlers/sessionize/sessionizeEvent";
 import { destinationStreamName } from "../../../sql/contracts";
 import { kinesisEventRecord } from "../../local/kinesisEvents";
-import {
-  createTable,
-  localAws,
-  localDynamoClient,
-  localTables,
-  startDynalite,
-} from "../../local/localStack";
+import { localAws, localTables, startLocalDynamo } from "../../local/localStack";
 import { benchArrivalTime, readLineBytes } from "../clickstream";
 import {
   count,
@@ -82,14 +76,14 @@ async function main(): Promise<void> {
     return list;
   });
 
-  const dynamo = await startDynalite();
-  const client = localDynamoClient(dynamo.endpoint);
-  for (const table of [localTables.sessions, localTables.deadLetters, localTables.state]) {
-    await createTable(client, table);
-  }
+  const dynamo = await startLocalDynamo([
+    localTables.sessions,
+    localTables.deadLetters,
+    localTables.state,
+  ]);
   const delivered: DeliveredRow[] = [];
   const deps: SessionizeDeps = {
-    client,
+    client: dynamo.client,
     engine: new SessionizeEngine(),
     sessionsTable: localTables.sessions.name,
     deadLetterTable: localTables.deadLetters.name,
@@ -112,7 +106,6 @@ async function main(): Promise<void> {
     }),
   );
   const seconds = secondsSince(started);
-  client.destroy();
   await dynamo.close();
   const rows = delivered
     .filter((row) => row.stream === destinationStreamName)

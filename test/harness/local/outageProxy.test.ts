@@ -34,4 +34,23 @@ describe("the outage proxy in front of dynalite", () => {
     expect(during).to.not.equal("answered");
     expect(after.TableNames).to.deep.equal([]);
   });
+
+  it("goes down at the chosen request, before forwarding it, and counts the requests it receives", async () => {
+    const answered = async (): Promise<boolean> =>
+      client.send(new ListTablesCommand({})).then(
+        () => true,
+        () => false,
+      );
+    const before = proxy.requests;
+
+    proxy.downAtRequest(3);
+    const outcomes = [await answered(), await answered(), await answered(), await answered()];
+    const down = proxy.isDown;
+    proxy.up();
+
+    expect(outcomes).to.deep.equal([true, true, false, false]);
+    expect(down).to.equal(true);
+    expect(proxy.requests - before).to.equal(3);
+    expect(await answered()).to.equal(true);
+  });
 });
