@@ -10,32 +10,25 @@
  */
 import { clickInputSchema, readSessionizeSql, type InputSchema } from "../../sql/inputSchema";
 import {
-  loadApplicationImplementation,
-  type ApplicationImplementation,
-} from "../../harness/emulator/application";
-import { rowToDeliveryObject } from "../../harness/emulator/delivery";
-import { InputRejection } from "../../harness/emulator/inputMapping";
-import type { PartitionSnapshot, Row, SqlValue, StreamInfo } from "../../harness/emulator/types";
+  loadApplication,
+  rowToDeliveryObject,
+  type DecodedRecord,
+  type PartitionSnapshot,
+  type SqlApplication,
+  type SqlValue,
+  type StreamInfo,
+} from "../../harness/emulator";
+import { deliveredStreams, type DeliveredStream } from "../../sql/contracts";
+import type { TypedRow } from "../delivery/typedRow";
 
 /** The window state of one partition key: one entry per window function of the application. */
 export type KeyState = readonly { readonly window: string; readonly state: unknown }[];
 
-/** A record decoded once: its bytes, its mapped source row (or why it has none) and its key. */
-export interface DecodedRecord {
-  readonly data: Uint8Array;
-  /**
-   * The source row the input mapping gives, the rejection that makes it an error_stream row, or
-   * null for bytes that are not JSON (pushed raw, so the harness names the parse error itself).
-   */
-  readonly mapped: SqlValue[] | InputRejection | null;
+/** A record decoded once by the application, with the partition key its state is stored under. */
+export interface KeyedRecord {
+  readonly record: DecodedRecord;
   /** `keyText` of the record's partition, or null when the record never reaches a window. */
   readonly key: string | null;
-}
-
-/** A row to hand to the delivery: the stream it came from and its delivery object as JSON. */
-export interface OutputRow {
-  readonly stream: string;
-  readonly json: string;
 }
 
 export interface SessionizeEngineOptions {
@@ -47,18 +40,22 @@ export interface SessionizeEngineOptions {
    * that copies it unchanged). The lab's SQL partitions both windows by `"user_id"`.
    */
   readonly partitionColumn?: string;
-  /** The streams whose rows are delivered; default the destination stream and `error_stream`. */
-  readonly outputStreams?: readonly string[];
+  /** The streams whose rows are delivered; default both, the destination stream and `error_stream`. */
+  readonly outputStreams?: readonly DeliveredStream[];
   /** Partitions held in memory before the application is reloaded (default 20 000). */
   readonly maxResidentKeys?: number;
+}
+
+/** A delivered stream of the SQL: its contract name and its columns. */
+interface TypedStream {
+  readonly name: DeliveredStream;
+  readonly info: StreamInfo;
 }
 
 /** Thrown when the SQL creates window state under a key the engine did not derive from a record. */
 export class UnsupportedPartitioningError extends Error {
   public override readonly name = "UnsupportedPartitioningError";
 }
-
-const decoder = new TextDecoder("utf-8");
 
 /**
  * The text that names a partition key: JSON of the PARTITION BY values, so `["user1"]` and
@@ -73,9 +70,10 @@ export class SessionizeEngine {
   private readonly sqlText: string;
   private readonly inputSchema: InputSchema;
   private readonly partitionIndex: number;
-  private readonly outputStreams: ReadonlySet<string>;
+  /** The delivered streams by name, each with its columns. */
+  private readonly outputStreams: ReadonlyMap<string, TypedStream>;
   private readonly maxResidentKeys: number;
-  private app: ApplicationImplementation;
+  private app: SqlApplication;
   private readonly windowIds: readonly string[];
   private readonly streamsByName: ReadonlyMap<string, StreamInfo>;
   /** Keys restored into `app` since it was loaded. */
@@ -95,21 +93,23 @@ export class SessionizeEngine {
     this.app = this.load();
     this.windowIds = Object.keys(this.app.partitionCounts());
     this.streamsByName = this.app.streams;
-    const outputs = options.outputStreams ?? ["DESTINATION_SQL_STREAM", "error_stream"];
-    for (const name of outputs) {
-      if (!this.streamsByName.has(name)) {
+    const outputs = new Map<string, TypedStream>();
+    for (const name of options.outputStreams ?? deliveredStreams) {
+      const info = this.streamsByName.get(name);
+      if (info === undefined) {
         throw new Error(
           `outputStreams names "${name}", which the SQL does not declare; expected one of ` +
             [...this.streamsByName.keys()].map((n) => `"${n}"`).join(", "),
         );
       }
+      outputs.set(name, { name, info });
     }
-    this.outputStreams = new Set(outputs);
+    this.outputStreams = outputs;
     this.maxResidentKeys = options.maxResidentKeys ?? 20_000;
   }
 
-  private load(): ApplicationImplementation {
-    return loadApplicationImplementation(this.sqlText, { inputSchema: this.inputSchema });
+  private load(): SqlApplication {
+    return loadApplication(this.sqlText, { inputSchema: this.inputSchema });
   }
 
   /**
@@ -117,16 +117,10 @@ export class SessionizeEngine {
    * (the state of that key must be loaded first). Never throws: a record that is not JSON or that
    * fails the schema has no key and becomes an error_stream row when pushed.
    */
-  public decode(data: Uint8Array): DecodedRecord {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(decoder.decode(data));
-    } catch {
-      return { data, mapped: null, key: null };
-    }
-    const mapped = this.app.mapParsed(parsed);
-    if (mapped instanceof InputRejection) return { data, mapped, key: null };
-    return { data, mapped, key: keyText([mapped[this.partitionIndex]]) };
+  public decode(data: Uint8Array): KeyedRecord {
+    const record = this.app.decode(data);
+    const key = record.values === null ? null : keyText([record.values[this.partitionIndex]]);
+    return { record, key };
   }
 
   /**
@@ -152,25 +146,32 @@ export class SessionizeEngine {
   }
 
   /**
-   * Pushes one record at `rowtime` and returns the rows of the output streams it caused, as the
-   * JSON text the delivery Lambda receives. Throws `UnsupportedPartitioningError` when the record
-   * created state under a key that was not restored (the SQL partitions by something else).
+   * Moves the application's clock past a record that is not pushed again (already applied), so a
+   * replayed batch gives its remaining records the ROWTIMEs of the first attempt.
    */
-  public push(record: DecodedRecord, rowtime: number): OutputRow[] {
+  public skip(arrivalTime: number): void {
+    this.app.advance(arrivalTime);
+  }
+
+  /** The ROWTIME of the last record pushed or skipped: the shard's clock to store. */
+  public get lastRowtime(): number | null {
+    return this.app.lastRowtime;
+  }
+
+  /**
+   * Pushes one record that arrived at `arrivalTime` and returns the rows of the output streams it
+   * caused, as the typed rows the delivery takes. Throws `UnsupportedPartitioningError` when the
+   * record created state under a key that was not restored (the SQL partitions by something else).
+   */
+  public push(keyed: KeyedRecord, arrivalTime: number): TypedRow[] {
     const before = this.resident.size;
-    const { mapped } = record;
-    const rows: Row[] =
-      mapped === null
-        ? this.app.push({ data: record.data, arrivalTime: rowtime })
-        : mapped instanceof InputRejection
-          ? this.app.pushRejection(mapped, record.data, rowtime)
-          : this.app.pushValues(mapped, rowtime);
-    if (record.key !== null) this.checkKnownPartitions(before);
-    const out: OutputRow[] = [];
+    const rows = this.app.push({ data: keyed.record, arrivalTime });
+    if (keyed.key !== null) this.checkKnownPartitions(before);
+    const out: TypedRow[] = [];
     for (const row of rows) {
-      if (!this.outputStreams.has(row.stream)) continue;
-      const stream = this.streamsByName.get(row.stream)!;
-      out.push({ stream: row.stream, json: JSON.stringify(rowToDeliveryObject(stream, row)) });
+      const output = this.outputStreams.get(row.stream);
+      if (output === undefined) continue;
+      out.push({ stream: output.name, row: rowToDeliveryObject(output.info, row) });
     }
     return out;
   }

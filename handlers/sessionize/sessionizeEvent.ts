@@ -11,7 +11,7 @@
  *    when it has no key). ROWTIME = `approximateArrivalTimestamp` in ms, never below the previous
  *    record's of the shard: the chain runs over skipped records too, so a replayed batch gets the
  *    same ROWTIMEs;
- * 4. deliver the destination and error_stream rows with `deliverRows` (idempotent puts);
+ * 4. hand the destination and error_stream rows, typed, to `deliverRows` (idempotent puts);
  * 5. only when every row was delivered, write the state back, conditioned on the versions read.
  *
  * Failure rule: anything that goes wrong for a shard (a row not delivered, a lost condition, DynamoDB
@@ -27,14 +27,10 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from "aws-lambda";
-import {
-  deliverRows,
-  type DeliveryLogger,
-  type DeliveryRow,
-  type DeliveryTuning,
-} from "../delivery/deliverRows";
+import { deliverRows, type DeliveryLogger, type DeliveryTuning } from "../delivery/deliverRows";
 import { DeliveryResult } from "../delivery/event";
-import type { DecodedRecord, SessionizeEngine } from "./engine";
+import type { DeliveryRow } from "../delivery/typedRow";
+import type { KeyedRecord, SessionizeEngine } from "./engine";
 import { StateTable, type PartitionState, type ShardRef, type ShardState } from "./stateTable";
 
 export interface SessionizeDeps {
@@ -58,13 +54,11 @@ export interface SessionizeDeps {
   readonly onDelivered?: (rows: readonly DeliveredRow[]) => void;
 }
 
-/** A delivered row: its id (`shardId:sequence:n`, the same on every retry), stream and data. */
-export interface DeliveredRow {
-  readonly id: string;
-  readonly stream: string;
-  /** Base64 of the row's delivery JSON, as `deliverRows` received it. */
-  readonly data: string;
-}
+/**
+ * A delivered row: its id (`shardId:sequence:n`, the same on every retry), the stream it came from
+ * and its delivery object, exactly as the engine handed it to `deliverRows`.
+ */
+export type DeliveredRow = Pick<DeliveryRow, "id" | "stream" | "row">;
 
 /** What happened to one shard's records. */
 export interface ShardOutcome {
@@ -160,7 +154,7 @@ export async function sessionizeShard(
     return { ...counts, rowsDelivered: 0, failedFrom: first };
   };
   try {
-    const decoded: DecodedRecord[] = records.map((record) =>
+    const decoded: KeyedRecord[] = records.map((record) =>
       deps.engine.decode(Buffer.from(record.kinesis.data, "base64")),
     );
     const keys = new Set<string>();
@@ -171,35 +165,30 @@ export async function sessionizeShard(
       new Map([...loaded.partitions].map(([key, item]) => [key, item.windows])),
     );
 
-    let rowtime = loaded.shard.lastRowtime;
     const rows: DeliveredRow[] = [];
     const appliedUpTo = new Map<string, string>();
     for (let i = 0; i < records.length; i++) {
       const sequence = records[i].kinesis.sequenceNumber;
       const record = decoded[i];
       const arrival = arrivalMs(records[i]);
-      rowtime = rowtime === null || arrival > rowtime ? arrival : rowtime;
       const stored =
         record.key === null
           ? loaded.shard.sequence
           : loaded.partitions.get(record.key)!.applied[shard.shardId];
       if (stored !== undefined && stored !== null && compareSequence(sequence, stored) <= 0) {
         counts.skipped += 1;
+        deps.engine.skip(arrival);
         continue;
       }
       counts.applied += 1;
       if (record.key !== null) appliedUpTo.set(record.key, sequence);
-      deps.engine.push(record, rowtime).forEach((row, n) =>
-        rows.push({
-          // Unique per row and the same on every retry: shard, record and the row's position.
-          id: `${shard.shardId}:${sequence}:${n}`,
-          stream: row.stream,
-          data: Buffer.from(row.json, "utf8").toString("base64"),
-        }),
+      deps.engine.push(record, arrival).forEach(({ stream, row }, n) =>
+        // The id is unique per row and the same on every retry: shard, record, row's position.
+        rows.push({ id: `${shard.shardId}:${sequence}:${n}`, stream, row }),
       );
     }
 
-    const results = await deliverRows(rows satisfies readonly DeliveryRow[], {
+    const results = await deliverRows(rows, {
       client: deps.client,
       sessionsTable: deps.sessionsTable,
       deadLetterTable: deps.deadLetterTable,
@@ -227,7 +216,7 @@ export async function sessionizeShard(
       });
     }
     const shardAfter: ShardState = {
-      lastRowtime: rowtime,
+      lastRowtime: deps.engine.lastRowtime,
       sequence:
         loaded.shard.sequence !== null && compareSequence(loaded.shard.sequence, last) > 0
           ? loaded.shard.sequence

@@ -14,7 +14,7 @@
 import alasql from "alasql";
 import type { SqlValue } from "./types";
 import type { BoundExpression } from "./bound";
-import { castValue, storeFunctions, type SqlType } from "./sqlTypes";
+import { castValue, type SqlType } from "./sqlTypes";
 import type { ColumnType } from "./types";
 import { functionImplementations } from "./functions";
 import { operators } from "./operators";
@@ -48,7 +48,7 @@ let registered = false;
 /** Registers the NULL-aware operators and functions as alasql user functions (once). */
 function registerFunctions(): void {
   if (registered) return;
-  const all = { ...operators, ...functionImplementations, ...storeFunctions };
+  const all = { ...operators, ...functionImplementations };
   for (const [name, implementation] of Object.entries(all)) {
     engine.fn[prefix + name] = implementation;
   }

@@ -78,6 +78,3 @@ export interface ApplicationPlan {
   /** Pumps in dependency order: a pump comes after every pump that feeds its source. */
   readonly pumps: readonly PumpPlan[];
 }
-
-/** `error_stream` and its columns are part of the contracts every engine shares. */
-export { errorStreamColumns, errorStreamName } from "../../sql/contracts";

@@ -17,12 +17,20 @@ export interface SourcePosition {
 export class SqlLoadError extends Error {
   readonly line: number;
   readonly column: number;
+  /** The SQL file, when the caller named it (`ApplicationOptions.sqlFile`). */
+  readonly file: string | undefined;
 
-  constructor(message: string, position: SourcePosition) {
-    super(message);
+  constructor(message: string, position: SourcePosition, file?: string) {
+    super(file === undefined ? message : `${file}:${position.line}:${position.column}: ${message}`);
     this.name = "SqlLoadError";
     this.line = position.line;
     this.column = position.column;
+    this.file = file;
+  }
+
+  /** The same error, its message led by `file:line:column` as compilers print it. */
+  inFile(file: string): SqlLoadError {
+    return new SqlLoadError(this.message, this, file);
   }
 }
 
@@ -32,24 +40,22 @@ export function at(position: SourcePosition): string {
 }
 
 /**
- * Bad data, not a bug: an error that becomes an `error_stream` row named by `errorName`. It skips
- * the stack trace, which keeps a stream of bad records cheap.
+ * Bad data, not a bug: an error that becomes an `error_stream` row named by `errorName`
+ * (docs/semantics.md, "error_stream").
  */
 export abstract class DataError extends Error {
   readonly errorName: string;
 
   constructor(errorName: string, message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
     this.errorName = errorName;
   }
 }
 
 /**
- * Thrown while one row is evaluated (overflow, division by zero, a bad format); the application
- * catches it and emits an `error_stream` row with the pump's name.
+ * The one way a row fails in a pump: thrown while the row is evaluated (a value too long for its
+ * column, division by zero, a failed CAST, a bad format), caught by the application, which emits
+ * an `error_stream` row with the pump's name.
  */
 export class SqlRowError extends DataError {
   override readonly name = "SqlRowError";

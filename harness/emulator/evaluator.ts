@@ -11,22 +11,9 @@ import {
   type CompiledExpression,
   type CompiledProjection,
 } from "./alasqlAdapter";
-import type { BoundExpression, PumpPlan } from "./bound";
-import type { SqlRowError } from "./errors";
-import { NullType, RowErrorName, storeFunctionFor, storeRefusal } from "./sqlTypes";
+import type { PumpPlan } from "./bound";
+import { storeFunctionFor, type StoreFunction } from "./sqlTypes";
 import { partitionMapKey, WindowRuntime } from "./windows";
-
-/** Why a pump could not insert a row, returned rather than thrown (see `storeRefusal`). */
-export class RowFailure {
-  constructor(
-    readonly errorName: string,
-    readonly message: string,
-  ) {}
-
-  static of(error: SqlRowError): RowFailure {
-    return new RowFailure(error.errorName, error.message);
-  }
-}
 
 interface WindowSlot {
   readonly runtime: WindowRuntime;
@@ -37,7 +24,6 @@ interface WindowSlot {
 }
 
 const noWindows: readonly SqlValue[] = [];
-const constant = (value: unknown): BoundExpression => ({ kind: "constant", value, type: NullType });
 const constantKey = (): unknown => null;
 
 export class PumpRuntime {
@@ -48,6 +34,8 @@ export class PumpRuntime {
   private readonly where: CompiledExpression | null;
   private readonly slots: readonly WindowSlot[];
   private readonly projection: CompiledProjection;
+  /** The target columns' INSERT rules, applied once the whole SELECT list is computed. */
+  private readonly stores: readonly StoreFunction[];
   private readonly windowValues: SqlValue[];
 
   constructor(plan: PumpPlan, overflow: "error" | "truncate") {
@@ -73,28 +61,19 @@ export class PumpRuntime {
       };
     });
     this.windows = this.slots.map((s) => s.runtime);
-    // Each value is stored by its target column's rule (CHAR padding, overflow) inside the
-    // compiled projection, so the row comes out ready to insert.
-    this.projection = compileProjection(
-      plan.projection.map((expression, i): BoundExpression => {
-        const column = plan.target.columns[i];
-        const store = storeFunctionFor(column.type);
-        const args: BoundExpression[] =
-          store === "STORE" || store === "STORE_REAL"
-            ? [expression]
-            : [expression, constant(column.type), constant(column.name), constant(overflow)];
-        return { kind: "call", function: store, args, type: column.type };
-      }),
+    this.projection = compileProjection(plan.projection);
+    this.stores = plan.target.columns.map((column) =>
+      storeFunctionFor(column.type, column.name, overflow),
     );
     this.windowValues = new Array(plan.windows.length).fill(null);
   }
 
   /**
-   * The row this pump inserts for one input row, null when WHERE rejects it, or a `RowFailure`
-   * when a value does not fit its column. Throws `SqlRowError` when a value cannot be computed
-   * (division by zero, a bad CAST), which is rarer.
+   * The row this pump inserts for one input row, or null when WHERE rejects it. Throws
+   * `SqlRowError` when the row fails: a value that cannot be computed (division by zero, a bad
+   * CAST) or does not fit its column.
    */
-  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null | RowFailure {
+  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null {
     if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
     const slots = this.slots;
     const windowValues = this.windowValues;
@@ -110,14 +89,9 @@ export class PumpRuntime {
         fallback ?? null,
       );
     }
-    // Cleared first, so a refusal left by a row that then threw cannot leak into this one.
-    storeRefusal.message = null;
-    const output = this.projection(values, rowtime, windowValues);
-    if (storeRefusal.message !== null) {
-      const message = storeRefusal.message;
-      storeRefusal.message = null;
-      return new RowFailure(RowErrorName.ValueTooLong, message);
-    }
-    return output;
+    const row = this.projection(values, rowtime, windowValues);
+    const stores = this.stores;
+    for (let i = 0; i < stores.length; i++) row[i] = stores[i](row[i]);
+    return row;
   }
 }

@@ -46,6 +46,34 @@ const pad = (n: number, width: number): string => {
   return text.length >= width ? text : "0".repeat(width - text.length) + text;
 };
 
+const dayMs = 86_400_000;
+
+/**
+ * Java's week fields in the JVM's default US locale (docs/semantics.md, "Functions"): weeks start
+ * on Sunday and week 1 of a year is the week holding January 1, so the last days of December can
+ * belong to week 1 of the next week year (Monday 2024-12-30 is week 1 of 2025).
+ */
+function weekOfYear(d: Date): { weekYear: number; week: number } {
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const firstWeekStart = (year: number): number => {
+    const january1 = Date.UTC(year, 0, 1);
+    return january1 - new Date(january1).getUTCDay() * dayMs;
+  };
+  const year = d.getUTCFullYear();
+  const next = firstWeekStart(year + 1);
+  if (day >= next) return { weekYear: year + 1, week: 1 };
+  return { weekYear: year, week: Math.floor((day - firstWeekStart(year)) / dayMs / 7) + 1 };
+}
+
+/** The week of the month (US rules: week 1 holds the 1st, weeks start on Sunday). */
+function weekOfMonth(d: Date): number {
+  const firstWeekday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).getUTCDay();
+  return Math.floor((d.getUTCDate() - 1 + firstWeekday) / 7) + 1;
+}
+
+/** The year of the era: Java prints 1 BC (astronomical year 0) as year 1 with era BC. */
+const yearOfEra = (year: number): number => (year > 0 ? year : 1 - year);
+
 function letterFormatter(letter: string, count: number): Formatter | null {
   const number =
     (get: (d: Date) => number): Formatter =>
@@ -55,12 +83,22 @@ function letterFormatter(letter: string, count: number): Formatter | null {
     count >= 4 ? (d) => names[get(d)] : (d) => names[get(d)].slice(0, 3);
   switch (letter) {
     case "G":
-      return () => "AD";
+      return (d) => (d.getUTCFullYear() > 0 ? "AD" : "BC");
     case "y":
-    case "Y":
-      return count === 2
-        ? (d) => pad(d.getUTCFullYear() % 100, 2)
-        : number((d) => d.getUTCFullYear());
+    case "Y": {
+      // `y` is the calendar year, `Y` the week year; two letters print the last two digits.
+      const year =
+        letter === "y"
+          ? (d: Date) => yearOfEra(d.getUTCFullYear())
+          : (d: Date) => yearOfEra(weekOfYear(d).weekYear);
+      return count === 2 ? (d) => pad(year(d) % 100, 2) : number(year);
+    }
+    case "w":
+      return number((d) => weekOfYear(d).week);
+    case "W":
+      return number(weekOfMonth);
+    case "F":
+      return number((d) => Math.floor((d.getUTCDate() - 1) / 7) + 1);
     case "M":
     case "L":
       return count >= 3
@@ -149,7 +187,7 @@ export function compileDateFormat(pattern: string): (ms: number) => string {
         throw new SqlRowError(
           RowErrorName.InvalidArgument,
           `Illegal pattern character "${ch}" in date format ${JSON.stringify(pattern)}; ` +
-            "expected letters of G y Y M L d D E u a H k K h m s S z Z X, or text in single quotes",
+            "expected letters of G y Y M L w W d D F E u a H k K h m s S z Z X, or text in single quotes",
         );
       }
       parts.push(formatter);

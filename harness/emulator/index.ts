@@ -12,4 +12,11 @@ export {
   type ReplayOptions,
 } from "./replay";
 export { SqlLoadError } from "./errors";
+export { InputErrorName } from "./inputMapping";
+export {
+  DecodedRecord,
+  type ParsedRecord,
+  type RecordData,
+  type RecordRejection,
+} from "./recordDecoder";
 export type * from "./types";

@@ -4,6 +4,7 @@
  * A record that is not a JSON object or that has a value that cannot be coerced is rejected with
  * an `InputRejection` and becomes an `error_stream` row.
  */
+import { errorStreamColumns } from "../../sql/contracts";
 import type { InputSchema, InputSqlType } from "../../sql/inputSchema";
 import type { SqlValue } from "./types";
 import { DataError } from "./errors";
@@ -15,10 +16,16 @@ export const InputErrorName = {
   NotAnObject: "Not_A_JSON_Object",
   Coercion: "Type_Conversion_Error",
 } as const;
+export type InputErrorName = (typeof InputErrorName)[keyof typeof InputErrorName];
 
 /** Why a record cannot enter the source stream. */
 export class InputRejection extends DataError {
   override readonly name = "InputRejection";
+  declare readonly errorName: InputErrorName;
+
+  constructor(errorName: InputErrorName, message: string) {
+    super(errorName, message);
+  }
 }
 
 /**
@@ -39,6 +46,18 @@ export function integerFromText(text: string): number | null {
   // Past 15 digits the running product may round; let the number parser decide exactly.
   if (length - (negative ? 1 : 0) > 15) n = Math.abs(Number(text));
   return negative ? -n || 0 : n;
+}
+
+/**
+ * The integer a JSON value maps to in an integer column of range [low, high]: a number, or a plain
+ * integer text; null for anything else (the mapper rejects it).
+ */
+function integerValue(value: unknown, low: number, high: number): number | null {
+  let n: number | null;
+  if (typeof value === "number") n = value;
+  else if (typeof value === "string") n = integerFromText(value);
+  else return null;
+  return n !== null && Number.isInteger(n) && n >= low && n <= high ? n : null;
 }
 
 type Accessor = (record: Record<string, unknown>) => unknown;
@@ -88,6 +107,15 @@ function accessor(path: string): Accessor {
   };
 }
 
+/**
+ * The BIGINT a JSON value maps to, exactly as a BIGINT input column reads it, or null when the
+ * column would reject it. `bigintValue("1654000000000")` is `1654000000000`; `bigintValue("1e3")`
+ * is null.
+ */
+export function bigintValue(value: unknown): number | null {
+  return integerValue(value, ranges.BIGINT[0], ranges.BIGINT[1]);
+}
+
 function describeJson(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 60 ? text.slice(0, 60) + "..." : text;
@@ -118,17 +146,7 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
     case "INTEGER": {
       const [low, high] = ranges[type.kind];
       const allowed = `an integer from ${low} to ${high}, as a number or a string of digits with an optional leading -`;
-      return (value) => {
-        let n: number;
-        if (typeof value === "number") n = value;
-        else if (typeof value === "string") {
-          const parsed = integerFromText(value);
-          if (parsed === null) return reject(value, allowed);
-          n = parsed;
-        } else return reject(value, allowed);
-        if (!Number.isInteger(n) || n < low || n > high) return reject(value, allowed);
-        return n;
-      };
+      return (value) => integerValue(value, low, high) ?? reject(value, allowed);
     }
     case "TIMESTAMP":
       return (value) => {
@@ -200,24 +218,7 @@ export function compileInputMapping(schema: InputSchema): (record: unknown) => S
   };
 }
 
-const decoder = new TextDecoder("utf-8");
-
-/** The record's text: bytes are decoded as UTF-8 (invalid sequences become U+FFFD). */
-export function recordText(data: Uint8Array | string): string {
-  return typeof data === "string" ? data : decoder.decode(data);
-}
-
-/** Parses a record's text as JSON, rejecting it with `Parse_Error` when it is not JSON. */
-export function parseRecord(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputRejection(
-      InputErrorName.NotJson,
-      `Record is not valid JSON: ${(error as Error).message}`,
-    );
-  }
-}
+const dataRowColumn = errorStreamColumns.find((column) => column.name === "DATA_ROW")!;
 
 /** DATA_ROW of an error row: the raw record as hex, cut to the column's 49152 characters. */
 export function hexDataRow(data: Uint8Array | string): string {
@@ -225,5 +226,5 @@ export function hexDataRow(data: Uint8Array | string): string {
     typeof data === "string"
       ? Buffer.from(data, "utf8")
       : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return bytes.subarray(0, 49152 / 2).toString("hex");
+  return bytes.subarray(0, dataRowColumn.type.length / 2).toString("hex");
 }

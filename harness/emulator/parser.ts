@@ -210,6 +210,8 @@ class Parser {
         pos(streamToken),
       );
     }
+    const distinct = this.peek();
+    if (this.acceptWord("DISTINCT")) throw unsupported("SELECT STREAM DISTINCT", distinct);
     const items: SelectItem[] = [];
     do items.push(this.selectItem());
     while (this.acceptSymbol(","));
@@ -577,14 +579,6 @@ class Parser {
       throw this.unexpected("an interval amount such as '24'");
     }
     this.index++;
-    const amount = Number(amountToken.value.trim());
-    if (!/^\s*[0-9]+\s*$/.test(amountToken.value) || amount <= 0) {
-      throw new SqlLoadError(
-        `Invalid interval amount ${JSON.stringify(amountToken.value)} at ${at(pos(amountToken))}; ` +
-          "expected a positive whole number such as '24'",
-        pos(amountToken),
-      );
-    }
     const unitToken = this.peek();
     if (unitToken.kind !== TokenKind.Word) throw this.unexpected("SECOND, MINUTE, HOUR or DAY");
     const unit = unitToken.value.replace(/S$/, "") as TimeUnit;
@@ -595,8 +589,17 @@ class Parser {
       );
     }
     this.index++;
+    // `INTERVAL '1:30' MINUTE TO SECOND` is refused as the construct, before its amount is read.
     const to = this.peek();
     if (this.acceptWord("TO")) throw unsupported(`INTERVAL ... ${unit} TO`, to);
+    const amount = Number(amountToken.value.trim());
+    if (!/^\s*[0-9]+\s*$/.test(amountToken.value) || amount <= 0) {
+      throw new SqlLoadError(
+        `Invalid interval amount ${JSON.stringify(amountToken.value)} at ${at(pos(amountToken))}; ` +
+          "expected a positive whole number such as '24'",
+        pos(amountToken),
+      );
+    }
     return {
       kind: "interval",
       amount,

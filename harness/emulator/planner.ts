@@ -4,12 +4,11 @@
  * expression and pulling window function calls out into `BoundWindow`s. Everything the engine
  * cannot run fails here, at load, with a `SqlLoadError` at the offending line:column.
  */
+import { errorStreamColumns, errorStreamName } from "../../sql/contracts";
 import type { ColumnType, StreamColumn, StreamInfo } from "./types";
 import type { InputSchema } from "../../sql/inputSchema";
 import type { Call, CreatePump, Expression, Statement } from "./ast";
 import {
-  errorStreamColumns,
-  errorStreamName,
   WindowFunctions,
   type ApplicationPlan,
   type BoundExpression,

@@ -8,11 +8,12 @@
  * line is a record that fails the schema and becomes an `error_stream` row. ROWTIME never goes
  * below the previous record's. Blank lines are skipped.
  */
-import { loadApplicationImplementation, type ApplicationImplementation } from "./application";
+import { loadApplication } from "./application";
 import { rowToDeliveryObject, type DeliveryValue } from "./delivery";
-import { clickInputSchema } from "../../sql/inputSchema";
-import { InputErrorName, InputRejection } from "./inputMapping";
-import type { ApplicationOptions, Row, StreamInfo } from "./types";
+import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
+import { bigintValue, InputErrorName } from "./inputMapping";
+import { DecodedRecord, type RecordData } from "./recordDecoder";
+import type { ApplicationOptions, Row, SqlApplication, StreamInfo } from "./types";
 
 export interface ReplayOptions extends ApplicationOptions {
   /** The stream whose rows are yielded; default `DESTINATION_SQL_STREAM`. */
@@ -34,18 +35,7 @@ export class UnknownStreamError extends Error {
 /** The stream replay yields when none is named. */
 export const defaultReplayStream = "DESTINATION_SQL_STREAM";
 
-const integerText = /^-?\d+$/;
 const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** `value` as a BIGINT the way the input mapping reads one, or null. */
-function asBigint(value: unknown): number | null {
-  if (typeof value === "number") return Number.isSafeInteger(value) ? value : null;
-  if (typeof value === "string" && integerText.test(value)) {
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : null;
-  }
-  return null;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -66,7 +56,7 @@ export interface Replay {
 export function createReplay(sqlText: string, options: ReplayOptions = {}): Replay {
   const streamName = options.stream ?? defaultReplayStream;
   const sourceName = (options.inputSchema ?? clickInputSchema).streamName;
-  const app = loadApplicationImplementation(sqlText, {
+  const app = loadApplication(sqlText, {
     ...options,
     includeSourceRows: options.includeSourceRows === true || streamName === sourceName,
   });
@@ -76,7 +66,11 @@ export function createReplay(sqlText: string, options: ReplayOptions = {}): Repl
       `Unknown stream "${streamName}"; expected one of ${[...app.streams.keys()].map((n) => `"${n}"`).join(", ")}`,
     );
   }
-  const feeder = new LineFeeder(app, options.rowtimeField ?? "event_timestamp");
+  const feeder = new LineFeeder(
+    app,
+    options.rowtimeField ?? "event_timestamp",
+    options.inputSchema ?? clickInputSchema,
+  );
   const trim = { trimChar: options.trimChar === true };
   const none: Record<string, DeliveryValue>[] = [];
   return {
@@ -112,16 +106,22 @@ export function replayLines(
   })();
 }
 
-/** Turns replay lines into records for one application. */
+/**
+ * Turns replay lines into records for one application: finds each line's record and its arrival
+ * time, and leaves decoding, mapping and the ROWTIME clamp to the application.
+ */
 export class LineFeeder {
-  private previousRowtime: number | null = null;
   private readonly rowtimeColumn: number;
 
   constructor(
-    private readonly app: ApplicationImplementation,
+    private readonly app: SqlApplication,
     private readonly rowtimeField: string,
+    inputSchema: InputSchema,
   ) {
-    this.rowtimeColumn = app.bigintColumnOf(rowtimeField);
+    // A bare event's ROWTIME is its rowtime field as the input mapping reads a BIGINT.
+    this.rowtimeColumn = inputSchema.columns.findIndex(
+      (column) => column.type.kind === "BIGINT" && column.mapping === `$.${rowtimeField}`,
+    );
   }
 
   /** Feeds one line; null for a blank line. */
@@ -132,72 +132,57 @@ export class LineFeeder {
     } catch (error) {
       if (line.trim() === "") return null;
       const message = `Record is not valid JSON: ${(error as Error).message}`;
-      return this.reject(
-        new InputRejection(InputErrorName.NotJson, message),
-        line,
-        this.previous(),
-      );
+      return this.reject(line, InputErrorName.NotJson, message, this.previous());
     }
     if (isPlainObject(parsed) && "data" in parsed && "arrivalTime" in parsed)
       return this.envelope(parsed, line);
-    const mapped = this.app.mapParsed(parsed);
-    if (mapped instanceof InputRejection) {
-      const own = isPlainObject(parsed) ? asBigint(parsed[this.rowtimeField]) : null;
-      return this.reject(mapped, line, own ?? this.previous());
-    }
-    // The mapped BIGINT column is the field read the way the input mapping reads it.
+    const record = this.app.decode({ parsed, raw: line });
     const own =
-      this.rowtimeColumn >= 0
-        ? mapped[this.rowtimeColumn]
+      record.values !== null && this.rowtimeColumn >= 0
+        ? record.values[this.rowtimeColumn]
         : isPlainObject(parsed)
-          ? asBigint(parsed[this.rowtimeField])
+          ? bigintValue(parsed[this.rowtimeField])
           : null;
-    return this.app.pushValues(mapped, this.clamp(typeof own === "number" ? own : this.previous()));
+    const arrivalTime = typeof own === "number" ? own : this.previous();
+    return this.app.push({ data: record, arrivalTime });
   }
 
   private envelope(envelope: Record<string, unknown>, line: string): Row[] {
     const { data, arrivalTime } = envelope;
     if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
       const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${JSON.stringify(arrivalTime)}`;
-      return this.reject(
-        new InputRejection(InputErrorName.Coercion, message),
-        line,
-        this.previous(),
-      );
+      return this.reject(line, InputErrorName.Coercion, message, this.previous());
     }
-    const rowtime = this.clamp(arrivalTime);
-    if (isPlainObject(data)) {
-      const mapped = this.app.mapParsed(data);
-      if (mapped instanceof InputRejection)
-        return this.reject(mapped, JSON.stringify(data), rowtime);
-      return this.app.pushValues(mapped, rowtime);
-    }
+    const record = this.envelopeData(data);
+    if (record !== null) return this.app.push({ data: record, arrivalTime });
     if (typeof data === "string") {
-      const compact = data.replace(/\s+/g, "");
-      if (compact.length % 4 === 0 && base64Text.test(compact)) {
-        return this.app.push({ data: Buffer.from(compact, "base64"), arrivalTime: rowtime });
-      }
-      const message = "Envelope data is text but not base64";
-      return this.reject(new InputRejection(InputErrorName.NotJson, message), line, rowtime);
+      return this.reject(
+        line,
+        InputErrorName.NotJson,
+        "Envelope data is text but not base64",
+        arrivalTime,
+      );
     }
     const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
     const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
-    return this.reject(new InputRejection(InputErrorName.NotAnObject, message), line, rowtime);
+    return this.reject(line, InputErrorName.NotAnObject, message, arrivalTime);
   }
 
-  private reject(rejection: InputRejection, raw: string, rowtime: number): Row[] {
-    return this.app.pushRejection(rejection, raw, this.clamp(rowtime));
+  /** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
+  private envelopeData(data: unknown): RecordData | null {
+    if (isPlainObject(data)) return { parsed: data, raw: JSON.stringify(data) };
+    if (typeof data !== "string") return null;
+    const compact = data.replace(/\s+/g, "");
+    if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;
+    return Buffer.from(compact, "base64");
+  }
+
+  private reject(line: string, errorName: InputErrorName, message: string, arrivalTime: number) {
+    return this.app.push({ data: DecodedRecord.rejected(line, errorName, message), arrivalTime });
   }
 
   /** The previous record's ROWTIME; 0 (the epoch) before the first record. */
   private previous(): number {
-    return this.previousRowtime ?? 0;
-  }
-
-  private clamp(rowtime: number): number {
-    if (this.previousRowtime !== null && rowtime < this.previousRowtime)
-      rowtime = this.previousRowtime;
-    this.previousRowtime = rowtime;
-    return rowtime;
+    return this.app.lastRowtime ?? 0;
   }
 }

@@ -280,14 +280,6 @@ export function isCastable(from: SqlType, to: ColumnType): boolean {
 
 type Stored = SqlValue | undefined;
 
-/**
- * The first value a store function refused since the evaluator last looked (an overflowing
- * string). Store functions run deep inside compiled projections; rather than throw through them
- * for every bad row (a stream of bad rows would cost far more than good ones) they record the
- * refusal here and return NULL, and the evaluator turns it into an `error_stream` row.
- */
-export const storeRefusal: { message: string | null } = { message: null };
-
 function storeString(
   value: string,
   type: ColumnType,
@@ -298,54 +290,47 @@ function storeString(
   if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
   // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
   if (overflow === "truncate") return value.slice(0, length);
-  if (storeRefusal.message === null)
-    storeRefusal.message = tooLongMessage(value, type, name, length);
-  return null;
+  throw new SqlRowError(RowErrorName.ValueTooLong, tooLongMessage(value, type, name, length));
 }
 
-/**
- * The INSERT rule of each column type as a function of (value, column type, column name,
- * overflow mode), registered with alasql (`KDA_STORE_VARCHAR`) so a pump's compiled projection
- * writes values ready for the target columns. The common case returns at once.
- */
-export const storeFunctions: Readonly<
-  Record<
-    string,
-    (value: Stored, type: ColumnType, name: string, overflow: "error" | "truncate") => SqlValue
-  >
-> = {
-  STORE: (value) => (value === undefined ? null : value),
-  STORE_VARCHAR: (value, type, name, overflow) =>
-    value == null
-      ? null
-      : (value as string).length <= (type.length ?? maxVarcharLength)
-        ? value
-        : storeString(value as string, type, name, overflow),
-  STORE_CHAR: (value, type, name, overflow) =>
-    value == null
-      ? null
-      : (value as string).length === type.length
-        ? value
-        : storeString(value as string, type, name, overflow),
-  STORE_INTEGER: (value, type, name, overflow) =>
-    value == null ? null : coerceForColumn(value, type, overflow, name),
-  STORE_REAL: (value) => (value == null ? null : Math.fround(value as number)),
-};
+/** The INSERT rule of one column: a computed value in, the value the column holds out. */
+export type StoreFunction = (value: Stored) => SqlValue;
 
-/** The store function for a column type (see `storeFunctions`). */
-export function storeFunctionFor(type: ColumnType): string {
+/**
+ * The INSERT rule of a column (docs/semantics.md, "Types and overflow"): CHAR padding, VARCHAR and
+ * CHAR overflow (`error`: the row fails with Value_Too_Long; `truncate`), integer range, REAL
+ * rounding. A pump applies it after the whole SELECT list is computed, so an error in computing a
+ * value is reported before an overflow in storing one. The common case returns at once.
+ */
+export function storeFunctionFor(
+  type: ColumnType,
+  name: string,
+  overflow: "error" | "truncate",
+): StoreFunction {
   switch (type.kind) {
-    case "VARCHAR":
-      return "STORE_VARCHAR";
+    case "VARCHAR": {
+      const length = type.length ?? maxVarcharLength;
+      return (value) =>
+        value == null
+          ? null
+          : (value as string).length <= length
+            ? value
+            : storeString(value as string, type, name, overflow);
+    }
     case "CHAR":
-      return "STORE_CHAR";
+      return (value) =>
+        value == null
+          ? null
+          : (value as string).length === type.length
+            ? value
+            : storeString(value as string, type, name, overflow);
     case "BIGINT":
     case "INTEGER":
     case "SMALLINT":
-      return "STORE_INTEGER";
+      return (value) => (value == null ? null : coerceForColumn(value, type, overflow, name));
     case "REAL":
-      return "STORE_REAL";
+      return (value) => (value == null ? null : Math.fround(value as number));
     default:
-      return "STORE";
+      return (value) => (value === undefined ? null : value);
   }
 }

@@ -4,6 +4,7 @@
  * may change freely; these shapes change only with every caller.
  */
 import type { InputSchema } from "../../sql/inputSchema";
+import type { DecodedRecord, RecordData } from "./recordDecoder";
 
 /**
  * A value of one column. BIGINT, INTEGER, DOUBLE and DECIMAL are numbers; TIMESTAMP is epoch
@@ -41,9 +42,12 @@ export interface StreamInfo {
   readonly columns: readonly StreamColumn[];
 }
 
-/** One record as it enters the application: raw bytes and the time it arrived (epoch ms). */
+/**
+ * One record as it enters the application and the time it arrived (epoch ms): raw bytes or text, a
+ * value the caller already parsed, or a record from `SqlApplication.decode`.
+ */
 export interface InputRecord {
-  readonly data: Uint8Array | string;
+  readonly data: RecordData | DecodedRecord;
   readonly arrivalTime: number;
 }
 
@@ -72,6 +76,8 @@ export interface EngineSnapshot {
 }
 
 export interface ApplicationOptions {
+  /** The SQL's file, named in load errors (`sql/my.sql:3:41: Unknown window unit "WEEK" ...`). */
+  readonly sqlFile?: string;
   /** Defaults to the lab's click schema from `sql/inputSchema.ts`. */
   readonly inputSchema?: InputSchema;
   /** VARCHAR/CHAR overflow on a pump's INSERT: `error` (default, row to error_stream) or `truncate`. */
@@ -97,6 +103,21 @@ export interface SqlApplication {
    * row); throws `TypeError` for a non-finite `arrivalTime`.
    */
   push(record: InputRecord): Row[];
+  /**
+   * Decodes and maps one record without pushing it, for callers that must see its values first (the
+   * sessionizer learns its partition key, the replay its ROWTIME); push the result to feed it.
+   * Never throws for bad data: the result carries the rejection instead.
+   */
+  decode(data: RecordData): DecodedRecord;
+  /**
+   * Moves the clock to a record's arrival without feeding it (a consumer skipping a record it has
+   * already applied) and returns that record's ROWTIME. `push` does the same for every record.
+   */
+  advance(arrivalTime: number): number;
+  /** The greatest ROWTIME so far (restored by `restore`), or null before the first record. */
+  readonly lastRowtime: number | null;
+  /** How many partitions hold state, per window id (`"STREAM_PUMP1#0"`). */
+  partitionCounts(): Record<string, number>;
   /** Window state, optionally only of the partitions whose key passes `filter`. */
   snapshot(filter?: (key: readonly SqlValue[]) => boolean): EngineSnapshot;
   /** Replaces the state of the partitions named in `snapshot` (others are kept) and lastRowtime. */

@@ -5,7 +5,7 @@
  * interface.
  */
 import type { Row, SqlApplication } from "../emulator/types";
-import { sleep } from "../../handlers/shared/concurrency";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { StreamReader } from "./streamReader";
 
 /** Counters of a runner, for the summary. */

@@ -22,7 +22,7 @@ import {
   type SessionizeDeps,
 } from "../../handlers/sessionize/sessionizeEvent";
 import type { DeliveryLogger } from "../../handlers/delivery/deliverRows";
-import { sleep } from "../../handlers/shared/concurrency";
+import { setTimeout as sleep } from "node:timers/promises";
 import { waitForRecordCount, type ApplicationRunner, type RunnerStats } from "./applicationRunner";
 import { kinesisEventRecord } from "./kinesisEvents";
 

@@ -35,6 +35,8 @@ import {
 } from "./emulators";
 import { harnessEngine, type SqlEngine } from "./harnessEngine";
 import { LambdaEngineRunner } from "./lambdaEngineRunner";
+import type { DeliveredRow } from "../../handlers/sessionize/sessionizeEvent";
+import { encodeRecordData } from "../../handlers/delivery/recordData";
 import { startOutageProxy, type OutageProxy } from "./outageProxy";
 import { MemoryCheckpointStore, StreamReader } from "./streamReader";
 import { reconcile, type Summary } from "./summary";
@@ -212,19 +214,16 @@ export async function runLocalPipeline(
       }
     };
     // The sessionizer writes the tables itself: the pipeline only learns which rows it delivered.
-    const onDelivered = (rows: readonly { stream: string; data: string }[]): void => {
-      for (const row of rows) {
-        if (row.stream === destinationStream) {
-          const object = JSON.parse(Buffer.from(row.data, "base64").toString("utf8")) as {
-            session_id?: unknown;
-          };
+    const onDelivered = (rows: readonly DeliveredRow[]): void => {
+      for (const { stream, row } of rows) {
+        if (stream === destinationStream) {
           // As above: only a non-empty string key is stored.
-          const id = object.session_id;
+          const id = row.session_id;
           const sessionId = typeof id === "string" && id !== "" ? id : null;
           destinationSessionIds.push(sessionId);
-          if (sessionId === null) deadLetterData.push(row.data);
+          if (sessionId === null) deadLetterData.push(encodeRecordData(row));
         } else {
-          deadLetterData.push(row.data);
+          deadLetterData.push(encodeRecordData(row));
         }
       }
     };

@@ -1,7 +1,7 @@
 /**
  * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource it creates: type,
- * logical name, parent and inputs. Shared by the plan tool and the infrastructure tests, so what the
- * tests assert on is what the plan shows.
+ * logical name, inputs and the options that decide its URN (parent and aliases). Shared by the plan
+ * tool and the infrastructure tests, so what the tests assert on is what the plan shows.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -13,10 +13,33 @@ export interface RecordedResource {
   readonly parent: string | null;
   /** Inputs as the mocks received them: unknowns as `pulumi.unknown`, secrets wrapped. */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** The `aliases` resource option: the URNs this resource had before it moved or was renamed. */
+  readonly aliases: readonly RecordedAlias[];
+}
+
+/**
+ * One entry of the `aliases` option as the program gave it: a URN, or a {@link pulumi.Alias} whose
+ * absent fields mean the resource's own (its name, its type, its parent, this stack and project).
+ */
+export type RecordedAlias = string | RecordedAliasSpec;
+
+/** A {@link pulumi.Alias} with its inputs resolved and its parent resource named by its key. */
+export interface RecordedAliasSpec {
+  readonly name?: string;
+  readonly type?: string;
+  /**
+   * The old parent: a recorded resource's `<type>::<name>`, a URN, or null for none (the resource sat
+   * directly under the stack); absent when the alias keeps the resource's current parent.
+   */
+  readonly parent?: { readonly key: string } | { readonly urn: string } | null;
+  readonly stack?: string;
+  readonly project?: string;
 }
 
 /** The result of one run. */
 export interface ProgramRun {
+  readonly project: string;
+  readonly stack: string;
   readonly resources: readonly RecordedResource[];
   /** Stack outputs, serialized by the runtime (unknowns and secrets marked). */
   readonly outputs: Readonly<Record<string, unknown>>;
@@ -82,6 +105,7 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     type: string;
     name: string;
     parent: pulumi.Resource | undefined;
+    aliases: readonly pulumi.Input<string | pulumi.Alias>[];
     resource: pulumi.Resource;
   }[] = [];
   const keys = new WeakMap<pulumi.Resource, string>();
@@ -103,6 +127,7 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
           type: args.type,
           name: args.name,
           parent: args.opts.parent,
+          aliases: args.opts.aliases ?? [],
           resource: args.resource,
         });
         return undefined;
@@ -123,9 +148,17 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     console.warn = consoleWarn;
   }
 
+  const keyOf = (resource: pulumi.Resource): string => {
+    const key = keys.get(resource);
+    if (key === undefined)
+      throw new Error("An alias names a parent resource the program never created");
+    return key;
+  };
   const resources: RecordedResource[] = [
-    { type: stackType, name: `${project}-${stack}`, parent: null, inputs: {} },
-    ...created.map((c) => ({
+    { type: stackType, name: `${project}-${stack}`, parent: null, inputs: {}, aliases: [] },
+  ];
+  for (const c of created) {
+    resources.push({
       type: c.type,
       name: c.name,
       parent: (c.parent && keys.get(c.parent)) || stackKey,
@@ -133,13 +166,44 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         c.resource instanceof pulumi.ComponentResource
           ? {}
           : (inputsByKey.get(`${c.type}::${c.name}`) ?? {}),
-    })),
-  ];
+      aliases: await Promise.all(c.aliases.map((a) => recordAlias(a, keyOf))),
+    });
+  }
   const outputs = await pulumi.runtime.serializeProperties("outputs", exported);
-  return { resources, outputs, warnings };
+  return { project, stack, resources, outputs, warnings };
 }
 
-/** Resolves once `output` has a value (URNs are always known, even in a preview). */
-function settled(output: pulumi.Output<string>): Promise<string> {
+/** An alias with its inputs resolved; a parent resource becomes its key, as Pulumi uses its URN. */
+async function recordAlias(
+  alias: pulumi.Input<string | pulumi.Alias>,
+  keyOf: (resource: pulumi.Resource) => string,
+): Promise<RecordedAlias> {
+  const value = await (pulumi.Output.isInstance(alias) ? settled(alias) : alias);
+  if (typeof value === "string") return value;
+  const text = async (input: pulumi.Input<string> | undefined): Promise<string | undefined> =>
+    input === undefined ? undefined : settled(pulumi.output(input));
+  const spec: {
+    -readonly [K in keyof RecordedAliasSpec]: RecordedAliasSpec[K];
+  } = {};
+  for (const field of ["name", "type", "stack", "project"] as const) {
+    const resolved = await text(value[field]);
+    if (resolved !== undefined) spec[field] = resolved;
+  }
+  // Pulumi tells "no parent" (`{parent: pulumi.rootStackResource}`, which is undefined) from "the
+  // current parent" (no `parent` key at all) by the key's presence.
+  if (Object.hasOwn(value, "parent")) {
+    const parent = value.parent;
+    spec.parent =
+      parent === undefined
+        ? null
+        : pulumi.Resource.isInstance(parent)
+          ? { key: keyOf(parent) }
+          : { urn: (await text(parent)) ?? "" };
+  }
+  return spec;
+}
+
+/** Resolves once `output` has a value (URNs and aliases are always known, even in a preview). */
+function settled<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }

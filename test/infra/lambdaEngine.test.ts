@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
-import { kdaSqlEndOfLifeWarning } from "../../infra/pipeline";
+import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
   account,
   resourceType,
@@ -176,7 +176,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       threshold: 60_000,
       dimensions: { FunctionName: "clickstream-sessionizer-dev-function" },
     });
-    const failed = dev.one(resourceType.alarm, "failed-batches").inputs;
+    const failed = dev.one(resourceType.alarm, "failed-batches-alarm").inputs;
     expect(failed).to.deep.include({
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
@@ -188,6 +188,14 @@ describe("the lambda engine (dev stack under mocks)", () => {
       .all(resourceType.alarm)
       .map((a) => `${a.inputs["namespace"]}/${a.inputs["metricName"]}`);
     expect(metrics).to.not.include("AWS/KinesisAnalytics/MillisBehindLatest");
+  });
+
+  it("gives no two cloud resources one logical name (the failed-batches queue and its alarm once shared one)", () => {
+    const names = dev.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).to.deep.equal([]);
+    expect(dev.one(resourceType.alarm, "failed-batches-alarm").inputs["name"]).to.equal(
+      "clickstream-sessionizer-dev-failed-batches",
+    );
   });
 
   it("exports the engine, the state table and the failed-batches queue, and no application", () => {

@@ -37,7 +37,6 @@ export interface PolicyDocument {
 }
 
 const repositoryRoot = path.join(__dirname, "..", "..");
-const programEntry = path.join(repositoryRoot, "infra", "index.ts");
 
 /** Made-up ARNs in AWS's formats, from the resource's own inputs. */
 export function fabricateState(region: string) {
@@ -91,13 +90,16 @@ export interface MockedStack extends ProgramRun {
 
 /**
  * Runs the program as stack `stack` (config from `Pulumi.<stack>.yaml`), with `overrides` replacing
- * or adding full config keys (`undefined` removes one).
+ * or adding full config keys (`undefined` removes one). `root` is the checkout whose program and stack
+ * files run: this one unless a test compares with an older commit.
  */
 export async function runStack(
   stack: string,
   overrides: Readonly<Record<string, string | undefined>> = {},
+  root = repositoryRoot,
 ): Promise<MockedStack> {
-  const config = readStackConfig(repositoryRoot, stack);
+  const programEntry = path.join(root, "infra", "index.ts");
+  const config = readStackConfig(root, stack);
   const values: Record<string, string> = { ...config.values };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete values[key];

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { createRequire, isBuiltin } from "module";
 import * as pulumi from "@pulumi/pulumi";
 import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
-import { kdaSqlEndOfLifeWarning, pipelineType } from "../../infra/pipeline";
+import { kdaSqlEndOfLifeWarning, kdaSqlEngineType } from "../../infra/engines/kdaSql";
+import { pipelineType } from "../../infra/pipeline";
 import {
   account,
   resourceType,
@@ -224,13 +225,21 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
     });
   });
 
-  it("parents every resource to the pipeline component, and the component to the stack", () => {
-    const component = dev.one(pipelineType);
-    expect(component.parent).to.equal("pulumi:pulumi:Stack::clickstream-sessionizer-dev");
+  it("parents the shared resources to the pipeline, the engine's to its component under the pipeline, and the pipeline to the stack", () => {
+    const pipeline = `${pipelineType}::sessionizer`;
+    expect(dev.one(pipelineType).parent).to.equal(
+      "pulumi:pulumi:Stack::clickstream-sessionizer-dev",
+    );
+    expect(dev.one(kdaSqlEngineType).parent).to.equal(pipeline);
+    const shared = ["stream", "sessions", "dead-letters", "stream-iterator-age"]
+      .concat(["sessions-throttles", "dead-letters-throttles"])
+      .map((part) => `sessionizer-${part}`);
     const children = dev.resources.filter((r) => r.type.startsWith("aws:"));
     expect(children.length).to.be.greaterThan(15);
     for (const child of children) {
-      expect(child.parent, child.name).to.equal(`${pipelineType}::sessionizer`);
+      expect(child.parent, child.name).to.equal(
+        shared.includes(child.name) ? pipeline : `${kdaSqlEngineType}::sessionizer`,
+      );
       expect(child.name, child.type).to.match(/^sessionizer-/);
     }
   });
@@ -255,6 +264,18 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 });
 
 describe("the pipeline component with other settings", () => {
+  it("holds the same shared resources whichever engine runs, and each engine's own under one child component", async () => {
+    const pipeline = `${pipelineType}::sessionizer`;
+    const sharedOf = async (engine: string): Promise<string[]> => {
+      const stack = await runStack("dev", { "clickstream-sessionizer:engine": engine });
+      const children = stack.resources.filter((r) => r.parent === pipeline);
+      const engines = children.filter((r) => r.type.startsWith("clickstream-sessionizer:engines:"));
+      expect(engines.map((r) => r.name)).to.deep.equal(["sessionizer"]);
+      return children.filter((r) => !engines.includes(r)).map((r) => `${r.type}::${r.name}`);
+    };
+    expect(await sharedOf("lambda")).to.deep.equal(await sharedOf("kda-sql"));
+  });
+
   it("uses the lab's exact names in the lab stack", async () => {
     const lab = await runStack("lab");
     expect(input(lab, resourceType.stream, "", "name")).to.equal("lab-stream");

@@ -77,10 +77,11 @@ describe("the plan tool (npm run plan)", () => {
     expect(dev.resources[0]).to.deep.equal(
       resource("pulumi:pulumi:Stack", "clickstream-sessionizer-dev", null),
     );
+    const pipeline = "clickstream-sessionizer:pipeline:Pipeline::sessionizer";
+    const engine = "clickstream-sessionizer:engines:LambdaEngine::sessionizer";
+    expect(dev.resources.find((r) => `${r.type}::${r.name}` === engine)?.parent).to.equal(pipeline);
     expect(
-      dev.resources
-        .slice(2)
-        .every((r) => r.parent === "clickstream-sessionizer:pipeline:Pipeline::sessionizer"),
+      dev.resources.slice(2).every((r) => [pipeline, engine].includes(r.parent ?? "")),
     ).to.equal(true);
   });
 
@@ -130,6 +131,7 @@ describe("the plan tool (npm run plan)", () => {
     const onlyLab = keys(lab).filter((k) => !keys(dev).includes(k));
     const onlyDev = keys(dev).filter((k) => !keys(lab).includes(k));
     expect(onlyLab).to.deep.equal([
+      "clickstream-sessionizer:engines:KdaSqlEngine::sessionizer",
       "aws:cloudwatch/logGroup:LogGroup::sessionizer-application-logs",
       "aws:cloudwatch/logStream:LogStream::sessionizer-application-log-stream",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-application-behind",
@@ -138,7 +140,8 @@ describe("the plan tool (npm run plan)", () => {
       "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
     ]);
     expect(onlyDev).to.deep.equal([
-      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches",
+      "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
       "aws:dynamodb/table:Table::sessionizer-state",

@@ -3,6 +3,7 @@
  * client for it, and the Kinesis events the event source mapping would build from GetRecords.
  */
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -61,7 +62,7 @@ export async function createStream(
       new DescribeStreamCommand({ StreamName: name }),
     );
     if (StreamDescription?.StreamStatus === "ACTIVE") return StreamDescription.StreamARN!;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 

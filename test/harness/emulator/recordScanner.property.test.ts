@@ -1,11 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { generateClicks } from "../../../harness/bench/clickstream";
-import {
-  compileInputMapping,
-  InputRejection,
-  parseRecord,
-} from "../../../harness/emulator/inputMapping";
+import { compileInputMapping, InputRejection } from "../../../harness/emulator/inputMapping";
 import { compileRecordScanner } from "../../../harness/emulator/recordScanner";
 import type { SqlValue } from "../../../harness/emulator/types";
 import type { InputSchema } from "../../../sql/inputSchema";
@@ -49,7 +45,8 @@ function scannerAgrees(schema: InputSchema, text: string): boolean {
     return row ?? [];
   });
   if (declined) return false;
-  expect(scanned, JSON.stringify(text)).to.deep.equal(outcomeOf(() => general(parseRecord(text))));
+  // Whatever the scanner accepts is JSON, so the general path's parse cannot fail here.
+  expect(scanned, JSON.stringify(text)).to.deep.equal(outcomeOf(() => general(JSON.parse(text))));
   return true;
 }
 
