@@ -369,7 +369,7 @@ describe("the plan's building blocks", () => {
 
   it("rejects unknown arguments and a flag without its value", () => {
     expect(() => parsePlanArguments(["--stak", "dev"])).to.throw(
-      /Unknown argument "--stak"; expected --stack NAME/,
+      /Unknown option "--stak"; expected --stack NAME/,
     );
     expect(() => parsePlanArguments(["--stack"])).to.throw(/--stack needs a value/);
     expect(parsePlanArguments(["--stack", "lab", "--json"])).to.deep.equal({

@@ -3,15 +3,16 @@
  * tables read back as comparable values, the expected sessions from the harness replay, and a
  * client that "crashes" after a given number of state writes.
  */
-import { CreateTableCommand, DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { paginateScan } from "@aws-sdk/lib-dynamodb";
 import { createReplay } from "../../harness/emulator";
 import { readSessionizeSql } from "../../sql/inputSchema";
-import { stateTableShape, type SessionItem } from "../../sql/contracts";
+import type { SessionItem } from "../../sql/contracts";
 import { SessionizeEngine } from "../../handlers/sessionize/engine";
 import type { SessionizeDeps } from "../../handlers/sessionize/sessionizeEvent";
 import { documentClient } from "../../handlers/shared/documentClient";
-import { clientFor, createTables, scanAll } from "./dynamo";
+import { createTable, localTables } from "../../harness/local/localStack";
+import { clientFor, createTables, freshTableName, scanAll } from "./dynamo";
 import { recordingLogger } from "./records";
 
 export const functionArn = "arn:aws:lambda:us-east-1:123456789012:function:sessionize-stream";
@@ -22,25 +23,10 @@ export interface SessionizerTables {
   readonly stateTable: string;
 }
 
-let counter = 0;
-
 /** The sessions and dead-letter tables plus a state table, all with fresh names. */
 export async function createSessionizerTables(client: DynamoDBClient): Promise<SessionizerTables> {
-  counter += 1;
-  const stateTable = `state-${process.pid}-${counter}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: stateTable,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: stateTableShape.hashKey.name, KeyType: "HASH" }],
-      AttributeDefinitions: [
-        {
-          AttributeName: stateTableShape.hashKey.name,
-          AttributeType: stateTableShape.hashKey.type,
-        },
-      ],
-    }),
-  );
+  const stateTable = freshTableName("state");
+  await createTable(client, { ...localTables.state, name: stateTable });
   return { ...(await createTables(client)), stateTable };
 }
 
