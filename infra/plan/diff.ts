@@ -74,6 +74,8 @@ export interface PlanDiff {
   readonly outputs: readonly PropertyChange[];
 }
 
+const stackType = "pulumi:pulumi:Stack";
+
 /** Every line of a data-loss warning starts with this, so the PR comment can put them first. */
 export const warningPrefix = "! ";
 
@@ -205,11 +207,15 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
   }
 
   // The engine takes a resource's own URN first, then its aliases in order; a base resource is
-  // claimed by one head resource at most.
+  // claimed by one head resource at most. The stack itself is one resource whatever its name, so a
+  // copy of a stack file under another stack name diffs like the stack it copies.
+  const baseStack = base.resources.find((r) => r.type === stackType);
+  const baseStackUrn = baseStack && baseUrns.get(resourceKey(baseStack));
   const claimed = new Set<string>();
   const matches = head.resources.map((resource) => {
     const urn = headUrns.get(resourceKey(resource)) ?? "";
     const candidates = [urn, ...(resource.aliases ?? [])];
+    if (resource.type === stackType && baseStackUrn !== undefined) candidates.push(baseStackUrn);
     const found = candidates.find((c) => baseByUrn.has(c) && !claimed.has(c));
     if (found !== undefined) claimed.add(found);
     return { resource, oldUrn: found, movedFrom: found !== undefined && found !== urn };

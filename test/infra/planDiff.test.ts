@@ -110,6 +110,20 @@ describe("the plan diff (npm run plan -- --diff)", () => {
     );
   });
 
+  it("diffs a copy of a stack file under another name against the stack it copies: names derived from the stack name are replaced", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-try-"));
+    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.copyFileSync(path.join(root, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.try.yaml"));
+    const diff = diffPlans(dev, await computePlan("try", dir));
+    expect(diff.resources.filter((r) => r.kind === "added" || r.kind === "removed")).to.deep.equal(
+      [],
+    );
+    expect(diff.warnings.map((w) => w.name)).to.include.members([
+      "sessionizer-stream",
+      "sessionizer-sessions",
+    ]);
+  });
+
   it("says what protects a replaced or deleted resource: protect, retainOnDelete or deletionProtectionEnabled", () => {
     const renamed = (old: Partial<PlanResource>, now: Partial<PlanResource> = old) =>
       diffPlans(single(old), single({ ...now, inputs: { ...now.inputs, name: "u" } })).warnings[0];
