@@ -380,13 +380,19 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     bad("aws:region", region, "must be an AWS region name such as us-west-2");
   }
 
-  // A set prefix is the user's and is checked as given; the derived one is valid for any stack name.
-  const prefix = name(
+  // A set prefix is the user's and is checked as given; the derived one is valid for any stack name
+  // and also names the rest when a set one is not, so that only namePrefix is blamed.
+  const derivedPrefix = derivedNamePrefix(context.project, context.stack);
+  const givenPrefix = name(
     "namePrefix",
-    derivedNamePrefix(context.project, context.stack),
+    derivedPrefix,
     new RegExp(`^(?=.{1,${maxNamePrefixLength}}$)${namePrefixPattern.source.slice(1)}`),
     `must be 1 to ${maxNamePrefixLength} letters, digits, '_' or '-' (it starts the function name, which Lambda caps at 64)`,
   );
+  const prefix =
+    givenPrefix.length <= maxNamePrefixLength && namePrefixPattern.test(givenPrefix)
+      ? givenPrefix
+      : derivedPrefix;
   const names: PipelineNames = {
     prefix,
     stream: name(
