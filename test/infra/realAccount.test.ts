@@ -12,8 +12,10 @@ import { runUnderMocks } from "../../infra/plan/mocks";
 import { readStackConfig } from "../../infra/plan/stackConfig";
 import { consoleLinks, putRecordCommand } from "../../infra/outputs";
 import { resourceType, runStack, type MockedStack, type PolicyDocument } from "./mockedStack";
-import * as path from "path";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { computePlan } from "../../infra/plan/computePlan";
 
 const key = (name: string): string => `clickstream-sessionizer:${name}`;
 const keyOf = (r: { type: string; name: string }): string => `${r.type}::${r.name}`;
@@ -179,6 +181,27 @@ describe("long-lived stack files", () => {
     for (const stack of stacks)
       expect(readStackConfig(root, stack).values[key("namePrefix")], stack).to.match(/^\S+$/);
   });
+});
+
+describe("the plan of stacks with odd but valid names", () => {
+  for (const stack of ["production-us-east-1", "integration.test.123456"]) {
+    it(`plans the stack ${stack}, the dev stack file without its pinned prefix, with valid names`, async () => {
+      const root = path.join(__dirname, "..", "..");
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "odd-stack-"));
+      fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      const dev = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
+      fs.writeFileSync(
+        path.join(dir, `Pulumi.${stack}.yaml`),
+        dev.replace(/^ {2}clickstream-sessionizer:namePrefix:.*\n/m, ""),
+      );
+      const plan = await computePlan(stack, dir);
+      const fn = plan.resources.find((r) => r.type === resourceType.function);
+      expect(fn?.inputs["name"]).to.match(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(plan.outputs["streamName"]).to.match(
+        /^clickstream-sessionizer-[A-Za-z0-9_-]+-stream$/,
+      );
+    });
+  }
 });
 
 describe("pulumi up with engine kda-sql", () => {
