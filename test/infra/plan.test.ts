@@ -93,6 +93,20 @@ describe("the plan tool (npm run plan)", () => {
     ).to.equal(true);
   });
 
+  it("shows the options that change what pulumi up does: protected data, the mapping's ignored startingPosition", () => {
+    const options = (type: string) => dev.resources.find((r) => r.type === type)?.options;
+    expect(options("aws:kinesis/stream:Stream")).to.deep.equal({ protect: true });
+    expect(options("aws:dynamodb/table:Table")).to.deep.equal({ protect: true });
+    expect(options("aws:lambda/eventSourceMapping:EventSourceMapping")).to.deep.equal({
+      deleteBeforeReplace: true,
+      ignoreChanges: ["startingPosition"],
+    });
+    expect(options("aws:sqs/queue:Queue")).to.equal(undefined);
+    expect(lab.resources.find((r) => r.type === "aws:kinesis/stream:Stream")?.options).to.equal(
+      undefined,
+    );
+  });
+
   it("prints the same plan, byte for byte, every time", () => {
     expect(JSON.stringify(devAgain)).to.equal(JSON.stringify(dev));
   });
