@@ -80,9 +80,31 @@ describe("the plan tool (npm run plan)", () => {
     const pipeline = "clickstream-sessionizer:pipeline:Pipeline::sessionizer";
     const engine = "clickstream-sessionizer:engines:LambdaEngine::sessionizer";
     expect(dev.resources.find((r) => `${r.type}::${r.name}` === engine)?.parent).to.equal(pipeline);
+    // The stack's AWS provider sits beside the pipeline; everything else is inside it.
+    const provider = "pulumi:providers:aws";
+    expect(dev.resources.find((r) => r.type === provider)?.parent).to.equal(
+      "pulumi:pulumi:Stack::clickstream-sessionizer-dev",
+    );
     expect(
-      dev.resources.slice(2).every((r) => [pipeline, engine].includes(r.parent ?? "")),
+      dev.resources
+        .slice(2)
+        .filter((r) => r.type !== provider)
+        .every((r) => [pipeline, engine].includes(r.parent ?? "")),
     ).to.equal(true);
+  });
+
+  it("shows the options that change what pulumi up does: protected data, the mapping's ignored startingPosition", () => {
+    const options = (type: string) => dev.resources.find((r) => r.type === type)?.options;
+    expect(options("aws:kinesis/stream:Stream")).to.deep.equal({ protect: true });
+    expect(options("aws:dynamodb/table:Table")).to.deep.equal({ protect: true });
+    expect(options("aws:lambda/eventSourceMapping:EventSourceMapping")).to.deep.equal({
+      deleteBeforeReplace: true,
+      ignoreChanges: ["startingPosition"],
+    });
+    expect(options("aws:sqs/queue:Queue")).to.equal(undefined);
+    expect(lab.resources.find((r) => r.type === "aws:kinesis/stream:Stream")?.options).to.equal(
+      undefined,
+    );
   });
 
   it("prints the same plan, byte for byte, every time", () => {
@@ -141,6 +163,7 @@ describe("the plan tool (npm run plan)", () => {
     ]);
     expect(onlyDev).to.deep.equal([
       "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
