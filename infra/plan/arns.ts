@@ -122,13 +122,17 @@ const unnamedTypes: ReadonlySet<string> = new Set([
 
 /**
  * The name Pulumi gives a resource the program leaves unnamed: its logical name, a hyphen and seven
- * random hex digits (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming). Here
- * the digits come from the logical name, so plans stay equal; buckets are lower case.
+ * random hex digits, or with a `namePrefix` the prefix and 26 more characters, as the provider
+ * completes it (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming). Here the
+ * characters come from a hash of the logical name, so plans and tests repeat.
+ *
+ * `autoName("sessionizer-alarms")` -> `"sessionizer-alarms-" + 7 hex digits`
  */
-export function autoName(type: string, logicalName: string): string {
-  const suffix = crypto.createHash("sha256").update(`${type}::${logicalName}`).digest("hex");
-  const name = `${logicalName}-${suffix.slice(0, 7)}`;
-  return nameProperty[type] === "bucket" ? name.toLowerCase() : name;
+export function autoName(logicalName: string, namePrefix?: unknown): string {
+  const hash = crypto.createHash("sha256").update(logicalName).digest("hex");
+  return typeof namePrefix === "string" && namePrefix !== pulumi.runtime.unknownValue
+    ? `${namePrefix}${hash.slice(0, 26)}`
+    : `${logicalName}-${hash.slice(0, 7)}`;
 }
 
 /**
@@ -158,7 +162,12 @@ export function physicalState(
   if (given === undefined && !known) return {};
   // A name that is an unknown (or secret) value: no ARN can be built from it.
   if (given !== undefined && text(given) === undefined) return {};
-  const name = named ? autoName(type, logicalName) : (text(given) ?? logicalName);
+  const generated = autoName(logicalName, inputs["namePrefix"]);
+  const name = named
+    ? property === "bucket"
+      ? generated.toLowerCase()
+      : generated
+    : (text(given) ?? logicalName);
   const arn = (
     service: string,
     resource: string,

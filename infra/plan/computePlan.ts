@@ -3,12 +3,11 @@
  * (`infra/index.ts`) under mocks in preview mode, every resource normalised and ordered.
  */
 import * as path from "path";
-import { type ProgramRun, type RecordedResource, runUnderMocks } from "./mocks";
+import { type ProgramRun, type RecordedOptions, runUnderMocks } from "./mocks";
 import {
   orderResources,
   type Plan,
   type PlanOptions,
-  planOptionNames,
   type PlanResource,
   type PlanValue,
   toPlanValue,
@@ -26,14 +25,15 @@ async function normaliseRecord(
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
-/**
- * The options of `resource` that a plan shows, those set to true. The mocks record them beside the
- * aliases (infra/plan/mocks.ts); a run recorded without them shows none.
- */
-function optionsOf(resource: RecordedResource): PlanOptions | undefined {
-  const recorded = resource as RecordedResource & Partial<Record<keyof PlanOptions, unknown>>;
-  const set = planOptionNames.filter((option) => recorded[option] === true);
-  return set.length === 0 ? undefined : Object.fromEntries(set.map((option) => [option, true]));
+/** The options a plan shows: those set, or undefined when none is. */
+function planOptions(options: RecordedOptions): PlanOptions | undefined {
+  const shown: PlanOptions = {
+    ...(options.protect ? { protect: true } : {}),
+    ...(options.retainOnDelete ? { retainOnDelete: true } : {}),
+    ...(options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    ...(options.ignoreChanges.length > 0 ? { ignoreChanges: [...options.ignoreChanges] } : {}),
+  };
+  return Object.keys(shown).length > 0 ? shown : undefined;
 }
 
 /** Turns a recorded run into a plan. */
@@ -42,7 +42,7 @@ export async function planFromRun(project: string, stack: string, run: ProgramRu
   const resources: PlanResource[] = [];
   for (const r of run.resources) {
     const aliases = [...new Set(urns.aliasesOf(`${r.type}::${r.name}`))];
-    const options = optionsOf(r);
+    const options = planOptions(r.options);
     resources.push({
       type: r.type,
       name: r.name,

@@ -12,7 +12,7 @@
 import { diffArrays } from "diff";
 import { formatScalar } from "./format";
 import { computedMarker, type Plan, type PlanResource, type PlanValue, resourceKey } from "./model";
-import { forcingInputs, replacementRules } from "./replacements";
+import { forcingInputs, isUnder, replacingInputs } from "./replacements";
 import { createUrn } from "./urns";
 
 /** One property that differs; `path` is dotted with array indexes (`policy.Statement[0].Action`). */
@@ -61,6 +61,14 @@ export interface MovedResource {
   readonly movedFrom: string;
 }
 
+/** A resource some of whose input changes `pulumi up` ignores (its `ignoreChanges` option). */
+export interface IgnoredChanges {
+  readonly type: string;
+  readonly name: string;
+  /** The changed inputs the deployed resource keeps its old value of. */
+  readonly inputs: readonly string[];
+}
+
 /** What changes from base to head. */
 export interface PlanDiff {
   readonly stack: string;
@@ -71,6 +79,8 @@ export interface PlanDiff {
   readonly unchanged: number;
   /** The unchanged resources that moved (Pulumi adopts them in place). */
   readonly moved: readonly MovedResource[];
+  /** Changes `pulumi up` ignores, so that neither update nor replace them. */
+  readonly ignored: readonly IgnoredChanges[];
   readonly outputs: readonly PropertyChange[];
 }
 
@@ -228,7 +238,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     kind: "replaced" | "removed",
     forcedBy: readonly string[],
   ): void => {
-    const holds = replacementRules[(now ?? old).type]?.holds;
+    const holds = replacingInputs[(now ?? old).type]?.holds;
     if (holds === undefined) return;
     const protection = protectionOf(old, now);
     warnings.push({
@@ -243,6 +253,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
 
   const resources: ResourceChange[] = [];
   const moved: MovedResource[] = [];
+  const ignored: IgnoredChanges[] = [];
   let unchanged = 0;
   for (const { resource, oldUrn, movedFrom } of matches) {
     const old = oldUrn === undefined ? undefined : baseByUrn.get(oldUrn);
@@ -255,7 +266,14 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       });
       continue;
     }
-    const properties = diffValues(old.inputs, resource.inputs);
+    // Pulumi keeps the deployed value of an input under `ignoreChanges`: neither update nor replace.
+    const ignore = resource.options?.ignoreChanges ?? [];
+    const changes = diffValues(old.inputs, resource.inputs);
+    const properties = changes.filter((p) => !ignore.some((path) => isUnder(p.path, path)));
+    if (properties.length < changes.length) {
+      const inputs = ignore.filter((path) => changes.some((p) => isUnder(p.path, path)));
+      ignored.push({ type: resource.type, name: resource.name, inputs });
+    }
     const from = movedFrom && oldUrn !== undefined ? { movedFrom: oldUrn } : {};
     if (properties.length === 0) {
       unchanged++;
@@ -294,6 +312,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     resources,
     unchanged,
     moved,
+    ignored,
     outputs: diffValues(base.outputs, head.outputs),
   };
 }
@@ -433,6 +452,10 @@ export function formatDiff(diff: PlanDiff): string {
     for (const property of resource.properties) lines.push(...propertyLines(property));
   }
   for (const m of diff.moved) lines.push(`  ${m.type}: ${m.name} (moved from ${m.movedFrom})`);
+  for (const i of diff.ignored)
+    lines.push(
+      `  ${i.type}: ${i.name} (ignoreChanges: ${i.inputs.join(", ")} changed; pulumi up keeps the deployed value)`,
+    );
   if (diff.outputs.length > 0) {
     lines.push("  Outputs:");
     for (const output of diff.outputs) lines.push(...propertyLines(output));

@@ -4,7 +4,7 @@
  * inputs; then the stack outputs and warnings.
  */
 import { planAccount } from "./arns";
-import { computedMarker, type Plan, planOptionNames, type PlanValue, secretMarker } from "./model";
+import { computedMarker, type Plan, planOptionFlags, type PlanValue, secretMarker } from "./model";
 
 const indentUnit = "    ";
 
@@ -55,8 +55,10 @@ export function formatPlan(plan: Plan): string {
     const level = resource.parent === null ? 0 : (depth.get(resource.parent) ?? 0) + 1;
     depth.set(`${resource.type}::${resource.name}`, level);
     const indent = indentUnit.repeat(level);
-    const options = planOptionNames.filter((option) => resource.options?.[option] === true);
-    const marks = options.length > 0 ? ` [${options.join(", ")}]` : "";
+    const options: string[] = planOptionFlags.filter((flag) => resource.options?.[flag] === true);
+    const ignored = resource.options?.ignoreChanges ?? [];
+    if (ignored.length > 0) options.push(`ignoreChanges: ${ignored.join(", ")}`);
+    const marks = options.length > 0 ? ` [${options.join("; ")}]` : "";
     lines.push(`+ ${indent}${resource.type}: ${resource.name}${marks}`);
     for (const [key, value] of Object.entries(resource.inputs)) {
       lines.push(...formatProperty(key, value, `  ${indent}${indentUnit}`));

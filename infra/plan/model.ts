@@ -32,22 +32,26 @@ export interface PlanResource {
    * A diff takes a base resource at one of these URNs for this one, moved, as `pulumi up` does.
    */
   readonly aliases?: readonly string[];
-  /** The resource options that decide what a replacement or deletion does; absent when none is set. */
+  /** The resource options that change what `pulumi up` does to it; absent when none is set. */
   readonly options?: PlanOptions;
 }
 
-/** Resource options that decide whether a replacement or a deletion loses data. */
+/**
+ * Resource options of a plan's resource, each present only when set: whether Pulumi refuses to
+ * delete or replace it (`protect`), keeps it in the account when it leaves the stack
+ * (`retainOnDelete`), deletes it before creating its replacement (`deleteBeforeReplace`), and which
+ * input changes it ignores after creation (`ignoreChanges`). The plan diff reads them to tell
+ * protected data from data a change would lose, and a change `pulumi up` ignores from an update.
+ */
 export interface PlanOptions {
-  /** `protect`: `pulumi up` refuses to delete (so also to replace) the resource. */
-  readonly protect?: boolean;
-  /** `retainOnDelete`: deleting it from the stack leaves it, and its data, in the account. */
-  readonly retainOnDelete?: boolean;
-  /** `deleteBeforeReplace`: a replacement deletes the old resource before creating the new one. */
-  readonly deleteBeforeReplace?: boolean;
+  readonly protect?: true;
+  readonly retainOnDelete?: true;
+  readonly deleteBeforeReplace?: true;
+  readonly ignoreChanges?: readonly string[];
 }
 
-/** The option names of {@link PlanOptions}, in the order a plan lists them. */
-export const planOptionNames = ["protect", "retainOnDelete", "deleteBeforeReplace"] as const;
+/** The flags of {@link PlanOptions}, in the order a plan lists them. */
+export const planOptionFlags = ["protect", "retainOnDelete", "deleteBeforeReplace"] as const;
 
 /** Everything `npm run plan -- --json` prints. */
 export interface Plan {

@@ -1,8 +1,9 @@
 /**
  * What a change of each resource type does beyond an update: the inputs whose change makes Pulumi
  * replace the resource (create a new one, delete the old one), and what the resource holds that a
- * replacement or a deletion loses. One table for every type the program creates; the plan tests fail
- * for a type the program creates that is missing here.
+ * replacement or a deletion loses. One table for every type the program creates, for whatever needs
+ * to tell a replacement from an update offline (the plan diff, the collision test of
+ * test/infra/replacements.ts); the tests fail for a type the program creates that is missing here.
  *
  * `@pulumi/aws` is bridged from terraform-provider-aws: an input forces a replacement where the
  * Terraform schema marks its attribute `ForceNew` (Pulumi shows it as `+-` ... `(replace)`). Each
@@ -10,13 +11,13 @@
  * camel case (`hash_key` -> `hashKey`, `alarm_name` -> `name`).
  */
 
-/** The replacement behaviour of one resource type. */
-export interface ReplacementRule {
+/** The replacing inputs of one resource type, and what it holds. */
+export interface ReplacingInputs {
   /**
    * Input paths whose change forces a replacement: a top-level input (`name`) covers everything
    * under it (`localSecondaryIndexes[0].name`).
    */
-  readonly forceNew: readonly string[];
+  readonly inputs: readonly string[];
   /** What the resource holds that its deletion loses (`items`); absent when it holds no data. */
   readonly holds?: string;
   /** The provider source (or documentation) the list is taken from. */
@@ -33,14 +34,14 @@ const tf = (file: string): string =>
  * `logRetentionDays` anyway, and a warning on every function rename would teach reviewers to skim
  * past the warnings that matter (sessions, records, failed batches).
  */
-export const replacementRules: Readonly<Record<string, ReplacementRule>> = {
+export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
   "aws:kinesis/stream:Stream": {
-    forceNew: ["name"],
+    inputs: ["name"],
     holds: "records (up to retentionHours of clicks not yet read)",
     source: tf("kinesis/stream.go"),
   },
   "aws:dynamodb/table:Table": {
-    forceNew: [
+    inputs: [
       "name",
       "hashKey",
       "rangeKey",
@@ -55,26 +56,26 @@ export const replacementRules: Readonly<Record<string, ReplacementRule>> = {
     source: tf("dynamodb/table.go"),
   },
   "aws:sqs/queue:Queue": {
-    forceNew: ["name", "namePrefix", "fifoQueue"],
+    inputs: ["name", "namePrefix", "fifoQueue"],
     holds: "messages (the failed batches waiting to be replayed)",
     source: tf("sqs/queue.go"),
   },
   "aws:s3/bucket:Bucket": {
-    forceNew: ["bucket", "bucketPrefix"],
+    inputs: ["bucket", "bucketPrefix"],
     holds: "objects",
     source: tf("s3/bucket.go"),
   },
   "aws:s3/bucketV2:BucketV2": {
-    forceNew: ["bucket", "bucketPrefix"],
+    inputs: ["bucket", "bucketPrefix"],
     holds: "objects",
     source: tf("s3/bucket.go"),
   },
   "aws:lambda/function:Function": {
-    forceNew: ["name", "packageType"],
+    inputs: ["name", "packageType"],
     source: tf("lambda/function.go"),
   },
   "aws:lambda/eventSourceMapping:EventSourceMapping": {
-    forceNew: [
+    inputs: [
       "eventSourceArn",
       "startingPosition",
       "startingPositionTimestamp",
@@ -87,41 +88,41 @@ export const replacementRules: Readonly<Record<string, ReplacementRule>> = {
     source: tf("lambda/event_source_mapping.go"),
   },
   "aws:iam/role:Role": {
-    forceNew: ["name", "namePrefix", "path"],
+    inputs: ["name", "namePrefix", "path"],
     source: tf("iam/role.go"),
   },
   "aws:iam/rolePolicy:RolePolicy": {
-    forceNew: ["name", "namePrefix", "role"],
+    inputs: ["name", "namePrefix", "role"],
     source: tf("iam/role_policy.go"),
   },
   "aws:iam/policy:Policy": {
-    forceNew: ["name", "namePrefix", "path", "description"],
+    inputs: ["name", "namePrefix", "path", "description"],
     source: tf("iam/policy.go"),
   },
   "aws:cloudwatch/logGroup:LogGroup": {
-    forceNew: ["name", "namePrefix", "logGroupClass"],
+    inputs: ["name", "namePrefix", "logGroupClass"],
     source: tf("logs/group.go"),
   },
   "aws:cloudwatch/logStream:LogStream": {
-    forceNew: ["name", "logGroupName"],
+    inputs: ["name", "logGroupName"],
     source: tf("logs/stream.go"),
   },
   "aws:cloudwatch/metricAlarm:MetricAlarm": {
-    forceNew: ["name"],
+    inputs: ["name"],
     source: tf("cloudwatch/metric_alarm.go"),
   },
   "aws:sns/topic:Topic": {
-    forceNew: ["name", "namePrefix", "fifoTopic"],
+    inputs: ["name", "namePrefix", "fifoTopic"],
     source: tf("sns/topic.go"),
   },
   "aws:kinesis/analyticsApplication:AnalyticsApplication": {
-    forceNew: ["name"],
+    inputs: ["name"],
     source: tf("kinesisanalytics/application.go"),
   },
-  // A provider whose region changes is replaced, and every resource it manages with it.
+  // A new region replaces every resource the provider manages (pulumi/pulumi-aws#4000).
   "pulumi:providers:aws": {
-    forceNew: ["region"],
-    source: "https://www.pulumi.com/registry/packages/aws/installation-configuration/",
+    inputs: ["region"],
+    source: "https://github.com/pulumi/pulumi-aws/pull/4000",
   },
 };
 
@@ -145,7 +146,7 @@ export function isUnder(path: string, input: string): boolean {
  * `forcingInputs("aws:dynamodb/table:Table", ["name", "tags.env"])` -> `["name"]`
  */
 export function forcingInputs(type: string, changedPaths: readonly string[]): string[] {
-  const rule = replacementRules[type];
+  const rule = replacingInputs[type];
   if (rule === undefined) return [];
-  return rule.forceNew.filter((input) => changedPaths.some((path) => isUnder(path, input)));
+  return rule.inputs.filter((input) => changedPaths.some((path) => isUnder(path, input)));
 }

@@ -77,13 +77,23 @@ describe("URNs computed as the Pulumi engine does (infra/plan/urns.ts)", () => {
   });
 });
 
+/**
+ * Resources added after the fixture's commit, each on purpose (issue 15): the explicit AWS provider
+ * that carries the default tags, and the alarm on event source mapping deliveries that failed.
+ */
+const addedSince: readonly string[] = [
+  "pulumi:providers:aws::aws",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
+];
+
 describe(`a deployed stack survives the engines' move (URNs of ${urnsBefore.commit} in test/infra/fixtures/urnsBefore.ts)`, () => {
   for (const old of urnsBefore.cases) {
     const engine = old.config["clickstream-sessionizer:engine"];
     describe(`stack ${old.stack} with engine ${engine}`, () => {
       let urnsNow: ReturnType<typeof runUrns>;
       before(async () => {
-        urnsNow = runUrns(await runStack(old.stack, old.config));
+        // As `pulumi preview` runs it: `pulumi up` refuses engine kda-sql.
+        urnsNow = runUrns(await runStack(old.stack, old.config, { preview: true }));
       });
 
       it("reaches every old URN: unchanged, or as an alias of exactly one resource", () => {
@@ -100,12 +110,13 @@ describe(`a deployed stack survives the engines' move (URNs of ${urnsBefore.comm
         expect(problems, "old URNs not reached exactly once").to.deep.equal([]);
       });
 
-      it("creates no cloud resource: every resource without an old URN is a component", () => {
+      it("creates no cloud resource but those added since on purpose: every other resource without an old URN is a component", () => {
         const known = new Set<string>(old.urns);
         const fresh = urnsNow.keys.filter(
           (k) => !known.has(urnsNow.urnOf(k)) && !urnsNow.aliasesOf(k).some((a) => known.has(a)),
         );
-        for (const key of fresh) expect(key).to.match(/^clickstream-sessionizer:/);
+        for (const key of fresh.filter((k) => !addedSince.includes(k)))
+          expect(key).to.match(/^clickstream-sessionizer:/);
       });
     });
   }

@@ -7,6 +7,7 @@ import { promisify } from "util";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../infra/config";
+import { autoName } from "../../infra/plan/arns";
 import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { parsePlanArguments, usage } from "../../harness/cli/plan";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
@@ -81,9 +82,31 @@ describe("the plan tool (npm run plan)", () => {
     const pipeline = "clickstream-sessionizer:pipeline:Pipeline::sessionizer";
     const engine = "clickstream-sessionizer:engines:LambdaEngine::sessionizer";
     expect(dev.resources.find((r) => `${r.type}::${r.name}` === engine)?.parent).to.equal(pipeline);
+    // The stack's AWS provider sits beside the pipeline; everything else is inside it.
+    const provider = "pulumi:providers:aws";
+    expect(dev.resources.find((r) => r.type === provider)?.parent).to.equal(
+      "pulumi:pulumi:Stack::clickstream-sessionizer-dev",
+    );
     expect(
-      dev.resources.slice(2).every((r) => [pipeline, engine].includes(r.parent ?? "")),
+      dev.resources
+        .slice(2)
+        .filter((r) => r.type !== provider)
+        .every((r) => [pipeline, engine].includes(r.parent ?? "")),
     ).to.equal(true);
+  });
+
+  it("shows the options that change what pulumi up does: protected data, the mapping's ignored startingPosition", () => {
+    const options = (type: string) => dev.resources.find((r) => r.type === type)?.options;
+    expect(options("aws:kinesis/stream:Stream")).to.deep.equal({ protect: true });
+    expect(options("aws:dynamodb/table:Table")).to.deep.equal({ protect: true });
+    expect(options("aws:lambda/eventSourceMapping:EventSourceMapping")).to.deep.equal({
+      deleteBeforeReplace: true,
+      ignoreChanges: ["startingPosition"],
+    });
+    expect(options("aws:sqs/queue:Queue")).to.equal(undefined);
+    expect(lab.resources.find((r) => r.type === "aws:kinesis/stream:Stream")?.options).to.equal(
+      undefined,
+    );
   });
 
   it("prints the same plan, byte for byte, every time", () => {
@@ -103,13 +126,16 @@ describe("the plan tool (npm run plan)", () => {
       `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
       `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-sessions`,
       `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-state`,
-      `arn:aws:sqs:us-west-2:${account}:clickstream-sessionizer-dev-failed-batches`,
+      `arn:aws:sqs:us-west-2:${account}:${autoName("sessionizer-failed-batches")}`,
       `arn:aws:logs:us-west-2:${account}:log-group:/aws/lambda/clickstream-sessionizer-dev-function:log-stream:*`,
     ]);
     expect(labText).to.contain(
       `resourceArn: "arn:aws:lambda:us-west-2:${account}:function:lab-function"`,
     );
-    expect(labText).to.contain(`roleArn: "arn:aws:iam::${account}:role/lab-application-role"`);
+    // Roles are auto-named from a prefix with the region in it; IAM adds 26 characters.
+    expect(labText).to.contain(
+      `roleArn: "arn:aws:iam::${account}:role/${autoName("sessionizer-application-role", "lab-us-west-2-")}"`,
+    );
     expect(devText).to.contain(
       `eventSourceArn: "arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream"`,
     );
@@ -171,6 +197,7 @@ describe("the plan tool (npm run plan)", () => {
     ]);
     expect(onlyDev).to.deep.equal([
       "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",

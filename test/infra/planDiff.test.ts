@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { computePlan } from "../../infra/plan/computePlan";
 import { diffPlans, formatDiff, lineDiff, maxLineEdits } from "../../infra/plan/diff";
 import type { Plan, PlanResource } from "../../infra/plan/model";
-import { forcingInputs, isLogicalOnly, replacementRules } from "../../infra/plan/replacements";
+import { forcingInputs, isLogicalOnly, replacingInputs } from "../../infra/plan/replacements";
 
 const root = path.join(__dirname, "..", "..");
 const project = "clickstream-sessionizer";
@@ -101,8 +101,12 @@ describe("the plan diff (npm run plan -- --diff)", () => {
     ]);
     const text = formatDiff(diff);
     expect(text.split("\n").slice(1, 3)).to.deep.equal(diff.warnings.map((w) => w.message));
+    // The state table is protected (protect, as every table and the stream by default), the queue not.
     expect(diff.warnings[0]?.message).to.match(
-      /^! data loss: aws:dynamodb\/table:Table sessionizer-state is deleted \(the program no longer creates it\); its items are lost/,
+      /^! data at risk: aws:dynamodb\/table:Table sessionizer-state is deleted \(the program no longer creates it\); but it is protected \(protect\): pulumi up stops before changing anything; unprotecting it loses its items$/,
+    );
+    expect(diff.warnings[1]?.message).to.match(
+      /^! data loss: aws:sqs\/queue:Queue sessionizer-failed-batches is deleted .*; its messages .* are lost/,
     );
     // The shared tables and the stream stay.
     expect(diff.resources.filter((r) => r.kind === "removed" && r.type === table)).to.have.length(
@@ -110,18 +114,43 @@ describe("the plan diff (npm run plan -- --diff)", () => {
     );
   });
 
-  it("diffs a copy of a stack file under another name against the stack it copies: names derived from the stack name are replaced", async () => {
+  it("diffs a copy of a stack file under another name like the stack it copies: the pinned name prefix keeps every resource", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-try-"));
     fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.copyFileSync(path.join(root, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.try.yaml"));
     const diff = diffPlans(dev, await computePlan("try", dir));
-    expect(diff.resources.filter((r) => r.kind === "added" || r.kind === "removed")).to.deep.equal(
-      [],
-    );
-    expect(diff.warnings.map((w) => w.name)).to.include.members([
+    expect(diff.resources.filter((r) => r.kind !== "changed")).to.deep.equal([]);
+    expect(diff.warnings).to.deep.equal([]);
+
+    // Without the pin, every name derived from the stack name changes: the data-bearing resources
+    // are replaced, and the warnings say so.
+    const unpinned = await planWith("dev", {});
+    const settings = parse(fs.readFileSync(path.join(dir, "Pulumi.try.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    delete settings.config[`${project}:namePrefix`];
+    fs.writeFileSync(path.join(dir, "Pulumi.try.yaml"), stringify(settings));
+    const renamed = diffPlans(unpinned, await computePlan("try", dir));
+    expect(renamed.warnings.map((w) => w.name)).to.include.members([
       "sessionizer-stream",
       "sessionizer-sessions",
     ]);
+  });
+
+  it("neither updates nor replaces for an input under ignoreChanges, and says that pulumi up keeps it", async () => {
+    const moved = await planWith("dev", { startingPosition: "TRIM_HORIZON" });
+    const diff = diffPlans(dev, moved);
+    expect(diff.resources).to.deep.equal([]);
+    expect(diff.ignored).to.deep.equal([
+      {
+        type: "aws:lambda/eventSourceMapping:EventSourceMapping",
+        name: "sessionizer-event-source",
+        inputs: ["startingPosition"],
+      },
+    ]);
+    expect(formatDiff(diff)).to.contain(
+      "  aws:lambda/eventSourceMapping:EventSourceMapping: sessionizer-event-source (ignoreChanges: startingPosition changed; pulumi up keeps the deployed value)\n",
+    );
   });
 
   it("says what protects a replaced or deleted resource: protect, retainOnDelete or deletionProtectionEnabled", () => {
@@ -235,14 +264,14 @@ describe("the plan diff (npm run plan -- --diff)", () => {
         );
         continue;
       }
-      const rule = replacementRules[type];
+      const rule = replacingInputs[type];
       expect(rule, `${type} has no entry in infra/plan/replacements.ts`).to.not.equal(undefined);
-      expect(rule!.forceNew, type).to.have.length.greaterThan(0);
+      expect(rule!.inputs, type).to.have.length.greaterThan(0);
       expect(rule!.source, type).to.match(/^https:\/\//);
     }
     // What holds data: the stream, the tables, the failed-batches queue, buckets.
     expect(
-      Object.entries(replacementRules)
+      Object.entries(replacingInputs)
         .filter(([, rule]) => rule.holds !== undefined)
         .map(([type]) => type)
         .sort(),
