@@ -238,9 +238,10 @@ describe("the GitHub workflows", () => {
   });
 
   it("deploy each deployable stack on merge to main with the policy pack, one at a time, under an approval environment", () => {
-    expect(deploy.on).to.deep.equal({ push: { branches: ["main"] } });
+    expect(deploy.on).to.deep.equal({ push: { branches: ["main"] }, workflow_dispatch: null });
     expect(deploy.permissions).to.deep.equal({ contents: "read" });
     const up = deploy.jobs["up"]!;
+    expect(up.if).to.contain("github.event_name == 'push'");
     expect(up.needs).to.equal("test");
     expect(up.environment).to.equal("deploy-${{ matrix.stack }}");
     expect(up.strategy?.matrix["stack"]).to.deep.equal(deployable);
@@ -254,6 +255,16 @@ describe("the GitHub workflows", () => {
       policyPacks: "policy",
       policyPackConfigs: "policy/config/${{ matrix.stack }}.json",
     });
+  });
+
+  it("run the deploy check only when started by hand, under an environment of its own", () => {
+    const check = deploy.jobs["deploy-check"]!;
+    expect(check.if).to.contain("github.event_name == 'workflow_dispatch'");
+    expect(check.environment).to.equal("deploy-check");
+    expect(check.steps.map((s) => s.run).filter(Boolean)).to.deep.equal([
+      "npm ci --no-audit --no-fund",
+      "npm run deploy-check -- --region \"${{ vars.AWS_REGION || 'us-west-2' }}\"",
+    ]);
   });
 
   it("find a policy config for every stack they preview or deploy", () => {
