@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { computePlan } from "../../infra/plan/computePlan";
 import type { Plan } from "../../infra/plan/model";
 import {
@@ -220,6 +221,19 @@ describe("the CrossGuard policy pack (policy/)", () => {
       });
     });
   }
+
+  it("is a pack Pulumi can load: a nodejs PulumiPolicy.yaml, and a package.json with the version @pulumi/policy reads", () => {
+    const pack = path.join(root, "policy");
+    expect(parse(fs.readFileSync(path.join(pack, "PulumiPolicy.yaml"), "utf8"))).to.include({
+      runtime: "nodejs",
+    });
+    const manifest = JSON.parse(fs.readFileSync(path.join(pack, "package.json"), "utf8")) as {
+      version?: string;
+      main?: string;
+    };
+    expect(manifest.version).to.match(/^\d+\.\d+\.\d+$/);
+    expect(fs.existsSync(path.join(pack, manifest.main ?? "index.js"))).to.equal(true);
+  });
 
   it("tells specific ARNs from wildcards", () => {
     for (const scoped of [
