@@ -100,13 +100,17 @@ export async function openReplaySource(
         throw new UsageError(`--${name} needs --from-stream NAME`);
       }
     }
-    return { ...(await openFileSource(options.input, options.inputFormat)), close() {} };
+    const source = await openFileSource(options.input, options.inputFormat, undefined, signal);
+    return { ...source, close() {} };
   }
   const client = new KinesisClient({
     region: options.region,
     // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.
     requestHandler: new NodeHttpHandler(),
   });
+  // A missing region or missing credentials is said before anything is read.
+  await client.config.region();
+  await client.config.credentials();
   const source = streamRecordSource({
     client,
     streamName: options.fromStream,

@@ -37,23 +37,25 @@ const detectionBytes = 256 * 1024;
 /**
  * Opens `path` (`-` for `stdin`) as a record source. Reads only the first bytes before it returns
  * (to see gzip and, for `auto`, the format); a file that cannot be opened throws
- * `InputReadError` here, a read error later is thrown by the iteration.
+ * `InputReadError` here, a read error later is thrown by the iteration. Once `signal` is aborted,
+ * the records end, even while a pipe is waiting for its writer.
  */
 export async function openFileSource(
   path: string,
   format: InputFormat,
   stdin: Readable = process.stdin,
+  signal?: AbortSignal,
 ): Promise<RecordSource> {
   const label = path === "-" ? "stdin" : `--input ${path}`;
   const input = path === "-" ? stdin : fs.createReadStream(path);
-  let chunks = new ChunkReader(input, label);
+  let chunks = new ChunkReader(input, label, signal);
   const head = await chunks.peek(2);
   const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   if (gzip) {
     // The bytes looked at are read again: gunzip gets them first, then the rest of the input.
     const gunzip = createGunzip();
     pipeline(Readable.from(chunks), gunzip, () => {});
-    chunks = new ChunkReader(gunzip, label);
+    chunks = new ChunkReader(gunzip, label, signal);
   }
   const resolved = format === "auto" ? detectFormat(await chunks.peek(detectionBytes)) : format;
   const description = gzip ? `${resolved}, gzip` : resolved;
@@ -128,6 +130,7 @@ class ChunkReader implements AsyncIterable<Buffer> {
   constructor(
     input: Readable,
     private readonly label: string,
+    private readonly signal?: AbortSignal,
   ) {
     this.iterator = input[Symbol.asyncIterator]();
   }
@@ -152,7 +155,7 @@ class ChunkReader implements AsyncIterable<Buffer> {
   private async next(): Promise<Buffer | undefined> {
     if (this.done) return undefined;
     try {
-      const result = await this.iterator.next();
+      const result = await untilAborted(this.iterator.next(), this.signal);
       if (result.done) this.done = true;
       return result.done ? undefined : (result.value as Buffer);
     } catch (error) {
@@ -161,4 +164,18 @@ class ChunkReader implements AsyncIterable<Buffer> {
       throw new InputReadError(`Cannot read ${this.label}: ${(error as Error).message}`);
     }
   }
+}
+
+/** `next`'s result, or the end of the input as soon as `signal` is aborted. */
+function untilAborted<T>(
+  next: Promise<IteratorResult<T>>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<T>> {
+  if (signal === undefined) return next;
+  if (signal.aborted) return Promise.resolve({ done: true, value: undefined });
+  return new Promise((resolve, reject) => {
+    const end = (): void => resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", end, { once: true });
+    next.then(resolve, reject).finally(() => signal.removeEventListener("abort", end));
+  });
 }
