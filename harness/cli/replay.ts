@@ -174,7 +174,10 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
   }
   if (output.closed) return 0;
   const lines = formatCounts(run.counts, source.description);
-  if (options.errors !== undefined) lines[2] += ` (written to ${options.errors})`;
+  if (options.errors !== undefined) {
+    const written = Object.keys(run.counts.errorsByName).length > 0;
+    lines[2] += written ? ` (written to ${options.errors})` : ` (${options.errors} is empty)`;
+  }
   process.stderr.write(lines.map((line) => `replay: ${line}\n`).join(""));
   return 0;
 }

@@ -67,7 +67,7 @@ export function addReplayInputOptions(command: Command): Command {
     .addOption(
       valueOption(
         "--from <POSITION>",
-        "with --from-stream: where each shard is read from",
+        "with --from-stream: TRIM_HORIZON, or a point in time (epoch ms or ISO-8601) to read each shard from, AT_TIMESTAMP",
         streamPosition,
         {
           value: { type: "TRIM_HORIZON" },

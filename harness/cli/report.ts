@@ -80,6 +80,12 @@ export function replayTotals(facts: ReportFacts): Total[] {
     { key: "distinctSessions", label: "distinct session ids", value: facts.distinctSessions },
     { key: "errorRows", label: "error_stream rows", value: facts.errorRows },
     {
+      key: "rejectedRows",
+      label: "session rows without session_id",
+      value: facts.rejectedRows,
+      note: "the delivery refuses them: dead letters",
+    },
+    {
       key: "missingTimestamps",
       label: "records without event_timestamp",
       value: facts.missingTimestamps,

@@ -187,7 +187,13 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     : undefined;
   if (options.json) {
     const sessions = options.rows === 0 ? result.sessions : result.sessions.slice(0, options.rows);
-    const json = { ...result.summary, chaos: result.chaos, sessions, reportPath };
+    const json = {
+      ...result.summary,
+      missingTimestamps: facts.missingTimestamps,
+      chaos: result.chaos,
+      sessions,
+      reportPath,
+    };
     process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     printSessions(result, options.rows);

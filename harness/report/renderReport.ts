@@ -49,7 +49,11 @@ const charts = [
     "Gaps between a user's events",
     "The gap to the user's previous event, as LAG sees it; a gap over the threshold starts a session.",
   ],
-  ["dead-letters", "Dead letters by reason", "error_stream rows by ERROR_NAME."],
+  [
+    "dead-letters",
+    "Dead letters by reason",
+    "error_stream rows by ERROR_NAME, and session rows the delivery refuses for want of a session_id.",
+  ],
 ] as const;
 
 /** Renders the report as one HTML document. */
@@ -91,7 +95,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color
 main{max-width:1280px;margin:0 auto;padding:24px}
 h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.1em;margin:0}
 .meta,.about,.note,.sub,.range{color:#59636e}.about,.note{margin:2px 0 8px}
-.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin:20px 0}
+.totals{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px;margin:20px 0}
 .total{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;display:flex;flex-direction:column}
 .total .value{font-size:1.7em;font-weight:600;font-variant-numeric:tabular-nums}
 .total .label{font-weight:500}.total .sub{font-size:.85em}

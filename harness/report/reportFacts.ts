@@ -45,7 +45,7 @@ export interface ReportCharts {
     readonly negative: number;
     readonly longer: number;
   };
-  /** error_stream rows (and rejected rows, for a pipeline run) by reason, most first. */
+  /** error_stream rows by ERROR_NAME, and session rows without a session_id, most first. */
   readonly deadLetters: readonly (readonly [string, number])[];
 }
 
@@ -72,6 +72,8 @@ export interface ReportFacts {
   readonly sessionStarts: number;
   readonly errorRows: number;
   readonly errorsByName: Readonly<Record<string, number>>;
+  /** DESTINATION rows without a session_id (NULL or empty): the delivery refuses them as dead letters. */
+  readonly rejectedRows: number;
   /** Records that entered the source stream without an event_timestamp. */
   readonly missingTimestamps: number;
   /** The earliest and latest event time, or null without any. */
@@ -88,6 +90,9 @@ export interface TimelineChoice {
   /** Events drawn at most, over all users; each user gets an equal share. */
   readonly maxEvents?: number;
 }
+
+/** The dead-letter reason of a session row the delivery refuses. */
+export const rejectedReason = "session_id NULL or empty";
 
 const defaultTop = 10;
 const defaultMaxTimelineEvents = 50_000;
@@ -110,6 +115,7 @@ export class ReportCollector {
   private readonly sessionIds = new Set<string>();
   private readonly errorsByName: Record<string, number> = {};
   private errorRows = 0;
+  private rejectedRows = 0;
   private readonly userColumn: number;
   private readonly timeColumn: number;
   private readonly sessionIdColumn: number;
@@ -145,6 +151,7 @@ export class ReportCollector {
         startsSession = true;
         const id = row.values[this.sessionIdColumn];
         if (typeof id === "string" && id !== "") this.sessionIds.add(id);
+        else this.rejectedRows++;
       } else if (row.stream === errorStreamName) {
         this.errorRows++;
         const name = String(row.values[this.errorNameColumn]);
@@ -236,7 +243,9 @@ export class ReportCollector {
     }
     closeSession();
 
-    const deadLetters = Object.entries(this.errorsByName).sort((a, b) => b[1] - a[1]);
+    const reasons = { ...this.errorsByName };
+    if (this.rejectedRows > 0) reasons[rejectedReason] = this.rejectedRows;
+    const deadLetters = Object.entries(reasons).sort((a, b) => b[1] - a[1]);
     return {
       records: this.records,
       users: userCount,
@@ -245,6 +254,7 @@ export class ReportCollector {
       sessionStarts: starts.length,
       errorRows: this.errorRows,
       errorsByName: { ...this.errorsByName },
+      rejectedRows: this.rejectedRows,
       missingTimestamps: missing,
       firstEventMs: Number.isFinite(first) ? first : null,
       lastEventMs: Number.isFinite(last) ? last : null,

@@ -164,7 +164,9 @@ describe("the HTML report in Chromium", () => {
     }
     expect(Number(drawn["sessions-over-time"]["data-sessions"])).to.equal(totals.sessionRows);
     expect(Number(drawn["sessions-per-user"]["data-users"])).to.equal(totals.users);
-    expect(Number(drawn["dead-letters"]["data-rows"])).to.equal(totals.errorRows);
+    expect(Number(drawn["dead-letters"]["data-rows"])).to.equal(
+      (totals.errorRows as number) + (totals.rejectedRows as number),
+    );
     expect(await page.textContent('[data-chart="gaps"] .plot')).to.contain("threshold 10 s");
 
     // Zoom: drag across the middle of the overview; the detail then shows a narrower range.

@@ -73,6 +73,13 @@ describe("the report's facts", () => {
     expect(result.errorsByName).to.have.property("Parse_Error", 1);
     expect(result.errorRows).to.equal(2);
     expect(result.charts.deadLetters).to.have.length(2);
+    expect(facts([click("user1", 0)]).rejectedRows).to.equal(0);
+    const noDevice = JSON.stringify({ user_id: "user1", event_timestamp: t0 });
+    const rejected = facts([noDevice]);
+    expect([rejected.rejectedRows, rejected.charts.deadLetters]).to.deep.equal([
+      1,
+      [["session_id NULL or empty", 1]],
+    ]);
     // 0 -> NULL -> 2 s: LAG sees the NULL, so the 2 s event has no gap and starts a session.
     expect(result.sessionStarts).to.equal(2);
     expect(result.charts.gaps).to.include({ within: 1, beyond: 0 });
