@@ -21,6 +21,8 @@ export {
   checkToolchain,
   ensureRunnerBuilt,
   runFlinkJob,
+  runFlinkJobs,
+  type FlinkJob,
   runnerDirectory,
   ToolchainMissingError,
   type RunnerOutput,

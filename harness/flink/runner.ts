@@ -68,30 +68,58 @@ export function ensureRunnerBuilt(): string {
 /** Delivery rows per run, per stream name. */
 export type RunnerOutput = Map<number, Map<string, Record<string, unknown>[]>>;
 
+/** One job: a translated spec and the records it reads. */
+export interface FlinkJob {
+  readonly spec: JobSpec;
+  readonly records: readonly RunnerRecord[];
+}
+
 /** Runs one job over `records` and reads back every stream it wrote. */
 export function runFlinkJob(spec: JobSpec, records: readonly RunnerRecord[]): RunnerOutput {
+  return runFlinkJobs([{ spec, records }])[0];
+}
+
+function readOutput(outputDirectory: string): RunnerOutput {
+  const output: RunnerOutput = new Map();
+  if (!fs.existsSync(outputDirectory)) return output;
+  for (const run of fs.readdirSync(outputDirectory)) {
+    const streams = new Map<string, Record<string, unknown>[]>();
+    for (const file of fs.readdirSync(path.join(outputDirectory, run))) {
+      const text = fs.readFileSync(path.join(outputDirectory, run, file), "utf8");
+      streams.set(
+        file.replace(/\.jsonl$/, ""),
+        text
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+    }
+    output.set(Number(run), streams);
+  }
+  return output;
+}
+
+/** Runs several jobs one after the other in one JVM; returns each job's output, in order. */
+export function runFlinkJobs(jobs: readonly FlinkJob[]): RunnerOutput[] {
   const classpath = ensureRunnerBuilt();
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "flink-job-"));
   try {
-    const specFile = path.join(directory, "spec.json");
-    const inputFile = path.join(directory, "input.jsonl");
-    const outputDirectory = path.join(directory, "out");
-    fs.writeFileSync(specFile, JSON.stringify(spec));
-    fs.writeFileSync(inputFile, records.map((r) => JSON.stringify(r) + "\n").join(""));
+    const list = jobs.map((job, i) => {
+      const spec = path.join(directory, `spec-${i}.json`);
+      const input = path.join(directory, `input-${i}.jsonl`);
+      fs.writeFileSync(spec, JSON.stringify(job.spec));
+      fs.writeFileSync(input, job.records.map((r) => JSON.stringify(r) + "\n").join(""));
+      return { spec, input, outputDir: path.join(directory, `out-${i}`) };
+    });
+    const jobsFile = path.join(directory, "jobs.json");
+    fs.writeFileSync(jobsFile, JSON.stringify(list));
     const result = spawnSync(
       "java",
-      [
-        "-cp",
-        classpath,
-        "sessionizer.flink.Runner",
-        "--spec",
-        specFile,
-        "--input",
-        inputFile,
-        "--output-dir",
-        outputDirectory,
-      ],
-      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      ["-cp", classpath, "sessionizer.flink.Runner", "--jobs", jobsFile],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
     );
     if (result.status !== 0) {
       const cause = result.stderr
@@ -101,23 +129,7 @@ export function runFlinkJob(spec: JobSpec, records: readonly RunnerRecord[]): Ru
         .join("\n");
       throw new Error(`flink-runner failed (exit ${result.status}):\n${cause || result.stderr}`);
     }
-    const output: RunnerOutput = new Map();
-    if (!fs.existsSync(outputDirectory)) return output;
-    for (const run of fs.readdirSync(outputDirectory)) {
-      const streams = new Map<string, Record<string, unknown>[]>();
-      for (const file of fs.readdirSync(path.join(outputDirectory, run))) {
-        const text = fs.readFileSync(path.join(outputDirectory, run, file), "utf8");
-        streams.set(
-          file.replace(/\.jsonl$/, ""),
-          text
-            .split("\n")
-            .filter((l) => l !== "")
-            .map((l) => JSON.parse(l) as Record<string, unknown>),
-        );
-      }
-      output.set(Number(run), streams);
-    }
-    return output;
+    return list.map((job) => readOutput(job.outputDir));
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });
   }

@@ -34,6 +34,8 @@ import org.apache.flink.util.CloseableIterator;
  * {@link Ingest}) in an embedded MiniCluster at parallelism 1 and writes {@code DIR/<run>/<stream>
  * .jsonl}: one delivery object per line, in the harness's emission order (docs/flink.md).
  *
+ * <p>{@code --jobs FILE} runs several such jobs, one after the other, in one JVM.
+ *
  * <p>Exit codes: 0 done, 1 the job failed, 2 usage error.
  */
 public final class Runner {
@@ -55,18 +57,34 @@ public final class Runner {
       }
       options.put(args[i].substring(2), args[++i]);
     }
+    ObjectMapper mapper = new ObjectMapper();
+    if (options.containsKey("jobs")) {
+      // Several jobs in one JVM, one after the other: a JVM start costs seconds.
+      for (com.fasterxml.jackson.databind.JsonNode job : mapper.readTree(new File(options.get("jobs")))) {
+        run(mapper, job.get("spec").asText(), job.get("input").asText(), job.get("outputDir").asText());
+      }
+      return;
+    }
     for (String required : List.of("spec", "input", "output-dir")) {
       if (!options.containsKey(required)) usage("missing --" + required);
     }
-    JobSpec spec = new ObjectMapper().readValue(new File(options.get("spec")), JobSpec.class);
+    run(mapper, options.get("spec"), options.get("input"), options.get("output-dir"));
+  }
+
+  private static void run(ObjectMapper mapper, String specFile, String input, String outputDir)
+      throws Exception {
+    JobSpec spec = mapper.readValue(new File(specFile), JobSpec.class);
     long started = System.nanoTime();
-    runLocal(spec, options.get("input"), Path.of(options.get("output-dir")));
+    runLocal(spec, input, Path.of(outputDir));
     System.err.printf("flink-runner: job done in %d ms%n", (System.nanoTime() - started) / 1_000_000);
   }
 
   private static void usage(String why) {
     System.err.println(
-        "flink-runner: " + why + "\nUsage: Runner --spec FILE --input FILE --output-dir DIR");
+        "flink-runner: "
+            + why
+            + "\nUsage: Runner --spec FILE --input FILE --output-dir DIR"
+            + "\n       Runner --jobs FILE   (a JSON array of {spec, input, outputDir})");
     System.exit(2);
   }
 
