@@ -81,7 +81,9 @@ SELECT STREAM "user_id", "event_timestamp",
   TO_TIMESTAMP(LAST_VALUE("event_timestamp") IGNORE NULLS OVER (RANGE INTERVAL '1' MINUTE PRECEDING))
 FROM "SOURCE_SQL_STREAM_001";
 CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" ("user_id" CHAR(7), "total" BIGINT, "mean" BIGINT,
-  "low" BIGINT, "high" BIGINT, "seen" BIGINT, "gap" BIGINT, "label" VARCHAR(40), "ok" BOOLEAN);
+  "low" BIGINT, "high" BIGINT, "seen" BIGINT, "gap" BIGINT, "label" VARCHAR(40), "ok" BOOLEAN,
+  "r_n" BIGINT, "r_sum" BIGINT, "r_avg" BIGINT, "r_min" VARCHAR(10), "r_max" BIGINT,
+  "r_first" VARCHAR(10), "r_first2" BIGINT, "r_cnt" BIGINT);
 CREATE OR REPLACE PUMP "P2" AS INSERT INTO "DESTINATION_SQL_STREAM"
 SELECT STREAM "user_id",
   SUM("n") OVER (PARTITION BY "first3" ROWS 4 PRECEDING),
@@ -93,7 +95,15 @@ SELECT STREAM "user_id",
   COALESCE("lastdev", 'none') || ':' || CAST("n" AS VARCHAR(5)) || ':' ||
     TIMESTAMP_TO_CHAR('yyyy-MM-dd HH:mm:ss.SSS', "recent"),
   CASE WHEN "ts" > "prev" AND NOT ("user_id" = 'user1') THEN TRUE WHEN "prev" IS NULL THEN NULL
-    ELSE FALSE END
+    ELSE FALSE END,
+  COUNT(*) OVER (PARTITION BY "user_id" RANGE INTERVAL '10' SECOND PRECEDING),
+  SUM("n") OVER (PARTITION BY "user_id" RANGE INTERVAL '10' SECOND PRECEDING),
+  AVG("ts") OVER (RANGE INTERVAL '20' SECOND PRECEDING),
+  MIN("lastdev") OVER (PARTITION BY "user_id" RANGE INTERVAL '1' MINUTE PRECEDING),
+  MAX("prev") OVER (PARTITION BY "lastdev" RANGE INTERVAL '5' SECOND PRECEDING),
+  FIRST_VALUE("first3") OVER (PARTITION BY "user_id" RANGE INTERVAL '15' SECOND PRECEDING),
+  FIRST_VALUE("prev2") IGNORE NULLS OVER (RANGE INTERVAL '15' SECOND PRECEDING),
+  COUNT("prev2") OVER (PARTITION BY "user_id" RANGE INTERVAL '30' SECOND PRECEDING)
 FROM "INTERMEDIATE_SQL_STREAM" WHERE "user_id" <> 'u';
 `;
 
@@ -116,36 +126,39 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
   const jobs: FlinkJob[] = [];
   let outputs: RunnerOutput[] = [];
 
-  // Golden cases, grouped into one job per SQL and options: each case is one run.
+  // Golden cases, grouped into one job per SQL and options (every stream the group's cases read is
+  // an output): each case is one run.
   const cases = loadGoldenFiles()
     .flatMap((file) => file.cases)
-    .filter(
-      (c): c is GoldenCase & { expected: readonly string[] } =>
-        c.expected !== undefined && c.timeZone === undefined,
-    );
+    .filter((c) => c.expected !== undefined && c.timeZone === undefined);
+  const groups = new Map<string, GoldenCase[]>();
+  for (const goldenCase of cases) {
+    const { overflow, timestampToCharNull } = goldenCase.options;
+    const key = JSON.stringify([goldenCase.sql, overflow, timestampToCharNull]);
+    groups.set(key, [...(groups.get(key) ?? []), goldenCase]);
+  }
   const refused: { goldenCase: GoldenCase; error: unknown }[] = [];
   const golden: { goldenCase: GoldenCase; job: number; run: number }[] = [];
-  const jobOfKey = new Map<string, number>();
-  for (const goldenCase of cases) {
-    const { trimChar: _trim, ...sqlOptions } = goldenCase.options;
-    const key = JSON.stringify([goldenCase.sql, sqlOptions, goldenCase.stream]);
-    let job = jobOfKey.get(key);
-    if (job === undefined) {
-      try {
-        const { spec } = translateToFlink(goldenCase.sql, {
-          ...sqlOptions,
-          outputs: [goldenCase.stream],
-        });
-        job = jobs.push({ spec, records: [] }) - 1;
-        jobOfKey.set(key, job);
-      } catch (error) {
-        refused.push({ goldenCase, error });
-        continue;
-      }
+  for (const group of groups.values()) {
+    const { overflow, timestampToCharNull } = group[0].options;
+    let spec;
+    try {
+      const streams = [...new Set(group.map((c) => c.stream))];
+      spec = translateToFlink(group[0].sql, {
+        overflow,
+        timestampToCharNull,
+        outputs: streams,
+      }).spec;
+    } catch (error) {
+      refused.push(...group.map((goldenCase) => ({ goldenCase, error })));
+      continue;
     }
-    const run = golden.filter((g) => g.job === job).length;
-    (jobs[job].records as unknown[]).push(...recordsFromReplayLines(goldenCase.input, run));
-    golden.push({ goldenCase, job, run });
+    const job = jobs.push({ spec, records: [] }) - 1;
+    const records = group.flatMap((goldenCase, run) => {
+      golden.push({ goldenCase, job, run });
+      return recordsFromReplayLines(goldenCase.input, run);
+    });
+    jobs[job] = { spec, records };
   }
 
   // The lab's SQL over the lab's 3,000-click stream (replayed as bare events).

@@ -41,14 +41,16 @@ public class JobSpec {
   }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public static class Output {
+  public static class Output implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public String stream;
     public String view;
     public List<Column> columns;
   }
 
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public static class PumpErrors {
+  public static class PumpErrors implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public String pump;
     public String view;
     /** The pump's input stream's columns, for DATA_ROW. */

@@ -24,7 +24,6 @@ import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
-import org.apache.flink.util.CloseableIterator;
 
 /**
  * The job runner of engine `flink`: registers the source stream, runs the translated statements
@@ -35,6 +34,9 @@ import org.apache.flink.util.CloseableIterator;
  * .jsonl}: one delivery object per line, in the harness's emission order (docs/flink.md).
  *
  * <p>{@code --jobs FILE} runs several such jobs, one after the other, in one JVM.
+ *
+ * <p>Deployed mode (no arguments, as MSF starts it, or {@code --mode deployed [--spec FILE]
+ * [--config FILE]}): see {@link Deployed}.
  *
  * <p>Exit codes: 0 done, 1 the job failed, 2 usage error.
  */
@@ -58,17 +60,31 @@ public final class Runner {
       options.put(args[i].substring(2), args[++i]);
     }
     ObjectMapper mapper = new ObjectMapper();
+    if (args.length == 0 || "deployed".equals(options.get("mode"))) {
+      // On MSF the job starts without arguments.
+      Deployed.run(options.get("spec"), options.get("config"));
+      return;
+    }
     if (options.containsKey("jobs")) {
       // Several jobs in one JVM, one after the other: a JVM start costs seconds.
-      for (com.fasterxml.jackson.databind.JsonNode job : mapper.readTree(new File(options.get("jobs")))) {
-        run(mapper, job.get("spec").asText(), job.get("input").asText(), job.get("outputDir").asText());
+      try {
+        for (com.fasterxml.jackson.databind.JsonNode job :
+            mapper.readTree(new File(options.get("jobs")))) {
+          run(mapper, job.get("spec").asText(), job.get("input").asText(), job.get("outputDir").asText());
+        }
+      } finally {
+        closeCluster();
       }
       return;
     }
     for (String required : List.of("spec", "input", "output-dir")) {
       if (!options.containsKey(required)) usage("missing --" + required);
     }
-    run(mapper, options.get("spec"), options.get("input"), options.get("output-dir"));
+    try {
+      run(mapper, options.get("spec"), options.get("input"), options.get("output-dir"));
+    } finally {
+      closeCluster();
+    }
   }
 
   private static void run(ObjectMapper mapper, String specFile, String input, String outputDir)
@@ -84,7 +100,8 @@ public final class Runner {
         "flink-runner: "
             + why
             + "\nUsage: Runner --spec FILE --input FILE --output-dir DIR"
-            + "\n       Runner --jobs FILE   (a JSON array of {spec, input, outputDir})");
+            + "\n       Runner --jobs FILE   (a JSON array of {spec, input, outputDir})"
+            + "\n       Runner [--mode deployed [--spec FILE] [--config FILE]]");
     System.exit(2);
   }
 
@@ -100,6 +117,7 @@ public final class Runner {
   static StreamTableEnvironment tableEnvironment(StreamExecutionEnvironment env, JobSpec spec) {
     StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
     if (spec.settings != null) spec.settings.forEach((k, v) -> tEnv.getConfig().set(k, v));
+    RangeFunctions.all().forEach(tEnv::createTemporarySystemFunction);
     return tEnv;
   }
 
@@ -144,63 +162,143 @@ public final class Runner {
     return new RowTypeInfo(types, names);
   }
 
+  private static String q(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+
+  private static String values(List<String> columns) {
+    StringBuilder out = new StringBuilder("ARRAY[");
+    for (int i = 0; i < columns.size(); i++) {
+      if (i > 0) out.append(", ");
+      out.append("CAST(").append(q(columns.get(i))).append(" AS STRING)");
+    }
+    return out.append(']').toString();
+  }
+
+  /**
+   * Every output stream's rows and every pump's error rows as one query, so Flink plans and runs
+   * the shared views once: {@code $out} names the output (an index into the spec), {@code $values}
+   * holds the row's values as text, {@code $err} a pump error's code.
+   */
+  static String outputQuery(JobSpec spec) {
+    List<String> parts = new ArrayList<>();
+    String hidden = q(RUN) + ", " + q(SEQ) + ", " + q(PATH) + ", " + q(ROWTIME);
+    for (int i = 0; i < spec.outputs.size(); i++) {
+      JobSpec.Output output = spec.outputs.get(i);
+      List<String> names = output.columns.stream().map(c -> c.name).toList();
+      parts.add(
+          "SELECT " + i + " AS `$out`, " + hidden + ", CAST(NULL AS ARRAY<STRING>) AS `$err`, "
+              + values(names) + " AS `$values` FROM " + q(output.view));
+    }
+    for (int i = 0; i < spec.pumpErrors.size(); i++) {
+      JobSpec.PumpErrors errors = spec.pumpErrors.get(i);
+      List<String> names = new ArrayList<>();
+      for (int c = 0; c < errors.inputColumns.size(); c++) names.add("$in" + c);
+      parts.add(
+          "SELECT " + (spec.outputs.size() + i) + " AS `$out`, " + hidden + ", `$err`, "
+              + values(names) + " AS `$values` FROM " + q(errors.view));
+    }
+    return String.join(" UNION ALL ", parts);
+  }
+
+  /** A value of a column of {@code kind} back from its text in {@code $values}. */
+  static Object parse(String kind, String text) {
+    if (text == null) return null;
+    return switch (kind) {
+      case "BIGINT", "TIMESTAMP", "INTEGER", "SMALLINT" -> Long.parseLong(text);
+      case "DOUBLE", "REAL", "DECIMAL" -> Double.parseDouble(text);
+      case "BOOLEAN" -> Boolean.parseBoolean(text);
+      default -> text;
+    };
+  }
+
   /** Every output stream's rows and every error row, as one stream of delivery lines. */
   static DataStream<Delivery.OutRow> outputs(
       StreamTableEnvironment tEnv, JobSpec spec, DataStream<Delivery.OutRow> inputErrors) {
-    DataStream<Delivery.OutRow> all = inputErrors;
-    for (JobSpec.Output output : spec.outputs) {
-      List<JobSpec.Column> columns = output.columns;
-      String stream = output.stream;
-      DataStream<Delivery.OutRow> rows =
-          tEnv.toDataStream(tEnv.from("`" + output.view.replace("`", "``") + "`"))
-              .map(
-                  row -> {
-                    Object[] values = new Object[columns.size()];
+    if (spec.outputs.isEmpty() && spec.pumpErrors.isEmpty()) return inputErrors;
+    List<JobSpec.Output> outputs = spec.outputs;
+    List<JobSpec.PumpErrors> pumpErrors = spec.pumpErrors;
+    DataStream<Delivery.OutRow> rows =
+        tEnv.toDataStream(tEnv.sqlQuery(outputQuery(spec)))
+            .map(
+                row -> {
+                  int out = (Integer) row.getField("$out");
+                  String[] text = (String[]) row.getField("$values");
+                  int run = (Integer) row.getField(RUN);
+                  long seq = (Long) row.getField(SEQ);
+                  String path = (String) row.getField(PATH);
+                  if (out < outputs.size()) {
+                    JobSpec.Output output = outputs.get(out);
+                    Object[] values = new Object[text.length];
                     for (int i = 0; i < values.length; i++) {
-                      values[i] = row.getField(columns.get(i).name);
+                      values[i] = parse(output.columns.get(i).kind, text[i]);
                     }
                     return new Delivery.OutRow(
-                        stream,
-                        (Integer) row.getField(RUN),
-                        (Long) row.getField(SEQ),
-                        (String) row.getField(PATH),
-                        Delivery.object(columns, values));
-                  })
-              .returns(TypeInformation.of(Delivery.OutRow.class));
-      all = all.union(rows);
+                        output.stream, run, seq, path, Delivery.object(output.columns, values));
+                  }
+                  JobSpec.PumpErrors errors = pumpErrors.get(out - outputs.size());
+                  Object[] values = new Object[text.length];
+                  for (int i = 0; i < values.length; i++) {
+                    values[i] = parse(errors.inputColumns.get(i).kind, text[i]);
+                  }
+                  String[] err = (String[]) row.getField("$err");
+                  String json =
+                      ErrorRows.json(
+                          (Long) row.getField(ROWTIME),
+                          ErrorRows.name(err),
+                          ErrorRows.message(err),
+                          ErrorRows.hexOfRow(errors.inputColumns, values),
+                          errors.pump);
+                  return new Delivery.OutRow("error_stream", run, seq, path, json);
+                })
+            .returns(TypeInformation.of(Delivery.OutRow.class));
+    return inputErrors.union(rows);
+  }
+
+  /** Rows the local job's sink collected; the job runs in this JVM (an embedded MiniCluster). */
+  static final java.util.concurrent.ConcurrentLinkedQueue<Delivery.OutRow> COLLECTED =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  static final class CollectingSink
+      implements org.apache.flink.streaming.api.functions.sink.SinkFunction<Delivery.OutRow> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void invoke(Delivery.OutRow row, Context context) {
+      COLLECTED.add(row);
     }
-    for (JobSpec.PumpErrors errors : spec.pumpErrors) {
-      List<JobSpec.Column> columns = errors.inputColumns;
-      String pump = errors.pump;
-      DataStream<Delivery.OutRow> rows =
-          tEnv.toDataStream(tEnv.from("`" + errors.view.replace("`", "``") + "`"))
-              .map(
-                  row -> {
-                    Object[] values = new Object[columns.size()];
-                    for (int i = 0; i < values.length; i++) values[i] = row.getField("$in" + i);
-                    String[] err = (String[]) row.getField("$err");
-                    long rowtime = (Long) row.getField(ROWTIME);
-                    String json =
-                        ErrorRows.json(
-                            rowtime,
-                            ErrorRows.name(err),
-                            ErrorRows.message(err),
-                            ErrorRows.hexOfRow(columns, values),
-                            pump);
-                    return new Delivery.OutRow(
-                        "error_stream",
-                        (Integer) row.getField(RUN),
-                        (Long) row.getField(SEQ),
-                        (String) row.getField(PATH),
-                        json);
-                  })
-              .returns(TypeInformation.of(Delivery.OutRow.class));
-      all = all.union(rows);
+  }
+
+  private static org.apache.flink.runtime.minicluster.MiniCluster cluster;
+
+  /** One embedded cluster for every job of this JVM: starting one costs seconds. */
+  static org.apache.flink.runtime.minicluster.MiniCluster cluster() throws Exception {
+    if (cluster == null) {
+      org.apache.flink.configuration.Configuration configuration =
+          new org.apache.flink.configuration.Configuration();
+      configuration.set(
+          org.apache.flink.configuration.TaskManagerOptions.MANAGED_MEMORY_SIZE,
+          org.apache.flink.configuration.MemorySize.parse("64m"));
+      cluster =
+          new org.apache.flink.runtime.minicluster.MiniCluster(
+              new org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
+                  .setConfiguration(configuration)
+                  .setNumTaskManagers(1)
+                  .setNumSlotsPerTaskManager(1)
+                  .build());
+      cluster.start();
     }
-    return all;
+    return cluster;
+  }
+
+  /** Stops the embedded cluster, whose threads would otherwise keep the JVM alive. */
+  static void closeCluster() throws Exception {
+    if (cluster != null) cluster.close();
+    cluster = null;
   }
 
   static void runLocal(JobSpec spec, String input, Path outputDir) throws Exception {
+    long started = System.nanoTime();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setParallelism(1);
     StreamTableEnvironment tEnv = tableEnvironment(env, spec);
@@ -212,16 +310,30 @@ public final class Runner {
                 .build(),
             WatermarkStrategy.noWatermarks(),
             "records");
+    DataStream<RawRecord> records =
+        lines
+            .flatMap(
+                (String line, org.apache.flink.util.Collector<RawRecord> out) -> {
+                  RawRecord record = RawRecord.fromLine(line);
+                  if (record != null) out.collect(record);
+                })
+            .returns(RawRecord.class);
     SingleOutputStreamOperator<Row> validated =
-        lines.process(new Ingest(spec.source.columns)).returns(sourceRowType(spec));
+        records.process(new Ingest(spec.source.columns)).returns(sourceRowType(spec));
     registerSource(tEnv, spec, validated);
     for (String statement : spec.statements) tEnv.executeSql(statement);
     DataStream<Delivery.OutRow> all = outputs(tEnv, spec, validated.getSideOutput(Ingest.ERRORS));
+    long planned = System.nanoTime();
 
-    List<Delivery.OutRow> rows = new ArrayList<>();
-    try (CloseableIterator<Delivery.OutRow> it = all.executeAndCollect("kda-sql-on-flink")) {
-      while (it.hasNext()) rows.add(it.next());
-    }
+    COLLECTED.clear();
+    all.addSink(new CollectingSink()).name("collect");
+    org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
+    graph.setJobName("kda-sql-on-flink");
+    cluster().executeJobBlocking(graph.getJobGraph());
+    List<Delivery.OutRow> rows = new ArrayList<>(COLLECTED);
+    System.err.printf(
+        "flink-runner: planned in %d ms, ran in %d ms%n",
+        (planned - started) / 1_000_000, (System.nanoTime() - planned) / 1_000_000);
     rows.sort(null);
     Map<String, StringBuilder> files = new TreeMap<>();
     Files.createDirectories(outputDir);
