@@ -7,13 +7,14 @@
  * The shape of the generated job, per pump `P` reading stream `S` into stream `T`:
  * - `P$0`: S's columns renamed `$in0..`, WHERE applied first (docs/semantics.md: filtered rows never
  *   enter a window), window arguments and PARTITION BY keys computed as columns;
- * - `P$1..`: one view per distinct OVER window, each behind a `UNION ALL ... WHERE FALSE` barrier
- *   (Flink 1.19 cannot plan two stacked over-aggregations otherwise);
+ * - `P$1..`: one view per distinct OVER window, each behind a barrier: `UNION ALL` with no rows of
+ *   the same shape (Flink 1.19 cannot plan two stacked over-aggregations otherwise);
  * - `P$p`: the SELECT list, the INSERT rules of T's columns (CHAR padding, VARCHAR overflow) and
  *   `$err`, the first error the harness would raise for the row, as an error code array;
  * - `P$out` (rows without error, into T) and `P$errors` (rows for error_stream).
  * Every view carries the hidden columns of `hiddenColumns`; the event time `$t` is the arrival
- * ordinal, so no two rows are ever peers of an OVER window.
+ * ordinal, so no two rows are ever peers of an OVER window. RANGE frames other than LAG's and
+ * LAST_VALUE's call flink-runner's exact aggregates (`KDA_RANGE_*`, RangeFunctions.java).
  */
 import {
   parseSql,
@@ -164,13 +165,18 @@ function decimal(sql: string): string {
   return `CAST(${sql} AS DECIMAL(38, 0))`;
 }
 
+/** Pattern letters (and counts) whose DateTimeFormatter text equals SimpleDateFormat's in UTC. */
 const dateLetters = new Map([
   ["y", [2, 4]],
-  ["M", [2]],
-  ["d", [2]],
-  ["H", [2]],
-  ["m", [2]],
-  ["s", [2]],
+  ["M", [1, 2]],
+  ["d", [1, 2]],
+  ["H", [1, 2]],
+  ["h", [1, 2]],
+  ["K", [1, 2]],
+  ["k", [1, 2]],
+  ["a", [1]],
+  ["m", [1, 2]],
+  ["s", [1, 2]],
   ["S", [3]],
 ]);
 
@@ -212,6 +218,7 @@ class PumpTranslator {
     private readonly ast: SqlAst.CreatePump,
     private readonly options: Required<Omit<TranslateOptions, "inputSchema" | "outputs">>,
     private readonly pathComponent: string,
+    private readonly applicationSource: string,
   ) {}
 
   private locate(match: (node: SqlAst.Expression) => boolean): SourcePosition {
@@ -282,6 +289,18 @@ class PumpTranslator {
       }
       where = ` WHERE ${condition.sql}`;
     }
+    // Every column of the current view with its Flink type (null: the time attribute `$t`).
+    const columns: [string, string | null][] = [
+      ...source.columns.map((c, i): [string, string] => [
+        `$in${i}`,
+        flinkType(c.type, () => [c.name, this.ast.position]),
+      ]),
+      ["$rowtime", "BIGINT"],
+      ["$seq", "BIGINT"],
+      ["$run", "INT"],
+      ["$path", "STRING"],
+      ["$t", null],
+    ];
     // Window arguments, defaults and keys as columns of the first view.
     const extra: string[] = [];
     plan.windows.forEach((w, j) => {
@@ -301,6 +320,7 @@ class PumpTranslator {
           );
         }
         extra.push(`${typed(value.sql, bound.type)} AS ${quote(name)}`);
+        columns.push([name, flinkType(bound.type, () => [w.function, this.windowPosition(w)])]);
       }
     });
     let view = quote(`${p}$0`);
@@ -310,25 +330,28 @@ class PumpTranslator {
     );
 
     // One view per distinct OVER window.
-    const stages = new Map<string, string[]>();
+    const stages = new Map<string, WindowPart[]>();
     plan.windows.forEach((w, j) => {
-      for (const [over, aggregate, alias] of this.windowParts(w, j)) {
-        const list = stages.get(over) ?? [];
-        list.push(`${aggregate} OVER w AS ${quote(alias)}`);
-        stages.set(over, list);
+      for (const part of this.windowParts(w, j)) {
+        const list = stages.get(part[0]) ?? [];
+        list.push(part);
+        stages.set(part[0], list);
       }
     });
     let n = 1;
-    for (const [over, aggregates] of stages) {
+    for (const [over, parts] of stages) {
       const stage = quote(`${p}$${n}`);
+      const aggregates = parts.map(
+        ([, aggregate, alias]) => `${aggregate} OVER w AS ${quote(alias)}`,
+      );
       this.statements.push(
         `CREATE TEMPORARY VIEW ${stage} AS SELECT *, ${aggregates.join(", ")} FROM ${view} ` +
           `WINDOW w AS (${over})`,
       );
-      // Flink 1.19 cannot plan an over-aggregation right on top of another one.
+      columns.push(...parts.map(([, , alias, type]): [string, string] => [alias, type]));
       const barrier = quote(`${p}$${n}b`);
       this.statements.push(
-        `CREATE TEMPORARY VIEW ${barrier} AS SELECT * FROM ${stage} UNION ALL SELECT * FROM ${stage} WHERE FALSE`,
+        `CREATE TEMPORARY VIEW ${barrier} AS SELECT * FROM ${stage} UNION ALL ${this.emptyRows(columns)}`,
       );
       view = barrier;
       n++;
@@ -422,7 +445,7 @@ class PumpTranslator {
    * its final value expression. Over a unique event time the default frame (no frame clause) is
    * exactly "every earlier row of the partition and this one".
    */
-  private windowParts(w: BoundWindow, j: number): [string, string, string][] {
+  private windowParts(w: BoundWindow, j: number): WindowPart[] {
     const keys = [quote("$run"), ...w.partitionBy.map((_, m) => quote(`$k${j}_${m}`))];
     const base = `PARTITION BY ${keys.join(", ")} ORDER BY ${quote("$t")}`;
     const rows = (k: number) => `${base} ROWS BETWEEN ${k} PRECEDING AND CURRENT ROW`;
@@ -431,25 +454,51 @@ class PumpTranslator {
     const alias = (suffix: string) => `$w${j}${suffix}`;
     const ref = (suffix: string) => quote(alias(suffix));
     const type = flinkType(w.type, () => [w.function, this.windowPosition(w)]);
+    const argumentType =
+      w.argument === null
+        ? "BIGINT"
+        : flinkType(w.argument.type, () => [w.function, this.windowPosition(w)]);
     const isRange = w.frame.kind === "range";
     const span = w.frame.kind === "range" ? w.frame.milliseconds : w.frame.preceding;
     const fallback = d ?? `CAST(NULL AS ${type})`;
-    const refuseRange = (): never =>
-      this.refuse(
-        `${w.function} over a RANGE frame`,
-        (n) => n.kind === "call" && n.name === w.function && n.over?.frame.kind === "range",
-        "Flink orders a RANGE frame by a time attribute whose equal values are peers that see " +
-          "each other, where KDA shows a row only the earlier arrivals (docs/flink.md, Ties); " +
-          "LAG and LAST_VALUE are translated, other functions only over ROWS",
-      );
+    // RANGE frames of the other functions: the runner's exact aggregates (RangeFunctions.java) over
+    // the default frame, fed every earlier row of the partition in arrival order.
+    const range = (fn: string, resultType: string, ...args: string[]): WindowPart[] => {
+      this.windowSql[this.slotOf(w)] = ref("");
+      return [
+        [
+          base,
+          `${fn}(${[...args, quote("$rowtime"), `CAST(${span} AS BIGINT)`].join(", ")})`,
+          alias(""),
+          resultType,
+        ],
+      ];
+    };
+    const family = (t: SqlType): string =>
+      t.kind === "CHAR" || t.kind === "VARCHAR"
+        ? "STRING"
+        : t.kind === "DOUBLE"
+          ? "DOUBLE"
+          : t.kind === "BOOLEAN"
+            ? "BOOLEAN"
+            : "BIGINT";
+    const asFamilyOf = (sql: string, t: SqlType) =>
+      family(t) === "BIGINT" ? `CAST(${sql} AS BIGINT)` : sql;
+    const asFamily = (t: SqlType) => asFamilyOf(a, t);
     switch (w.function) {
       case "LAG": {
         if (w.ignoreNulls) {
-          this.refuse(
-            "LAG ... IGNORE NULLS",
-            (n) => n.kind === "call" && n.name === "LAG" && n.nulls === "IGNORE",
-            "Flink's LAG has no IGNORE NULLS",
+          // Flink's LAG has no IGNORE NULLS: the runner's aggregate (RangeFunctions.java).
+          const parts = range(
+            `KDA_LAG_IGNORE_NULLS_${family(w.type)}`,
+            family(w.type),
+            asFamily(w.type),
+            `CAST(${w.offset} AS BIGINT)`,
+            isRange ? "TRUE" : "FALSE",
           );
+          this.windowSql[this.slotOf(w)] =
+            `CAST(COALESCE(${ref("")}, ${asFamilyOf(fallback, w.type)}) AS ${type})`;
+          return parts;
         }
         const offset = w.offset;
         if (offset === 0) {
@@ -464,8 +513,8 @@ class PumpTranslator {
           this.windowSql[this.slotOf(w)] =
             `CASE WHEN ${ref("t")} >= ${quote("$rowtime")} - ${span} THEN ${ref("")} ELSE ${fallback} END`;
           return [
-            [base, `LAG(${a}, ${offset})`, alias("")],
-            [base, `LAG(${quote("$rowtime")}, ${offset})`, alias("t")],
+            [base, `LAG(${a}, ${offset})`, alias(""), argumentType],
+            [base, `LAG(${quote("$rowtime")}, ${offset})`, alias("t"), "BIGINT"],
           ];
         }
         this.windowSql[this.slotOf(w)] =
@@ -473,8 +522,8 @@ class PumpTranslator {
             ? ref("")
             : `CASE WHEN ${ref("n")} > ${offset} THEN ${ref("")} ELSE ${fallback} END`;
         return [
-          [base, `LAG(${a}, ${offset})`, alias("")],
-          ...(d === null ? [] : [[base, "COUNT(*)", alias("n")] as [string, string, string]]),
+          [base, `LAG(${a}, ${offset})`, alias(""), argumentType],
+          ...(d === null ? [] : [[base, "COUNT(*)", alias("n"), "BIGINT"] as WindowPart]),
         ];
       }
       case "LAST_VALUE": {
@@ -485,37 +534,54 @@ class PumpTranslator {
         }
         if (!isRange) {
           this.windowSql[this.slotOf(w)] = ref("");
-          return [[rows(span), `LAST_VALUE(${a})`, alias("")]];
+          return [[rows(span), `LAST_VALUE(${a})`, alias(""), argumentType]];
         }
         this.windowSql[this.slotOf(w)] =
           `CASE WHEN ${ref("t")} >= ${quote("$rowtime")} - ${span} THEN ${ref("")} END`;
         return [
-          [base, `LAST_VALUE(${a})`, alias("")],
+          [base, `LAST_VALUE(${a})`, alias(""), argumentType],
           [
             base,
             `LAST_VALUE(CASE WHEN ${a} IS NOT NULL THEN ${quote("$rowtime")} END)`,
             alias("t"),
+            "BIGINT",
           ],
         ];
       }
       case "FIRST_VALUE": {
-        if (isRange) return refuseRange();
+        if (isRange) {
+          const parts = range(
+            `KDA_RANGE_FIRST_${family(w.type)}`,
+            family(w.type),
+            asFamily(w.type),
+            w.ignoreNulls ? "TRUE" : "FALSE",
+          );
+          this.windowSql[this.slotOf(w)] = `CAST(${ref("")} AS ${type})`;
+          return parts;
+        }
         if (w.ignoreNulls) {
           this.windowSql[this.slotOf(w)] = ref("");
-          return [[rows(span), `FIRST_VALUE(${a})`, alias("")]];
+          return [[rows(span), `FIRST_VALUE(${a})`, alias(""), argumentType]];
         }
         // Flink's FIRST_VALUE skips NULLs: carry NULL as a value of its own.
-        const [encode, decode] = nullEncoding(a, w.type, ref(""));
+        const [encode, decode, encodedType] = nullEncoding(a, w.type, ref(""));
         this.windowSql[this.slotOf(w)] = decode;
-        return [[rows(span), `FIRST_VALUE(${encode})`, alias("")]];
+        return [[rows(span), `FIRST_VALUE(${encode})`, alias(""), encodedType]];
       }
       case "COUNT":
-        if (isRange) return refuseRange();
+        if (isRange) {
+          return range(
+            "KDA_RANGE_COUNT",
+            "BIGINT",
+            w.argument === null ? "TRUE" : `(${a} IS NOT NULL)`,
+          );
+        }
         this.windowSql[this.slotOf(w)] = ref("");
-        return [[rows(span), w.argument === null ? "COUNT(*)" : `COUNT(${a})`, alias("")]];
+        return [
+          [rows(span), w.argument === null ? "COUNT(*)" : `COUNT(${a})`, alias(""), "BIGINT"],
+        ];
       case "MIN":
       case "MAX":
-        if (isRange) return refuseRange();
         if (w.type.kind === "BOOLEAN") {
           this.refuse(
             `${w.function} of a BOOLEAN`,
@@ -523,11 +589,19 @@ class PumpTranslator {
             "not supported",
           );
         }
+        if (isRange) {
+          const parts = range(
+            `KDA_RANGE_${w.function}_${family(w.type)}`,
+            family(w.type),
+            asFamily(w.type),
+          );
+          this.windowSql[this.slotOf(w)] = `CAST(${ref("")} AS ${type})`;
+          return parts;
+        }
         this.windowSql[this.slotOf(w)] = ref("");
-        return [[rows(span), `${w.function}(${a})`, alias("")]];
+        return [[rows(span), `${w.function}(${a})`, alias(""), argumentType]];
       case "SUM":
       case "AVG": {
-        if (isRange) return refuseRange();
         const argumentType = w.argument?.type ?? w.type;
         if (!isInteger(argumentType)) {
           this.refuse(
@@ -536,21 +610,38 @@ class PumpTranslator {
             "the harness sums approximate numbers in another order than Flink; only integer sums are exact",
           );
         }
+        if (isRange) {
+          const parts = range(`KDA_RANGE_${w.function}`, "BIGINT", `CAST(${a} AS BIGINT)`);
+          this.windowSql[this.slotOf(w)] = `CAST(${ref("")} AS ${type})`;
+          return parts;
+        }
         const sum = `SUM(CAST(${a} AS BIGINT))`;
         if (w.function === "SUM") {
           this.windowSql[this.slotOf(w)] = ref("");
-          return [[rows(span), sum, alias("")]];
+          return [[rows(span), sum, alias(""), "BIGINT"]];
         }
         // harness: Math.trunc(sum / count) in doubles.
         this.windowSql[this.slotOf(w)] =
           `CASE WHEN ${ref("n")} = 0 THEN CAST(NULL AS ${type}) ELSE ` +
           `CAST(CAST(${ref("s")} AS DOUBLE) / CAST(${ref("n")} AS DOUBLE) AS ${type}) END`;
         return [
-          [rows(span), sum, alias("s")],
-          [rows(span), `COUNT(${a})`, alias("n")],
+          [rows(span), sum, alias("s"), "BIGINT"],
+          [rows(span), `COUNT(${a})`, alias("n"), "BIGINT"],
         ];
       }
     }
+  }
+
+  /**
+   * No rows, in the shape of `columns`: the other side of the `UNION ALL` that keeps Flink 1.19 from
+   * planning an over-aggregation right on top of another one ("Field names must be unique"). It
+   * reads the registered source table, so it adds nothing to the views before it.
+   */
+  emptyRows(columns: readonly [string, string | null][]): string {
+    const items = columns.map(([name, type]) =>
+      type === null ? quote(name) : `CAST(NULL AS ${type}) AS ${quote(name)}`,
+    );
+    return `SELECT ${items.join(", ")} FROM ${quote(this.applicationSource)} WHERE FALSE`;
   }
 
   private slotOf(w: BoundWindow): number {
@@ -562,19 +653,24 @@ class PumpTranslator {
   }
 }
 
-/** [encoded, decoded]: NULL as a value of its own, for aggregates that skip NULLs. */
-function nullEncoding(value: string, type: SqlType, encodedRef: string): [string, string] {
+/** One aggregate of a window: [OVER clause, aggregate, alias, Flink type]. */
+type WindowPart = [string, string, string, string];
+
+/** [encoded, decoded, encoded type]: NULL as a value of its own, for aggregates that skip NULLs. */
+function nullEncoding(value: string, type: SqlType, encodedRef: string): [string, string, string] {
   switch (type.kind) {
     case "CHAR":
     case "VARCHAR":
       return [
         `CASE WHEN ${value} IS NULL THEN 'N' ELSE CONCAT('V', ${value}) END`,
         `CASE WHEN ${encodedRef} = 'N' THEN CAST(NULL AS STRING) ELSE SUBSTRING(${encodedRef}, 2) END`,
+        "STRING",
       ];
     case "BOOLEAN":
       return [
         `CASE WHEN ${value} IS NULL THEN 0 WHEN ${value} THEN 2 ELSE 1 END`,
         `CASE ${encodedRef} WHEN 2 THEN TRUE WHEN 1 THEN FALSE END`,
+        "INT",
       ];
     default: {
       // Integers within ±2^53 (and epoch ms): 2x+1 is odd, so 0 is free for NULL.
@@ -582,6 +678,7 @@ function nullEncoding(value: string, type: SqlType, encodedRef: string): [string
       return [
         `COALESCE(CAST(${value} AS BIGINT) * 2 + 1, 0)`,
         `CASE WHEN ${encodedRef} = 0 THEN CAST(NULL AS ${t}) ELSE CAST((${encodedRef} - 1) / 2 AS ${t}) END`,
+        "BIGINT",
       ];
     }
   }
@@ -773,7 +870,7 @@ function call(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
         return refuse(
           `TIMESTAMP_TO_CHAR format ${JSON.stringify(format.value)}`,
           callNamed("TIMESTAMP_TO_CHAR"),
-          `${problem} have no exact DATE_FORMAT counterpart; supported: yyyy yy MM dd HH mm ss SSS, quoted text and punctuation`,
+          `${problem} have no exact DATE_FORMAT counterpart; supported: yyyy yy M MM d dd H HH h hh K KK k kk a m mm s ss SSS, quoted text and punctuation`,
         );
       }
       if (e.args[1].type.kind === "NULL") {
@@ -883,9 +980,8 @@ function cast(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
       errors: operand.errors,
     };
   }
-  if (from.kind === "CHAR" || from.kind === "VARCHAR") {
-    return refuse("the harness's text-to-value rules (and their error rows) are not reproduced");
-  }
+  if (from.kind === "CHAR" || from.kind === "VARCHAR")
+    return castText(v, operand.errors, to, refuse);
   if (isInteger(to)) {
     const kind = to.kind;
     const max = kind === "BIGINT" ? maxSafe : "2147483647";
@@ -905,6 +1001,44 @@ function cast(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
   }
   if (to.kind === from.kind) return { sql: v, errors: operand.errors };
   return refuse("no exact Flink counterpart");
+}
+
+/**
+ * CAST of text to a number or BOOLEAN, with harness/emulator/sqlTypes.ts `castValue`'s rules: number
+ * text (surrounding white space allowed) read as a double, then truncated and range-checked for
+ * integers; `TRUE`/`FALSE` in any case; anything else fails the row with Type_Conversion_Error.
+ */
+function castText(
+  v: string,
+  errors: readonly string[],
+  to: StreamColumn["type"],
+  refuse: (why: string) => never,
+): Sql {
+  const typeText = to.length === undefined ? to.kind : `${to.kind}(${to.length})`;
+  const trimmed = `REGEXP_REPLACE(${v}, '(?U)^\\s+|\\s+$', '')`;
+  const conversion = (valid: string) =>
+    `CASE WHEN NOT (${valid}) THEN ARRAY['Type_Conversion_Error', ${v}, '${typeText}'] END`;
+  if (to.kind === "BOOLEAN") {
+    const upper = `UPPER(${trimmed})`;
+    const valid = `${upper} IN ('TRUE', 'FALSE')`;
+    return { sql: `(${upper} = 'TRUE')`, errors: [...errors, conversion(valid)] };
+  }
+  if (!isInteger(to) && to.kind !== "DOUBLE") {
+    return refuse("the harness's text-to-timestamp rules are not reproduced");
+  }
+  const valid = `REGEXP(${v}, '(?U)^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$')`;
+  const number = `CASE WHEN ${valid} THEN CAST(${trimmed} AS DOUBLE) END`;
+  if (to.kind === "DOUBLE") return { sql: number, errors: [...errors, conversion(valid)] };
+  const max = to.kind === "BIGINT" ? maxSafe : "2147483647";
+  const low = to.kind === "BIGINT" ? `-${maxSafe}` : "-2147483648";
+  const truncated = `TRUNCATE(${number}, 0)`;
+  const overflow =
+    `CASE WHEN ${truncated} > ${max} OR ${truncated} < ${low} THEN ` +
+    `ARRAY['Numeric_Overflow', '${to.kind}', 'CAST', CAST(${truncated} AS STRING)] END`;
+  return {
+    sql: `CAST(${truncated} AS ${to.kind === "BIGINT" ? "BIGINT" : "INT"})`,
+    errors: [...errors, conversion(valid), overflow],
+  };
 }
 
 /** The full translation: Flink statements and the runner's job spec. */
@@ -949,7 +1083,13 @@ export function translateToFlink(
   for (const pump of plan.pumps) {
     const siblings = plan.pumps.filter((p) => p.source.name === pump.source.name);
     const component = String(siblings.indexOf(pump)).padStart(3, "0");
-    const translator = new PumpTranslator(pump, pumpAst.get(pump.name)!, settings, component);
+    const translator = new PumpTranslator(
+      pump,
+      pumpAst.get(pump.name)!,
+      settings,
+      component,
+      plan.source.name,
+    );
     translator.translate();
     flink.push(...translator.statements);
     const list = producers.get(pump.target.name) ?? [];
@@ -966,7 +1106,21 @@ export function translateToFlink(
     if (writers[writers.length - 1] === pump) {
       const columns = [hidden, ...pump.target.columns.map((c) => quote(c.name))].join(", ");
       const parts = list.map((v) => `SELECT ${columns} FROM ${v}`);
-      if (parts.length === 1) parts.push(`${parts[0]} WHERE FALSE`);
+      if (parts.length === 1) {
+        parts.push(
+          translator.emptyRows([
+            ["$rowtime", "BIGINT"],
+            ["$seq", "BIGINT"],
+            ["$run", "INT"],
+            ["$path", "STRING"],
+            ["$t", null],
+            ...pump.target.columns.map((c): [string, string] => [
+              c.name,
+              flinkType(c.type, () => [c.name, pumpAst.get(pump.name)!.position]),
+            ]),
+          ]),
+        );
+      }
       flink.push(
         `CREATE TEMPORARY VIEW ${quote(pump.target.name)} AS ${parts.join(" UNION ALL ")}`,
       );

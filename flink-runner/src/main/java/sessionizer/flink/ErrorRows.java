@@ -73,6 +73,7 @@ public final class ErrorRows {
    *   <li>{@code [Numeric_Overflow, kind, what, value]}: a value outside the column's range
    *   <li>{@code [Numeric_Overflow, TO_TIMESTAMP, ms]}
    *   <li>{@code [Division_By_Zero, text]}
+   *   <li>{@code [Type_Conversion_Error, text, type text]}: a CAST of text that is no such value
    * </ul>
    */
   public static String message(String[] err) {
@@ -132,6 +133,8 @@ public final class ErrorRows {
         }
       case "Division_By_Zero":
         return err[1];
+      case "Type_Conversion_Error":
+        return "Cannot CAST " + JsValues.quote(err[1]) + " to " + err[2];
       default:
         throw new IllegalArgumentException("Unknown error code " + String.join(",", err));
     }

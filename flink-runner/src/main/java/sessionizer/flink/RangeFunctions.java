@@ -35,7 +35,11 @@ public final class RangeFunctions {
         Map.entry("KDA_RANGE_FIRST_BIGINT", FirstBigint.class),
         Map.entry("KDA_RANGE_FIRST_STRING", FirstString.class),
         Map.entry("KDA_RANGE_FIRST_DOUBLE", FirstDouble.class),
-        Map.entry("KDA_RANGE_FIRST_BOOLEAN", FirstBoolean.class));
+        Map.entry("KDA_RANGE_FIRST_BOOLEAN", FirstBoolean.class),
+        Map.entry("KDA_LAG_IGNORE_NULLS_BIGINT", LagBigint.class),
+        Map.entry("KDA_LAG_IGNORE_NULLS_STRING", LagString.class),
+        Map.entry("KDA_LAG_IGNORE_NULLS_DOUBLE", LagDouble.class),
+        Map.entry("KDA_LAG_IGNORE_NULLS_BOOLEAN", LagBoolean.class));
   }
 
   /** The rows of one partition inside the frame: ROWTIME and value, oldest first. */
@@ -46,6 +50,8 @@ public final class RangeFunctions {
     public int head;
     /** The running sum of SUM and AVG, in doubles as the harness keeps it. */
     public double sum;
+    /** Rows seen in the partition (LAG IGNORE NULLS over ROWS counts positions with it). */
+    public long rows;
 
     int size() {
       return times.size() - head;
@@ -247,6 +253,74 @@ public final class RangeFunctions {
     @Override
     public Boolean getValue(Frame f) {
       return f.size() == 0 ? null : (Boolean) f.value(0);
+    }
+  }
+
+  /**
+   * {@code KDA_LAG_IGNORE_NULLS_x(value, offset, isRange, rowtime, span)}: LAG ... IGNORE NULLS,
+   * which Flink's LAG lacks. The frame holds the non-NULL values of the last {@code span} rows (ROWS)
+   * or of the last {@code span} ms (RANGE); the result is the {@code offset}-th one before the
+   * current row, NULL when there is none (the caller supplies the default).
+   */
+  static void lag(Frame f, Object value, long offset, boolean isRange, long rowtime, long span) {
+    long position = isRange ? rowtime : f.rows;
+    f.rows++;
+    f.evictBelow(position - span);
+    boolean keep = value != null;
+    if (keep) f.push(position, value);
+    long index = f.size() - (keep ? 1 : 0) - offset;
+    f.sum = index;
+  }
+
+  static Object lagValue(Frame f) {
+    return f.sum >= 0 && f.sum < f.size() ? f.value((int) f.sum) : null;
+  }
+
+  public static class LagBigint extends RangeAggregate<Long> {
+    public void accumulate(
+        Frame f, Long value, Long offset, Boolean isRange, Long rowtime, Long span) {
+      lag(f, value, offset, isRange, rowtime, span);
+    }
+
+    @Override
+    public Long getValue(Frame f) {
+      return (Long) lagValue(f);
+    }
+  }
+
+  public static class LagString extends RangeAggregate<String> {
+    public void accumulate(
+        Frame f, String value, Long offset, Boolean isRange, Long rowtime, Long span) {
+      lag(f, value, offset, isRange, rowtime, span);
+    }
+
+    @Override
+    public String getValue(Frame f) {
+      return (String) lagValue(f);
+    }
+  }
+
+  public static class LagDouble extends RangeAggregate<Double> {
+    public void accumulate(
+        Frame f, Double value, Long offset, Boolean isRange, Long rowtime, Long span) {
+      lag(f, value, offset, isRange, rowtime, span);
+    }
+
+    @Override
+    public Double getValue(Frame f) {
+      return (Double) lagValue(f);
+    }
+  }
+
+  public static class LagBoolean extends RangeAggregate<Boolean> {
+    public void accumulate(
+        Frame f, Boolean value, Long offset, Boolean isRange, Long rowtime, Long span) {
+      lag(f, value, offset, isRange, rowtime, span);
+    }
+
+    @Override
+    public Boolean getValue(Frame f) {
+      return (Boolean) lagValue(f);
     }
   }
 }
