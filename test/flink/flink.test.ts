@@ -5,7 +5,8 @@
  * flink-runner computes from the translated SQL must be identical, error_stream included. A JVM
  * start costs seconds, so the streams of one SQL share one job (one run each) and all jobs share
  * one JVM. Cases the translator refuses must be refused with a line:column (docs/flink.md).
- * Seed with `FLINK_SEED=<n>`, set the number of random streams with `FLINK_STREAMS=<n>`.
+ * Seed with `FLINK_SEED=<n>`, set the number of random streams with `FLINK_STREAMS=<n>` and the
+ * crowd stream's events (the benchmark's clickstream, 10,000 users) with `FLINK_CROWD=<n>`.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -27,6 +28,7 @@ import {
   type RunnerOutput,
 } from "../../harness/flink";
 import { generateClicks, labClickStream } from "../../harness/simulator/clickGenerator";
+import { benchArrivalTime, generateClicks as generateCrowd } from "../../harness/bench/clickstream";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { clickstreamArbitrary, type ClickRecord } from "../support/clickstreamArbitrary";
 import { loadGoldenFiles, type GoldenCase } from "../support/goldenCases";
@@ -35,6 +37,7 @@ type Row = Record<string, unknown>;
 
 const seed = Number(process.env.FLINK_SEED ?? 20261130);
 const streamCount = Number(process.env.FLINK_STREAMS ?? 200);
+const crowdEvents = Number(process.env.FLINK_CROWD ?? 100_000);
 const compared = ["DESTINATION_SQL_STREAM", "INTERMEDIATE_SQL_STREAM", "error_stream"];
 
 /**
@@ -171,6 +174,16 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
       records: recordsFromReplayLines(labLines),
     }) - 1;
 
+  // The benchmark's crowd: many users, one record per millisecond.
+  const crowd = [...generateCrowd({ events: crowdEvents, users: 10_000, seed: 1 })].map(
+    (data, i) => ({ data, arrivalTime: benchArrivalTime(i) }),
+  );
+  const crowdJob =
+    jobs.push({
+      spec: translateToFlink(readSessionizeSql(), { outputs: compared.slice(0, 2) }).spec,
+      records: recordsFromArrivals(crowd),
+    }) - 1;
+
   // Random clickstreams, one run each, through the lab's SQL (both overflow rules) and windowsSql.
   const streams = fc.sample(clickstreamArbitrary({ trailingBlankOverflow: true }), {
     seed,
@@ -240,6 +253,15 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
         normalized(expected),
       );
       if (stream === "DESTINATION_SQL_STREAM") expect(expected.length).to.be.greaterThan(40);
+    }
+  });
+
+  it(`gives the lab SQL's rows over a ${crowdEvents}-event crowd stream exactly`, () => {
+    const expected = harnessRows(crowd, readSessionizeSql(), {});
+    for (const stream of compared) {
+      const actual = normalized(flinkRows(outputs[crowdJob], 0, stream));
+      expect(actual.length, stream).to.equal(expected.get(stream)!.length);
+      expect(actual, stream).to.deep.equal(normalized(expected.get(stream)!));
     }
   });
 
