@@ -39,7 +39,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * property group {@code SessionizerConfig} or {@code --config FILE} (a .properties file):
  * {@code stream.name}, {@code aws.region}, {@code sessions.table}, {@code deadletters.table},
  * {@code application.arn}, optional {@code stream.initial.position} (TRIM_HORIZON),
- * {@code kinesis.endpoint} and {@code dynamodb.endpoint} (for emulators).
+ * {@code kinesis.endpoint} and {@code dynamodb.endpoint} (for emulators); every {@code aws.*}
+ * setting of the connectors (a credentials provider) goes to both, {@code flink.*} to Kinesis.
  *
  * <p>Not run by the tests here: it needs a stream and tables (docs/flink.md, "Not done yet").
  */
@@ -114,7 +115,16 @@ public final class Deployed {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     StreamTableEnvironment tEnv = Runner.tableEnvironment(env, spec);
 
+    // Every aws.* setting (credentials provider, ...) goes to both connectors, flink.* to Kinesis.
+    Properties aws = new Properties();
+    for (String key : config.stringPropertyNames()) {
+      if (key.startsWith("aws.")) aws.setProperty(key, config.getProperty(key));
+    }
     Properties consumer = new Properties();
+    consumer.putAll(aws);
+    for (String key : config.stringPropertyNames()) {
+      if (key.startsWith("flink.")) consumer.setProperty(key, config.getProperty(key));
+    }
     consumer.setProperty(AWSConfigConstants.AWS_REGION, region);
     consumer.setProperty(
         ConsumerConfigConstants.STREAM_INITIAL_POSITION,
@@ -140,6 +150,7 @@ public final class Deployed {
         Runner.outputs(tEnv, spec, validated.getSideOutput(Ingest.ERRORS));
 
     Properties dynamo = new Properties();
+    dynamo.putAll(aws);
     dynamo.setProperty(AWSConfigConstants.AWS_REGION, region);
     if (config.getProperty("dynamodb.endpoint") != null) {
       dynamo.setProperty(AWSConfigConstants.AWS_ENDPOINT, config.getProperty("dynamodb.endpoint"));

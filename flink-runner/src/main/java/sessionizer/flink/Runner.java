@@ -127,9 +127,8 @@ public final class Runner {
     int eventTimeField = spec.source.columns.size() + 4;
     DataStream<Row> timed =
         validated.assignTimestampsAndWatermarks(
-            WatermarkStrategy.<Row>forMonotonousTimestamps()
-                .withTimestampAssigner(
-                    (row, previous) -> (Long) row.getField(eventTimeField)));
+            WatermarkStrategy.<Row>forGenerator(context -> new OrdinalWatermarks())
+                .withTimestampAssigner((row, previous) -> (Long) row.getField(eventTimeField)));
     Table table =
         tEnv.fromDataStream(
             timed,
@@ -138,6 +137,28 @@ public final class Runner {
                 .watermark(TIME_ATTRIBUTE, "SOURCE_WATERMARK()")
                 .build());
     tEnv.createTemporaryView("`" + spec.source.stream.replace("`", "``") + "`", table);
+  }
+
+  /**
+   * The watermark is the newest ordinal itself, not one below it: ordinals are unique, so no later
+   * row can have it, and the over-operators emit a row as soon as the watermark reaches it instead
+   * of waiting for the next record (KDA emits at once).
+   */
+  static final class OrdinalWatermarks
+      implements org.apache.flink.api.common.eventtime.WatermarkGenerator<Row> {
+    private long newest = Long.MIN_VALUE;
+
+    @Override
+    public void onEvent(Row row, long timestamp, org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+      newest = Math.max(newest, timestamp);
+    }
+
+    @Override
+    public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+      if (newest != Long.MIN_VALUE) {
+        output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(newest));
+      }
+    }
   }
 
   static RowTypeInfo sourceRowType(JobSpec spec) {
