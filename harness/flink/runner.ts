@@ -20,19 +20,27 @@ export class ToolchainMissingError extends Error {
   override readonly name = "ToolchainMissingError";
 }
 
-function has(command: string, args: string[]): boolean {
+function run(command: string, args: string[]): string | null {
   const result = spawnSync(command, args, { encoding: "utf8" });
-  return result.error === undefined && result.status === 0;
+  return result.error === undefined && result.status === 0 ? result.stdout + result.stderr : null;
 }
 
-/** Throws `ToolchainMissingError` naming what is missing. */
+/** Throws `ToolchainMissingError` naming what is missing: Java 17 or later, then Maven. */
 export function checkToolchain(): void {
-  const missing = [
-    has("java", ["-version"]) ? null : "Java 17 (`java` not found on PATH)",
-    has("mvn", ["-v"]) ? null : "Maven (`mvn` not found on PATH)",
-  ].filter((m) => m !== null);
-  if (missing.length > 0) {
-    throw new ToolchainMissingError(`engine flink needs ${missing.join(" and ")}`);
+  const java = run("java", ["-version"]);
+  if (java === null) {
+    throw new ToolchainMissingError(
+      "engine flink needs Java 17: `java -version` fails (not on PATH?)",
+    );
+  }
+  const major = Number(/version "(\d+)/.exec(java)?.[1] ?? 0);
+  if (major < 17) {
+    throw new ToolchainMissingError(
+      `engine flink needs Java 17 or later; \`java\` is version ${major}`,
+    );
+  }
+  if (run("mvn", ["-v"]) === null) {
+    throw new ToolchainMissingError("engine flink needs Maven: `mvn -v` fails (not on PATH?)");
   }
 }
 

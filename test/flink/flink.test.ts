@@ -17,11 +17,9 @@ import {
   type ApplicationOptions,
 } from "../../harness/emulator";
 import {
-  ensureRunnerBuilt,
   recordsFromArrivals,
   recordsFromReplayLines,
   runFlinkJobs,
-  ToolchainMissingError,
   TranslateError,
   translateToFlink,
   type FlinkJob,
@@ -112,18 +110,6 @@ FROM "INTERMEDIATE_SQL_STREAM" WHERE "user_id" <> 'u';
 
 describe("engine flink: the translated SQL on Flink gives the harness's rows", function () {
   this.timeout(30 * 60 * 1000);
-
-  before(function () {
-    try {
-      ensureRunnerBuilt();
-    } catch (error) {
-      if (error instanceof ToolchainMissingError) {
-        console.error(`test:flink: ${error.message}`);
-        process.exit(1);
-      }
-      throw error;
-    }
-  });
 
   // Every job of the suite, run in one JVM before the comparisons.
   const jobs: FlinkJob[] = [];
