@@ -27,3 +27,4 @@ export {
   ToolchainMissingError,
   type RunnerOutput,
 } from "./runner";
+export { buildJobJar, runnerVersion } from "./jobJar";
