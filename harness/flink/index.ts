@@ -28,3 +28,4 @@ export {
   type RunnerOutput,
 } from "./runner";
 export { buildJobJar, runnerVersion } from "./jobJar";
+export { replayOnFlink } from "./replay";
