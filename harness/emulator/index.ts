@@ -12,7 +12,7 @@ export {
   type ReplayOptions,
 } from "./replay";
 export { SqlLoadError } from "./errors";
-export { InputErrorName } from "./inputMapping";
+export { bigintValue, InputErrorName } from "./inputMapping";
 export {
   DecodedRecord,
   type ParsedRecord,
@@ -20,3 +20,17 @@ export {
   type RecordRejection,
 } from "./recordDecoder";
 export type * from "./types";
+// The parsed and bound application, for translators to other engines (harness/flink).
+export { parseSql } from "./parser";
+export { planApplication, type PlanOptions } from "./planner";
+export type * as SqlAst from "./ast";
+export type {
+  ApplicationPlan,
+  BoundExpression,
+  BoundFrame,
+  BoundWindow,
+  PumpPlan,
+  WindowFunctionName,
+} from "./bound";
+export type { SqlType } from "./sqlTypes";
+export type { SourcePosition } from "./errors";
