@@ -21,7 +21,7 @@ import {
   startDynalite,
   startKinesalite,
   type Emulator,
-} from "../../harness/local/emulators";
+} from "../../harness/local/localStack";
 import { generateClicks, labClickStream } from "../../harness/simulator/clickGenerator";
 import { deadLetterTableShape, sessionsTableShape } from "../../sql/contracts";
 import { readSessionizeSql } from "../../sql/inputSchema";
@@ -64,8 +64,8 @@ describe("engine flink deployed: Kinesis to DynamoDB on the emulators", function
     const kinesisClient = localKinesisClient(kinesis.endpoint);
     const dynamoClient = localDynamoClient(dynamo.endpoint);
     await createStream(kinesisClient, "clicks", 1);
-    await createTable(dynamoClient, "sessions", sessionsTableShape);
-    await createTable(dynamoClient, "dead-letters", deadLetterTableShape);
+    await createTable(dynamoClient, { name: "sessions", shape: sessionsTableShape });
+    await createTable(dynamoClient, { name: "dead-letters", shape: deadLetterTableShape });
     for (let i = 0; i < lines.length; i += 500) {
       await kinesisClient.send(
         new PutRecordsCommand({
