@@ -14,6 +14,7 @@ import { planApplication } from "./planner";
 import { compileRecordDecoder, DecodedRecord, type RecordData } from "./recordDecoder";
 import type { WindowRuntime } from "./windows";
 import { rowToDeliveryObject } from "./delivery";
+import { deliveryJson } from "./json";
 import type {
   ApplicationOptions,
   EngineSnapshot,
@@ -108,7 +109,7 @@ class Application implements SqlApplication {
         if (!(error instanceof SqlRowError)) throw error;
         // docs/semantics.md, "error_stream": DATA_ROW of a pump error is the input row's
         // delivery JSON, hex-encoded.
-        const data = JSON.stringify(
+        const data = deliveryJson(
           rowToDeliveryObject(stream, { stream: stream.name, rowtime, values }),
         );
         out.push(

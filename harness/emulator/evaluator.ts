@@ -37,6 +37,8 @@ export class PumpRuntime {
   /** The target columns' INSERT rules, applied once the whole SELECT list is computed. */
   private readonly stores: readonly StoreFunction[];
   private readonly windowValues: SqlValue[];
+  private readonly keys: unknown[];
+  private readonly fallbacks: SqlValue[];
 
   constructor(plan: PumpPlan, overflow: "error" | "truncate") {
     this.name = plan.name;
@@ -66,6 +68,8 @@ export class PumpRuntime {
       storeFunctionFor(column.type, column.name, overflow),
     );
     this.windowValues = new Array(plan.windows.length).fill(null);
+    this.keys = new Array(plan.windows.length).fill(null);
+    this.fallbacks = new Array(plan.windows.length).fill(null);
   }
 
   /**
@@ -77,18 +81,21 @@ export class PumpRuntime {
     if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
     const slots = this.slots;
     const windowValues = this.windowValues;
+    const { keys, fallbacks } = this;
+    // Every window's inputs first: a row whose argument cannot be computed enters no window.
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
-      const argument = slot.argument === null ? 1 : slot.argument(values, rowtime, noWindows);
-      const fallback =
-        slot.defaultValue === null ? null : slot.defaultValue(values, rowtime, noWindows);
-      windowValues[i] = slot.runtime.step(
-        slot.key(values, rowtime),
-        argument ?? null,
-        rowtime,
-        fallback ?? null,
-      );
+      windowValues[i] =
+        slot.argument === null ? 1 : (slot.argument(values, rowtime, noWindows) ?? null);
+      fallbacks[i] =
+        slot.defaultValue === null ? null : (slot.defaultValue(values, rowtime, noWindows) ?? null);
+      keys[i] = slot.key(values, rowtime);
     }
+    // Then every window takes the row, so a result that fails below fails after all of them.
+    for (let i = 0; i < slots.length; i++) {
+      windowValues[i] = slots[i].runtime.step(keys[i], windowValues[i], rowtime, fallbacks[i]);
+    }
+    for (let i = 0; i < slots.length; i++) slots[i].runtime.checkResult(windowValues[i]);
     const row = this.projection(values, rowtime, windowValues);
     const stores = this.stores;
     for (let i = 0; i < stores.length; i++) row[i] = stores[i](row[i]);

@@ -5,6 +5,7 @@
  */
 import type { SqlValue } from "./types";
 import { SqlRowError } from "./errors";
+import { bigintResult, fromBigint, toBigint } from "./integers";
 import {
   BigintType,
   formatType,
@@ -241,7 +242,8 @@ function trimmer(side: "BOTH" | "LEADING" | "TRAILING") {
 export const functionImplementations: Readonly<Record<string, (...args: Value[]) => SqlValue>> = {
   TO_TIMESTAMP: (ms) => {
     if (ms == null) return null;
-    if (Math.abs(ms as number) > maxTimestamp) {
+    // A bigint is beyond 2^53, so beyond the TIMESTAMP range too.
+    if (typeof ms === "bigint" || Math.abs(ms as number) > maxTimestamp) {
       throw new SqlRowError(
         RowErrorName.NumericOverflow,
         `TO_TIMESTAMP(${ms}) is outside the TIMESTAMP range of ±${maxTimestamp} ms around 1970-01-01`,
@@ -265,16 +267,17 @@ export const functionImplementations: Readonly<Record<string, (...args: Value[])
   SUBSTRING: (s, start, length) => {
     if (s == null || start == null) return null;
     const text = s as string;
-    const from = start as number;
+    // A BIGINT position beyond 2^53 is far outside any string; its nearest double says the same.
+    const from = Number(start);
     if (length === undefined) return text.slice(Math.max(from - 1, 0));
     if (length === null) return null;
-    if ((length as number) < 0) {
+    if (Number(length) < 0) {
       throw new SqlRowError(
         RowErrorName.InvalidArgument,
         `SUBSTRING length must not be negative, got ${length}`,
       );
     }
-    const end = from + (length as number) - 1;
+    const end = from + Number(length) - 1;
     return text.slice(Math.max(from - 1, 0), Math.max(end, 0));
   },
   TRIM_BOTH: trimmer("BOTH"),
@@ -284,13 +287,22 @@ export const functionImplementations: Readonly<Record<string, (...args: Value[])
     for (const a of args) if (a != null) return a;
     return null;
   },
-  ABS: (n) => (n == null ? null : Math.abs(n as number)),
-  FLOOR: (n) => (n == null ? null : Math.floor(n as number)),
-  CEIL: (n) => (n == null ? null : Math.ceil(n as number)),
+  ABS: (n) =>
+    n == null
+      ? null
+      : typeof n === "bigint"
+        ? bigintResult(n < 0n ? -n : n, () => `ABS(${n})`)
+        : Math.abs(n as number),
+  // A bigint is an integer already, and FLOOR and CEIL of an integer are the integer.
+  FLOOR: (n) => (n == null ? null : typeof n === "bigint" ? n : Math.floor(n as number)),
+  CEIL: (n) => (n == null ? null : typeof n === "bigint" ? n : Math.ceil(n as number)),
   MOD: (a, b) => {
     if (a == null || b == null) return null;
     if (b === 0) throw new SqlRowError(RowErrorName.DivisionByZero, "Division by zero in MOD");
-    return (a as number) % (b as number);
+    if (typeof a === "number" && typeof b === "number") return a % b;
+    // The first argument is an integer (the planner checks); a fractional divisor needs doubles.
+    if (typeof b === "number" && !Number.isInteger(b)) return Number(a) % b;
+    return fromBigint(toBigint(a as number | bigint) % toBigint(b as number | bigint));
   },
   /** FLOOR(ts TO unit) and STEP(ts BY interval): the start of the epoch-aligned period. */
   FLOOR_TIME: (ts, period) =>

@@ -18,6 +18,7 @@ import {
 } from "./bound";
 import { at, SqlLoadError, SqlRowError, type SourcePosition } from "./errors";
 import { compileDateFormat, functionSignatures } from "./functions";
+import { fromBigint, maxBigint } from "./integers";
 import {
   BigintType,
   BooleanType,
@@ -642,7 +643,7 @@ class Binder {
       type,
     };
     // Identical calls (the lab writes the same LAG twice) share one state.
-    const key = JSON.stringify(window);
+    const key = JSON.stringify(window, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
     let slot = this.windowKeys.get(key);
     if (slot === undefined) {
       slot = this.windows.length;
@@ -668,17 +669,17 @@ function bindLiteral(literal: Extract<Expression, { kind: "literal" }>): BoundEx
         type: { kind: "VARCHAR", length: Math.max(value!.length, 1) },
       };
     case "integer": {
-      const n = Number(value);
-      if (!Number.isSafeInteger(n)) {
+      const n = BigInt(value!);
+      if (n > maxBigint) {
         throw new SqlLoadError(
-          `Integer literal ${value} at ${at(position)} is outside the supported BIGINT range ±${Number.MAX_SAFE_INTEGER}`,
+          `Integer literal ${value} at ${at(position)} is outside the BIGINT range; allowed at most ${maxBigint}`,
           position,
         );
       }
       return {
         kind: "literal",
-        value: n,
-        type: Math.abs(n) <= 2147483647 ? IntegerType : BigintType,
+        value: fromBigint(n),
+        type: n <= 2147483647n ? IntegerType : BigintType,
       };
     }
     case "decimal":

@@ -9,7 +9,8 @@
  * below the previous record's. Blank lines are skipped.
  */
 import { loadApplication } from "./application";
-import { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+import { compileRowJson, rowToDeliveryObject } from "./delivery";
+import { deliveryJson, parseJson, type DeliveryValue } from "./json";
 import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
 import { bigintValue, InputErrorName } from "./inputMapping";
 import { DecodedRecord, type RecordData } from "./recordDecoder";
@@ -45,8 +46,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export interface Replay {
   /** The stream whose rows `feed` returns. */
   readonly stream: StreamInfo;
-  /** Feeds one line; returns the chosen stream's rows it caused, as delivery objects. */
+  /**
+   * Feeds one line; returns the chosen stream's rows it caused, as delivery objects. A BIGINT
+   * beyond 2^53 is a `bigint` in them: write them with `deliveryJson`, not `JSON.stringify`.
+   */
   feed(line: string): Record<string, DeliveryValue>[];
+  /**
+   * Feeds one line; returns the chosen stream's rows it caused as JSON text, one line each ended
+   * by `\n` ("" for none): the text `deliveryJson` writes for each of `feed`'s objects, exact
+   * BIGINT digits included, written straight from the rows' values.
+   */
+  feedText(line: string): string;
 }
 
 /**
@@ -72,9 +82,19 @@ export function createReplay(sqlText: string, options: ReplayOptions = {}): Repl
     options.inputSchema ?? clickInputSchema,
   );
   const trim = { trimChar: options.trimChar === true };
+  const rowJson = compileRowJson(stream, trim);
   const none: Record<string, DeliveryValue>[] = [];
   return {
     stream,
+    feedText(line) {
+      const rows = feeder.feed(line);
+      if (rows === null) return "";
+      let text = "";
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].stream === streamName) text += rowJson(rows[i].values) + "\n";
+      }
+      return text;
+    },
     feed(line) {
       const rows = feeder.feed(line);
       if (rows === null) return none;
@@ -128,7 +148,7 @@ export class LineFeeder {
   feed(line: string): Row[] | null {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = parseJson(line);
     } catch (error) {
       if (line.trim() === "") return null;
       const message = `Record is not valid JSON: ${(error as Error).message}`;
@@ -170,7 +190,7 @@ export class LineFeeder {
 
   /** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
   private envelopeData(data: unknown): RecordData | null {
-    if (isPlainObject(data)) return { parsed: data, raw: JSON.stringify(data) };
+    if (isPlainObject(data)) return { parsed: data, raw: deliveryJson(data) };
     if (typeof data !== "string") return null;
     const compact = data.replace(/\s+/g, "");
     if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, SqlValue } from "./types";
 import { SqlRowError } from "./errors";
+import { fromBigint, maxBigint, minBigint } from "./integers";
 
 /** A column type, or the type of an untyped `NULL` literal. */
 export type SqlType = ColumnType | { readonly kind: "NULL" };
@@ -43,8 +44,7 @@ function tooLongMessage(
 const integerRanges = {
   SMALLINT: [-32768, 32767],
   INTEGER: [-2147483648, 2147483647],
-  // BIGINT values are JS numbers, so the harness keeps them to the exactly representable range.
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  BIGINT: [minBigint, maxBigint],
 } as const;
 
 export function isIntegerType(type: SqlType): boolean {
@@ -140,20 +140,35 @@ export function coerceForColumn(
     case "BIGINT":
     case "INTEGER":
     case "SMALLINT":
-      return checkInteger(Math.trunc(value as number), type.kind, columnName);
+      return checkInteger(truncated(value as number | bigint), type.kind, columnName);
     case "REAL":
-      return Math.fround(value as number);
+      return Math.fround(Number(value));
     default:
-      return value;
+      // A BIGINT beyond 2^53 stored in a DOUBLE or DECIMAL column becomes the nearest double.
+      return typeof value === "bigint" ? Number(value) : value;
   }
 }
 
-/** Throws `Numeric_Overflow` when `value` is outside the range of the integer type. */
+/**
+ * A number's integer part toward zero, exact: a double beyond 2^53 becomes the bigint of its exact
+ * value (so `2 ** 60` stays 2^60, not a rounded neighbour). NaN and infinities stay as they are, for
+ * `checkInteger` to refuse.
+ */
+function truncated(value: number | bigint): number | bigint {
+  if (typeof value === "bigint") return value;
+  const integer = Math.trunc(value);
+  return Number.isSafeInteger(integer) || !Number.isFinite(integer) ? integer : BigInt(integer);
+}
+
+/**
+ * Throws `Numeric_Overflow` when `value` is outside the range of the integer type; otherwise
+ * returns it in the BIGINT representation (a number while safe, else a bigint).
+ */
 export function checkInteger(
-  value: number,
+  value: number | bigint,
   kind: "BIGINT" | "INTEGER" | "SMALLINT",
   what: string,
-): number {
+): number | bigint {
   const [low, high] = integerRanges[kind];
   if (value < low || value > high || Number.isNaN(value)) {
     throw new SqlRowError(
@@ -161,7 +176,7 @@ export function checkInteger(
       `Numeric overflow in ${what}: ${value} is outside ${kind} range ${low}..${high}`,
     );
   }
-  return value;
+  return typeof value === "bigint" ? fromBigint(value) : value;
 }
 
 const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n);
@@ -232,24 +247,24 @@ export function castValue(value: SqlValue, from: SqlType, to: ColumnType): SqlVa
     case "BIGINT":
     case "INTEGER":
     case "SMALLINT": {
-      let n: number;
+      let n: number | bigint;
       if (typeof value === "string") {
-        if (!integerText.test(value) && !numberText.test(value)) throw conversionError(value, to);
-        n = Number(value);
+        // Integer text is read exactly (BigInt takes the blanks and sign integerText allows).
+        if (integerText.test(value)) n = fromBigint(BigInt(value));
+        else if (numberText.test(value)) n = truncated(Number(value));
+        else throw conversionError(value, to);
       } else if (typeof value === "boolean") {
         throw conversionError(value, to);
-      } else n = value;
-      return checkInteger(Math.trunc(n), to.kind, "CAST");
+      } else n = truncated(value);
+      return checkInteger(n, to.kind, "CAST");
     }
     case "DOUBLE":
     case "REAL":
     case "DECIMAL": {
       if (typeof value === "boolean") throw conversionError(value, to);
-      if (typeof value === "string") {
-        if (!numberText.test(value)) throw conversionError(value, to);
-        return to.kind === "REAL" ? Math.fround(Number(value)) : Number(value);
-      }
-      return to.kind === "REAL" ? Math.fround(value) : value;
+      if (typeof value === "string" && !numberText.test(value)) throw conversionError(value, to);
+      const n = Number(value);
+      return to.kind === "REAL" ? Math.fround(n) : n;
     }
     case "BOOLEAN": {
       if (typeof value === "boolean") return value;
@@ -325,11 +340,21 @@ export function storeFunctionFor(
             ? value
             : storeString(value as string, type, name, overflow);
     case "BIGINT":
+      return (value) =>
+        value == null
+          ? null
+          : Number.isSafeInteger(value)
+            ? value
+            : coerceForColumn(value, type, overflow, name);
     case "INTEGER":
     case "SMALLINT":
       return (value) => (value == null ? null : coerceForColumn(value, type, overflow, name));
     case "REAL":
-      return (value) => (value == null ? null : Math.fround(value as number));
+      return (value) => (value == null ? null : Math.fround(Number(value)));
+    case "DOUBLE":
+    case "DECIMAL":
+      return (value) =>
+        value === undefined ? null : typeof value === "bigint" ? Number(value) : value;
     default:
       return (value) => (value === undefined ? null : value);
   }

@@ -7,6 +7,10 @@
 import type { PartitionSnapshot, SqlValue } from "./types";
 import type { BoundWindow } from "./bound";
 import { isIntegerType } from "./sqlTypes";
+import { addIntegers, bigintResult, fromBigint } from "./integers";
+
+const negate = (value: SqlValue): number | bigint =>
+  typeof value === "bigint" ? fromBigint(-value) : -(value as number);
 
 /**
  * The rows of one partition inside the frame, as parallel arrays of position and value. The
@@ -55,14 +59,17 @@ class FrameBuffer {
     }
   }
 
-  toJSON(): { p: number[]; v: SqlValue[] } {
-    return { p: this.positions.slice(this.head), v: this.values.slice(this.head) };
+  toJSON(): { p: number[]; v: SnapshotValue[] } {
+    return {
+      p: this.positions.slice(this.head),
+      v: this.values.slice(this.head).map(toSnapshotValue),
+    };
   }
 
-  static fromJSON(data: { p: number[]; v: SqlValue[] }): FrameBuffer {
+  static fromJSON(data: { p: number[]; v: SnapshotValue[] }): FrameBuffer {
     const buffer = new FrameBuffer();
     buffer.positions = [...data.p];
-    buffer.values = [...data.v];
+    buffer.values = data.v.map(fromSnapshotValue);
     return buffer;
   }
 }
@@ -72,7 +79,8 @@ class PartitionState {
   /** Rows seen in this partition so far (the next row's ordinal). */
   rows = 0;
   buffer: FrameBuffer | null = null;
-  sum = 0;
+  /** SUM and AVG: the exact total of the buffer's values (a double for DOUBLE arguments). */
+  sum: number | bigint = 0;
   /** LAST_VALUE IGNORE NULLS: the last non-NULL value and its position. */
   lastPosition = -Infinity;
   lastValue: SqlValue = null;
@@ -80,12 +88,25 @@ class PartitionState {
   constructor(readonly key: readonly SqlValue[]) {}
 }
 
+/**
+ * A value as snapshots hold it: JSON data, so a BIGINT beyond 2^53 is written `{ bigint: "digits" }`
+ * (no SQL value is an object, so this cannot be mistaken for one).
+ */
+type SnapshotValue = Exclude<SqlValue, bigint> | { readonly bigint: string };
+
+const toSnapshotValue = (value: SqlValue): SnapshotValue =>
+  typeof value === "bigint" ? { bigint: value.toString() } : value;
+
+const fromSnapshotValue = (value: SnapshotValue): SqlValue =>
+  typeof value === "object" && value !== null ? fromBigint(BigInt(value.bigint)) : value;
+
 interface StateJson {
   readonly rows: number;
-  readonly buffer?: { p: number[]; v: SqlValue[] };
-  readonly sum?: number;
+  readonly buffer?: { p: number[]; v: SnapshotValue[] };
+  /** SUM and AVG: the total (a restore recomputes an integer total from the buffer). */
+  readonly sum?: SnapshotValue;
   readonly lastPosition?: number | null;
-  readonly lastValue?: SqlValue;
+  readonly lastValue?: SnapshotValue;
 }
 
 /**
@@ -107,7 +128,8 @@ export class WindowRuntime {
   private readonly skipsNulls: boolean;
   private readonly isRange: boolean;
   private readonly span: number;
-  private readonly integerAverage: boolean;
+  /** SUM and AVG of an integer argument: exact integer totals (docs/semantics.md). */
+  private readonly integerSum: boolean;
 
   constructor(private readonly window: BoundWindow) {
     this.id = window.id;
@@ -122,7 +144,10 @@ export class WindowRuntime {
       fn === "AVG" ||
       fn === "MIN" ||
       fn === "MAX";
-    this.integerAverage = fn === "AVG" && isIntegerType(window.type);
+    this.integerSum =
+      (fn === "SUM" || fn === "AVG") &&
+      window.argument !== null &&
+      isIntegerType(window.argument.type);
   }
 
   /** The PARTITION BY values behind a map key (inverse of `partitionMapKey`). */
@@ -169,17 +194,17 @@ export class WindowRuntime {
     switch (fn) {
       case "SUM":
       case "AVG":
-        buffer.evictBelow(lowest, (v) => (state.sum -= v as number));
+        if (this.integerSum) return this.stepIntegerSum(state, buffer, position, lowest, value);
+        buffer.evictBelow(lowest, (v) => (state.sum = (state.sum as number) - Number(v)));
         if (keep) {
           buffer.push(position, value);
-          state.sum += value as number;
+          state.sum = (state.sum as number) + Number(value);
         }
         if (buffer.size === 0) {
           state.sum = 0;
           return null;
         }
-        if (fn === "SUM") return state.sum;
-        return this.integerAverage ? Math.trunc(state.sum / buffer.size) : state.sum / buffer.size;
+        return fn === "SUM" ? state.sum : (state.sum as number) / buffer.size;
       case "MIN":
       case "MAX":
         buffer.evictBelow(lowest);
@@ -214,6 +239,48 @@ export class WindowRuntime {
     return null;
   }
 
+  /**
+   * SUM or AVG of integers: the running total is exact (a bigint while it is beyond 2^53), so it
+   * never drifts, and only the result is range-checked: SUM past ±(2^63 - 1) is this row's
+   * Numeric_Overflow; AVG truncates toward zero.
+   */
+  private stepIntegerSum(
+    state: PartitionState,
+    buffer: FrameBuffer,
+    position: number,
+    lowest: number,
+    value: SqlValue,
+  ): SqlValue {
+    buffer.evictBelow(lowest, (v) => (state.sum = addIntegers(state.sum, negate(v))));
+    if (value !== null) {
+      buffer.push(position, value);
+      state.sum = addIntegers(state.sum, value as number | bigint);
+    }
+    const count = buffer.size;
+    if (count === 0) {
+      state.sum = 0;
+      return null;
+    }
+    const sum = state.sum;
+    if (this.window.function === "AVG") {
+      // With |sum| < 2^53 the double quotient truncates to the exact integer quotient.
+      return typeof sum === "number"
+        ? Math.trunc(sum / count) || 0
+        : fromBigint(sum / BigInt(count));
+    }
+    // The range is checked by `checkResult`, once every window of the pump has taken the row.
+    return sum;
+  }
+
+  /**
+   * Throws the row's `Numeric_Overflow` when an integer SUM is past ±(2^63 - 1). The pump calls it
+   * after every window has taken the row, so one failing result leaves no window behind.
+   */
+  checkResult(value: SqlValue): void {
+    if (typeof value === "bigint" && this.integerSum)
+      bigintResult(value, () => `SUM over window "${this.id}"`);
+  }
+
   /** The state of every partition whose PARTITION BY values pass `filter`. */
   snapshot(filter?: (key: readonly SqlValue[]) => boolean): PartitionSnapshot[] {
     const result: PartitionSnapshot[] = [];
@@ -223,12 +290,12 @@ export class WindowRuntime {
         rows: state.rows,
         ...(state.buffer ? { buffer: state.buffer.toJSON() } : {}),
         ...(this.window.function === "SUM" || this.window.function === "AVG"
-          ? { sum: state.sum }
+          ? { sum: toSnapshotValue(state.sum) }
           : {}),
         ...(this.window.function === "LAST_VALUE"
           ? {
               lastPosition: Number.isFinite(state.lastPosition) ? state.lastPosition : null,
-              lastValue: state.lastValue,
+              lastValue: toSnapshotValue(state.lastValue),
             }
           : {}),
       };
@@ -250,9 +317,14 @@ export class WindowRuntime {
     state.rows = json.rows;
     if (this.usesBuffer)
       state.buffer = json.buffer ? FrameBuffer.fromJSON(json.buffer) : new FrameBuffer();
-    state.sum = json.sum ?? 0;
+    // An exact total is the buffer's, recomputed rather than trusted; a double total is restored.
+    state.sum = 0;
+    if (this.integerSum) {
+      for (let i = 0; i < state.buffer!.size; i++)
+        state.sum = addIntegers(state.sum, state.buffer!.value(i) as number | bigint);
+    } else if (typeof json.sum === "number") state.sum = json.sum;
     state.lastPosition = json.lastPosition ?? -Infinity;
-    state.lastValue = json.lastValue ?? null;
+    state.lastValue = fromSnapshotValue(json.lastValue ?? null);
     this.partitions.set(mapKey, state);
   }
 }
