@@ -12,7 +12,7 @@ import { hexDataRow } from "./inputMapping";
 import { parseSql } from "./parser";
 import { planApplication } from "./planner";
 import { compileRecordDecoder, DecodedRecord, type RecordData } from "./recordDecoder";
-import type { WindowRuntime } from "./windows";
+import { PartitionKeys, type WindowGroup } from "./windows";
 import { rowToDeliveryObject } from "./delivery";
 import { deliveryJson } from "./json";
 import type {
@@ -37,7 +37,12 @@ class Application implements SqlApplication {
   readonly decode: (data: RecordData) => DecodedRecord;
   /** The pumps reading each stream, in dependency order. */
   private readonly consumers = new Map<string, PumpRuntime[]>();
-  private readonly windows = new Map<string, WindowRuntime>();
+  /** The partition keys of every window group. */
+  private readonly keys = new PartitionKeys();
+  /** The group of every window id, in pump and slot order. */
+  private readonly windows = new Map<string, WindowGroup>();
+  /** The groups whose partitions expire (RANGE frames only). */
+  private readonly expiring: WindowGroup[] = [];
   private readonly includeSourceRows: boolean;
   private rowtime: number | null = null;
 
@@ -52,11 +57,14 @@ class Application implements SqlApplication {
     this.decode = compileRecordDecoder(inputSchema);
     this.includeSourceRows = options.includeSourceRows === true;
     for (const pumpPlan of plan.pumps) {
-      const pump = new PumpRuntime(pumpPlan, options.overflow ?? "error");
+      const pump = new PumpRuntime(pumpPlan, options.overflow ?? "error", this.keys);
       const list = this.consumers.get(pump.source.name) ?? [];
       list.push(pump);
       this.consumers.set(pump.source.name, list);
-      for (const window of pump.windows) this.windows.set(window.id, window);
+      for (const group of pump.groups) {
+        for (const id of group.ids) this.windows.set(id, group);
+        if (group.expires) this.expiring.push(group);
+      }
     }
   }
 
@@ -87,6 +95,8 @@ class Application implements SqlApplication {
     const rowtime =
       this.rowtime !== null && arrivalTime < this.rowtime ? this.rowtime : Math.floor(arrivalTime);
     this.rowtime = rowtime;
+    // No later row can read a partition whose rows have all left its RANGE frames: forget it.
+    for (let i = 0; i < this.expiring.length; i++) this.expiring[i].expire(rowtime);
     return rowtime;
   }
 
@@ -140,7 +150,7 @@ class Application implements SqlApplication {
 
   snapshot(filter?: (key: readonly SqlValue[]) => boolean): EngineSnapshot {
     const partitions: PartitionSnapshot[] = [];
-    for (const window of this.windows.values()) partitions.push(...window.snapshot(filter));
+    for (const [id, group] of this.windows) partitions.push(...group.snapshot(id, filter));
     return { version: 1, lastRowtime: this.rowtime, partitions };
   }
 
@@ -151,20 +161,20 @@ class Application implements SqlApplication {
       );
     }
     for (const partition of snapshot.partitions) {
-      const window = this.windows.get(partition.window);
-      if (window === undefined) {
+      const group = this.windows.get(partition.window);
+      if (group === undefined) {
         throw new TypeError(
           `Snapshot names window "${partition.window}", which this SQL does not have; expected one of ` +
             [...this.windows.keys()].map((k) => `"${k}"`).join(", "),
         );
       }
-      window.restore(partition);
+      group.restore(partition.window, partition);
     }
     this.rowtime = snapshot.lastRowtime;
   }
 
   partitionCounts(): Record<string, number> {
-    return Object.fromEntries([...this.windows].map(([id, w]) => [id, w.partitionCount]));
+    return Object.fromEntries([...this.windows].map(([id, group]) => [id, group.size]));
   }
 }
 

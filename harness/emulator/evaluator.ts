@@ -11,65 +11,97 @@ import {
   type CompiledExpression,
   type CompiledProjection,
 } from "./alasqlAdapter";
-import type { PumpPlan } from "./bound";
+import type { BoundWindow, PumpPlan } from "./bound";
 import { storeFunctionFor, type StoreFunction } from "./sqlTypes";
-import { partitionMapKey, WindowRuntime } from "./windows";
+import { WindowGroup, windowHelpers, type PartitionKeys } from "./windows";
 
-interface WindowSlot {
-  readonly runtime: WindowRuntime;
-  readonly argument: CompiledExpression | null;
-  readonly defaultValue: CompiledExpression | null;
-  /** Computes the partition's map key from the row. */
-  readonly key: (values: readonly SqlValue[], rowtime: number) => unknown;
+/** A group of windows with one PARTITION BY, its compiled key and its compiled step. */
+interface GroupSlot {
+  readonly group: WindowGroup;
+  /** The PARTITION BY values of the row (empty for none). */
+  readonly key: CompiledProjection | null;
+  /** Steps every window of the group for one row, filling `windowValues` at their slots. */
+  readonly step: (
+    partition: number,
+    rowtime: number,
+    args: readonly SqlValue[],
+    defaults: readonly SqlValue[],
+    windowValues: SqlValue[],
+  ) => void;
 }
 
 const noWindows: readonly SqlValue[] = [];
-const constantKey = (): unknown => null;
+const noKey: readonly SqlValue[] = [];
+
+/** Groups the windows of a pump by their PARTITION BY expressions, in slot order. */
+function groupWindows(windows: readonly BoundWindow[], keys: PartitionKeys): WindowGroup[] {
+  const groups = new Map<string, { window: BoundWindow; slot: number }[]>();
+  windows.forEach((window, slot) => {
+    const key = JSON.stringify(window.partitionBy, (_key, v: unknown) =>
+      typeof v === "bigint" ? `${v}n` : v,
+    );
+    const list = groups.get(key) ?? [];
+    list.push({ window, slot });
+    groups.set(key, list);
+  });
+  return [...groups.values()].map((list) => new WindowGroup(list, keys));
+}
+
+function compileGroupStep(group: WindowGroup): GroupSlot["step"] {
+  const slots = group.slots;
+  const body =
+    slots.map((slot) => `var a${slot} = a[${slot}], d${slot} = d[${slot}], w${slot};`).join("\n") +
+    `\n${group.stepCode()}\n${group.checkCode()}\n` +
+    slots.map((slot) => `w[${slot}] = w${slot};`).join("\n");
+  return new Function(
+    "S",
+    "H",
+    `"use strict";\nreturn function step(i, rt, a, d, w) {\n${body}\n};`,
+  )(group.columns, windowHelpers) as GroupSlot["step"];
+}
 
 export class PumpRuntime {
   readonly name: string;
   readonly source: StreamInfo;
   readonly target: StreamInfo;
-  readonly windows: readonly WindowRuntime[];
+  readonly groups: readonly WindowGroup[];
   private readonly where: CompiledExpression | null;
-  private readonly slots: readonly WindowSlot[];
+  private readonly arguments: readonly (CompiledExpression | null)[];
+  private readonly defaults: readonly (CompiledExpression | null)[];
+  private readonly groupSlots: readonly GroupSlot[];
   private readonly projection: CompiledProjection;
   /** The target columns' INSERT rules, applied once the whole SELECT list is computed. */
   private readonly stores: readonly StoreFunction[];
   private readonly windowValues: SqlValue[];
-  private readonly keys: unknown[];
+  private readonly args: SqlValue[];
   private readonly fallbacks: SqlValue[];
+  private readonly partitions: number[];
 
-  constructor(plan: PumpPlan, overflow: "error" | "truncate") {
+  constructor(plan: PumpPlan, overflow: "error" | "truncate", keys: PartitionKeys) {
     this.name = plan.name;
     this.source = plan.source;
     this.target = plan.target;
     this.where = plan.where === null ? null : compileCondition(plan.where);
-    this.slots = plan.windows.map((window) => {
-      let key: WindowSlot["key"];
-      if (window.partitionBy.length === 0) key = constantKey;
-      else if (window.partitionBy.length === 1) {
-        const single = compileExpression(window.partitionBy[0]);
-        key = (values, rowtime) => single(values, rowtime, noWindows) ?? null;
-      } else {
-        const several = compileProjection(window.partitionBy);
-        key = (values, rowtime) => partitionMapKey(several(values, rowtime, noWindows));
-      }
-      return {
-        runtime: new WindowRuntime(window),
-        argument: window.argument === null ? null : compileExpression(window.argument),
-        defaultValue: window.defaultValue === null ? null : compileExpression(window.defaultValue),
-        key,
-      };
-    });
-    this.windows = this.slots.map((s) => s.runtime);
+    this.arguments = plan.windows.map((w) =>
+      w.argument === null ? null : compileExpression(w.argument),
+    );
+    this.defaults = plan.windows.map((w) =>
+      w.defaultValue === null ? null : compileExpression(w.defaultValue),
+    );
+    this.groups = groupWindows(plan.windows, keys);
+    this.groupSlots = this.groups.map((group) => ({
+      group,
+      key: group.partitionBy.length === 0 ? null : compileProjection(group.partitionBy),
+      step: compileGroupStep(group),
+    }));
     this.projection = compileProjection(plan.projection);
     this.stores = plan.target.columns.map((column) =>
       storeFunctionFor(column.type, column.name, overflow),
     );
     this.windowValues = new Array(plan.windows.length).fill(null);
-    this.keys = new Array(plan.windows.length).fill(null);
+    this.args = new Array(plan.windows.length).fill(null);
     this.fallbacks = new Array(plan.windows.length).fill(null);
+    this.partitions = new Array(this.groups.length).fill(0);
   }
 
   /**
@@ -79,23 +111,22 @@ export class PumpRuntime {
    */
   evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null {
     if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
-    const slots = this.slots;
-    const windowValues = this.windowValues;
-    const { keys, fallbacks } = this;
+    const { args, fallbacks, partitions, windowValues, groupSlots } = this;
     // Every window's inputs first: a row whose argument cannot be computed enters no window.
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      windowValues[i] =
-        slot.argument === null ? 1 : (slot.argument(values, rowtime, noWindows) ?? null);
-      fallbacks[i] =
-        slot.defaultValue === null ? null : (slot.defaultValue(values, rowtime, noWindows) ?? null);
-      keys[i] = slot.key(values, rowtime);
+    for (let i = 0; i < args.length; i++) {
+      const argument = this.arguments[i];
+      const fallback = this.defaults[i];
+      args[i] = argument === null ? 1 : (argument(values, rowtime, noWindows) ?? null);
+      fallbacks[i] = fallback === null ? null : (fallback(values, rowtime, noWindows) ?? null);
     }
-    // Then every window takes the row, so a result that fails below fails after all of them.
-    for (let i = 0; i < slots.length; i++) {
-      windowValues[i] = slots[i].runtime.step(keys[i], windowValues[i], rowtime, fallbacks[i]);
+    for (let g = 0; g < groupSlots.length; g++) {
+      const { group, key } = groupSlots[g];
+      const keyValues = key === null ? noKey : key(values, rowtime, noWindows);
+      partitions[g] = group.partition(group.mapKey(keyValues));
     }
-    for (let i = 0; i < slots.length; i++) slots[i].runtime.checkResult(windowValues[i]);
+    // Then every window takes the row; a SUM past the BIGINT range fails after all of them.
+    for (let g = 0; g < groupSlots.length; g++)
+      groupSlots[g].step(partitions[g], rowtime, args, fallbacks, windowValues);
     const row = this.projection(values, rowtime, windowValues);
     const stores = this.stores;
     for (let i = 0; i < stores.length; i++) row[i] = stores[i](row[i]);
