@@ -515,20 +515,26 @@ class Binder {
         return this.plainFunction(base, args, position);
       }
       case "TIMESTAMP_TO_CHAR": {
+        const bound = this.plainFunction(name, args, position);
+        const nullString = this.options.timestampToCharNull === "string";
         const format = expression.args[0];
         if (format?.kind === "literal" && format.type === "string" && format.value !== null) {
+          // A literal format (the lab's 'HH:mm:ss') is compiled here, once: a bad one fails at
+          // load, and no row looks it up again.
+          let formatter: (ms: number) => string;
           try {
-            compileDateFormat(format.value);
+            formatter = compileDateFormat(format.value);
           } catch (error) {
             if (error instanceof SqlRowError)
               throw new SqlLoadError(`${error.message} at ${at(format.position)}`, format.position);
             throw error;
           }
+          // The pattern stays in the constant, so identical calls are still told apart by it.
+          const compiled = constant({ pattern: format.value, format: formatter });
+          const formatted = nullString ? "TIMESTAMP_FORMAT_NULL_STRING" : "TIMESTAMP_FORMAT";
+          return call(formatted, [args[1], compiled], bound.type);
         }
-        const bound = this.plainFunction(name, args, position);
-        return this.options.timestampToCharNull === "string"
-          ? call("TIMESTAMP_TO_CHAR_NULL_STRING", args, bound.type)
-          : bound;
+        return nullString ? call("TIMESTAMP_TO_CHAR_NULL_STRING", args, bound.type) : bound;
       }
       case "CHARACTER_LENGTH":
         return this.plainFunction("CHAR_LENGTH", args, position);

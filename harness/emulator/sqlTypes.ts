@@ -182,14 +182,44 @@ export function checkInteger(
 const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n);
 const pad3 = (n: number): string => (n < 10 ? "00" + n : n < 100 ? "0" + n : "" + n);
 
-/** The canonical text of a TIMESTAMP: `yyyy-MM-dd HH:mm:ss.SSS` in UTC. */
-export function formatTimestamp(ms: number): string {
-  const d = new Date(ms);
+const dayMs = 86_400_000;
+
+/** `yyyy-MM-dd ` of a Date in UTC. */
+function dateText(d: Date): string {
   const year = d.getUTCFullYear();
   const yyyy = year >= 0 && year < 10000 ? String(year).padStart(4, "0") : String(year);
+  return `${yyyy}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} `;
+}
+
+/** The date part of the last day formatted: a stream's consecutive rows mostly share a day. */
+let lastDay = NaN;
+let lastDayText = "";
+
+/** The canonical text of a TIMESTAMP: `yyyy-MM-dd HH:mm:ss.SSS` in UTC. */
+export function formatTimestamp(ms: number): string {
+  if (!Number.isInteger(ms) || Math.abs(ms) > 8.64e15) {
+    // Outside Date's range or fractional: exactly as a Date reads it.
+    const d = new Date(ms);
+    return (
+      dateText(d) +
+      `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}`
+    );
+  }
+  const day = Math.floor(ms / dayMs);
+  if (day !== lastDay) {
+    lastDayText = dateText(new Date(day * dayMs));
+    lastDay = day;
+  }
+  const time = ms - day * dayMs;
   return (
-    `${yyyy}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}`
+    lastDayText +
+    pad2(Math.floor(time / 3_600_000)) +
+    ":" +
+    pad2(Math.floor(time / 60_000) % 60) +
+    ":" +
+    pad2(Math.floor(time / 1000) % 60) +
+    "." +
+    pad3(time % 1000)
   );
 }
 
