@@ -1,37 +1,17 @@
 /**
- * The evaluator of one pump: for each input row, WHERE (SQL applies it before the window
- * functions, so filtered rows never enter a window), then the window functions, then the
- * projection, then the target columns' type rules (CHAR padding, overflow).
+ * The compiler of one pump (docs/architecture.md, "Evaluation"): at load, the pump becomes one
+ * JavaScript function of an input row and its ROWTIME. Scalar expressions are alasql's compiled
+ * JavaScript (`alasqlAdapter.ts`), window steps the groups' generated code (`windows.ts`), and the
+ * function runs them in SQL's order: WHERE (before the windows, so filtered rows never enter one),
+ * every window's argument and partition key, then every window's step, then the SELECT list, then
+ * the target columns' INSERT rules (CHAR padding, overflow). No row object is built in between.
  */
 import type { SqlValue, StreamInfo } from "./types";
-import {
-  compileCondition,
-  compileExpression,
-  compileProjection,
-  type CompiledExpression,
-  type CompiledProjection,
-} from "./alasqlAdapter";
-import type { BoundWindow, PumpPlan } from "./bound";
+import { compileScalarTexts, linkScalarTexts } from "./alasqlAdapter";
+import type { BoundExpression, BoundWindow, PumpPlan } from "./bound";
 import { storeFunctionFor, type StoreFunction } from "./sqlTypes";
 import { WindowGroup, windowHelpers, type PartitionKeys } from "./windows";
-
-/** A group of windows with one PARTITION BY, its compiled key and its compiled step. */
-interface GroupSlot {
-  readonly group: WindowGroup;
-  /** The PARTITION BY values of the row (empty for none). */
-  readonly key: CompiledProjection | null;
-  /** Steps every window of the group for one row, filling `windowValues` at their slots. */
-  readonly step: (
-    partition: number,
-    rowtime: number,
-    args: readonly SqlValue[],
-    defaults: readonly SqlValue[],
-    windowValues: SqlValue[],
-  ) => void;
-}
-
-const noWindows: readonly SqlValue[] = [];
-const noKey: readonly SqlValue[] = [];
+import type { ColumnType } from "./types";
 
 /** Groups the windows of a pump by their PARTITION BY expressions, in slot order. */
 function groupWindows(windows: readonly BoundWindow[], keys: PartitionKeys): WindowGroup[] {
@@ -47,89 +27,127 @@ function groupWindows(windows: readonly BoundWindow[], keys: PartitionKeys): Win
   return [...groups.values()].map((list) => new WindowGroup(list, keys));
 }
 
-function compileGroupStep(group: WindowGroup): GroupSlot["step"] {
-  const slots = group.slots;
-  const body =
-    slots.map((slot) => `var a${slot} = a[${slot}], d${slot} = d[${slot}], w${slot};`).join("\n") +
-    `\n${group.stepCode()}\n${group.checkCode()}\n` +
-    slots.map((slot) => `w[${slot}] = w${slot};`).join("\n");
-  return new Function(
-    "S",
-    "H",
-    `"use strict";\nreturn function step(i, rt, a, d, w) {\n${body}\n};`,
-  )(group.columns, windowHelpers) as GroupSlot["step"];
+/**
+ * The INSERT rule of a target column as a JavaScript expression of `u` (the computed value), with
+ * the common case inline and the rest left to the column's store function `s<index>`.
+ */
+function storeCode(type: ColumnType, index: number): string {
+  const store = `s${index}(u)`;
+  switch (type.kind) {
+    case "VARCHAR":
+      return `u == null ? null : u.length <= ${type.length ?? 65535} ? u : ${store}`;
+    case "CHAR":
+      return `u == null ? null : u.length === ${type.length} ? u : ${store}`;
+    case "BIGINT":
+      return `u == null ? null : Number.isSafeInteger(u) ? u : ${store}`;
+    case "DOUBLE":
+    case "DECIMAL":
+      return `u == null ? null : typeof u === "number" ? u : ${store}`;
+    case "TIMESTAMP":
+    case "BOOLEAN":
+      return `u === undefined ? null : u`;
+    default:
+      return store;
+  }
 }
 
+/** One pump, compiled. */
 export class PumpRuntime {
   readonly name: string;
   readonly source: StreamInfo;
   readonly target: StreamInfo;
   readonly groups: readonly WindowGroup[];
-  private readonly where: CompiledExpression | null;
-  private readonly arguments: readonly (CompiledExpression | null)[];
-  private readonly defaults: readonly (CompiledExpression | null)[];
-  private readonly groupSlots: readonly GroupSlot[];
-  private readonly projection: CompiledProjection;
-  /** The target columns' INSERT rules, applied once the whole SELECT list is computed. */
-  private readonly stores: readonly StoreFunction[];
-  private readonly windowValues: SqlValue[];
-  private readonly args: SqlValue[];
-  private readonly fallbacks: SqlValue[];
-  private readonly partitions: number[];
-
-  constructor(plan: PumpPlan, overflow: "error" | "truncate", keys: PartitionKeys) {
-    this.name = plan.name;
-    this.source = plan.source;
-    this.target = plan.target;
-    this.where = plan.where === null ? null : compileCondition(plan.where);
-    this.arguments = plan.windows.map((w) =>
-      w.argument === null ? null : compileExpression(w.argument),
-    );
-    this.defaults = plan.windows.map((w) =>
-      w.defaultValue === null ? null : compileExpression(w.defaultValue),
-    );
-    this.groups = groupWindows(plan.windows, keys);
-    this.groupSlots = this.groups.map((group) => ({
-      group,
-      key: group.partitionBy.length === 0 ? null : compileProjection(group.partitionBy),
-      step: compileGroupStep(group),
-    }));
-    this.projection = compileProjection(plan.projection);
-    this.stores = plan.target.columns.map((column) =>
-      storeFunctionFor(column.type, column.name, overflow),
-    );
-    this.windowValues = new Array(plan.windows.length).fill(null);
-    this.args = new Array(plan.windows.length).fill(null);
-    this.fallbacks = new Array(plan.windows.length).fill(null);
-    this.partitions = new Array(this.groups.length).fill(0);
-  }
-
   /**
    * The row this pump inserts for one input row, or null when WHERE rejects it. Throws
    * `SqlRowError` when the row fails: a value that cannot be computed (division by zero, a bad
-   * CAST) or does not fit its column.
+   * CAST) or does not fit its column. With `reuseRows` the returned array is the same on every
+   * call: its values are valid until the next.
    */
-  evaluate(values: readonly SqlValue[], rowtime: number): SqlValue[] | null {
-    if (this.where !== null && this.where(values, rowtime, noWindows) !== true) return null;
-    const { args, fallbacks, partitions, windowValues, groupSlots } = this;
-    // Every window's inputs first: a row whose argument cannot be computed enters no window.
-    for (let i = 0; i < args.length; i++) {
-      const argument = this.arguments[i];
-      const fallback = this.defaults[i];
-      args[i] = argument === null ? 1 : (argument(values, rowtime, noWindows) ?? null);
-      fallbacks[i] = fallback === null ? null : (fallback(values, rowtime, noWindows) ?? null);
-    }
-    for (let g = 0; g < groupSlots.length; g++) {
-      const { group, key } = groupSlots[g];
-      const keyValues = key === null ? noKey : key(values, rowtime, noWindows);
-      partitions[g] = group.partition(group.mapKey(keyValues));
-    }
-    // Then every window takes the row; a SUM past the BIGINT range fails after all of them.
-    for (let g = 0; g < groupSlots.length; g++)
-      groupSlots[g].step(partitions[g], rowtime, args, fallbacks, windowValues);
-    const row = this.projection(values, rowtime, windowValues);
-    const stores = this.stores;
-    for (let i = 0; i < stores.length; i++) row[i] = stores[i](row[i]);
-    return row;
+  readonly evaluate: (values: readonly SqlValue[], rowtime: number) => SqlValue[] | null;
+
+  constructor(
+    plan: PumpPlan,
+    overflow: "error" | "truncate",
+    keys: PartitionKeys,
+    reuseRows: boolean,
+  ) {
+    this.name = plan.name;
+    this.source = plan.source;
+    this.target = plan.target;
+    const groups = groupWindows(plan.windows, keys);
+    this.groups = groups;
+
+    // Every scalar expression of the pump, compiled by alasql in one go.
+    const expressions: BoundExpression[] = [];
+    const add = (expression: BoundExpression): number => expressions.push(expression) - 1;
+    const where =
+      plan.where === null
+        ? -1
+        : add({ kind: "call", function: "IS_TRUE", args: [plan.where], type: { kind: "BOOLEAN" } });
+    const argumentsAt = plan.windows.map((w) => (w.argument === null ? -1 : add(w.argument)));
+    const defaultsAt = plan.windows.map((w) =>
+      w.defaultValue === null ? -1 : add(w.defaultValue),
+    );
+    const keysAt = groups.map((group) => group.partitionBy.map(add));
+    const projectionAt = plan.projection.map(add);
+    const compiled = compileScalarTexts(expressions, (slot) => `w${slot}`);
+    const text = (at: number) => compiled.texts[at];
+    // alasql's CASE gives undefined for no match; SQL's value is NULL.
+    const value = (at: number) => `((u = ${text(at)}) === undefined ? null : u)`;
+
+    const slots = plan.windows.map((_, slot) => slot);
+    const width = plan.target.columns.length;
+    const lines: string[] = [
+      `var y, u, S, i, n, t;`,
+      ...(slots.length > 0
+        ? [`var ${slots.map((slot) => `w${slot}, a${slot}, d${slot}`).join(", ")};`]
+        : []),
+      ...(where >= 0 ? [`if (${text(where)} !== true) return null;`] : []),
+      // Every window's inputs first: a row whose argument cannot be computed enters no window.
+      ...slots.map(
+        (slot) =>
+          `a${slot} = ${argumentsAt[slot] < 0 ? "1" : value(argumentsAt[slot])};` +
+          ` d${slot} = ${defaultsAt[slot] < 0 ? "null" : value(defaultsAt[slot])};`,
+      ),
+      ...groups.map((_group, g) => {
+        const key =
+          keysAt[g].length === 0
+            ? "null"
+            : keysAt[g].length === 1
+              ? value(keysAt[g][0])
+              : `G${g}.mapKey([${keysAt[g].map(value).join(", ")}])`;
+        return `var k${g} = ${key};`;
+      }),
+      ...groups.map((_, g) => `var i${g} = G${g}.partition(k${g});`),
+      // Then every window takes the row; a SUM past the BIGINT range fails after all of them.
+      ...groups.map((group, g) => `S = C${g}; i = i${g};\n${group.stepCode()}`),
+      ...groups.map((group) => group.checkCode()),
+      // The whole SELECT list before any INSERT rule, so that an error in computing a value is
+      // reported before an overflow in storing one.
+      ...projectionAt.map((at, column) => `var v${column} = ${text(at)};`),
+      `var o = ${reuseRows ? "O" : `new Array(${width})`};`,
+      ...plan.target.columns.map(
+        (column, index) => `u = v${index}; o[${index}] = ${storeCode(column.type, index)};`,
+      ),
+      "return o;",
+    ];
+    const extra: Record<string, unknown> = { H: windowHelpers, O: new Array(width).fill(null) };
+    groups.forEach((group, g) => {
+      extra[`G${g}`] = group;
+      extra[`C${g}`] = group.columns;
+    });
+    plan.target.columns.forEach((column, index) => {
+      extra[`s${index}`] = storeFunctionFor(column.type, column.name, overflow) as StoreFunction;
+    });
+    this.evaluate = linkScalarTexts(
+      compiled,
+      `function ${pumpFunctionName(plan.name)}(c, rt) {\n${lines.join("\n")}\n}`,
+      extra,
+    ) as PumpRuntime["evaluate"];
   }
+}
+
+/** A JavaScript identifier naming the pump, for stack traces and profiles. */
+function pumpFunctionName(name: string): string {
+  return `pump_${name.replace(/[^A-Za-z0-9_$]/g, "_")}`;
 }

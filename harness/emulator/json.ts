@@ -8,8 +8,20 @@
  */
 import { integerOfDigits } from "./integers";
 
-/** 16 digits in a row: the shortest text that can spell an integer a double may round. */
-const longDigitRun = /\d{16}/;
+/**
+ * Whether the text has 16 digits in a row, the shortest that can spell an integer a double may
+ * round. A loop, not `/\d{16}/`, which retries at every digit of every shorter run.
+ */
+function hasLongDigitRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run === 16) return true;
+    } else run = 0;
+  }
+  return false;
+}
 
 /**
  * `JSON.parse`, except that an integer literal beyond 2^53 (`12345678901234567890`) becomes the
@@ -18,7 +30,7 @@ const longDigitRun = /\d{16}/;
  */
 export function parseJson(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  return longDigitRun.test(text) ? new ExactParser(text).parse() : value;
+  return hasLongDigitRun(text) ? new ExactParser(text).parse() : value;
 }
 
 /** A reader of text that `JSON.parse` has already accepted; it keeps long integers exact. */
