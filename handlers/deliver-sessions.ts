@@ -9,7 +9,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { deliverEvent } from "./delivery/deliverEvent";
 import { handlerEnvironment } from "../sql/contracts";
-import { requiredEnv } from "./delivery/env";
+import { requiredEnv } from "./shared/env";
 import type {
   KinesisAnalyticsOutputDeliveryEvent,
   KinesisAnalyticsOutputDeliveryResponse,

@@ -1,8 +1,8 @@
 /**
  * The sessionizer Lambda (engine `lambda`): runs `sql/sessionize.sql` with the bundled harness over
  * the Kinesis stream, fed by an event source mapping (one concurrent batch per shard), keeps the
- * window state in `STATE_TABLE`, and delivers the session rows to `SESSIONS_TABLE` and
- * `error_stream` rows to `DEAD_LETTER_TABLE` exactly as the KDA output Lambda does.
+ * window state in `STATE_TABLE`, and hands its rows, typed, to the same delivery core as the KDA
+ * output Lambda: session rows to `SESSIONS_TABLE`, `error_stream` rows to `DEAD_LETTER_TABLE`.
  *
  * Environment is read once at load; the DynamoDB client and the SQL application are created once
  * per container. The SQL is read from `sessionize.sql` beside the bundle (the Pulumi program puts
@@ -12,7 +12,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { handlerEnvironment } from "../sql/contracts";
-import { requiredEnv } from "./delivery/env";
+import { requiredEnv } from "./shared/env";
 import { SessionizeEngine } from "./sessionize/engine";
 import { sessionizeEvent } from "./sessionize/sessionizeEvent";
 

@@ -7,6 +7,7 @@
  * or a resource (AWS requires a wildcard for none of these actions; the one that would need it,
  * `kinesis:ListStreams`, is left out because the event source mapping does not use it).
  */
+import { awsManagedKinesisKey } from "./config";
 
 /** One statement of an identity-based policy. */
 export interface PolicyStatement<Ref> {
@@ -14,7 +15,7 @@ export interface PolicyStatement<Ref> {
   readonly Effect: "Allow";
   Action: string[];
   Resource: Ref[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, Ref>>>>;
 }
 
 /** An identity-based policy document. */
@@ -47,16 +48,65 @@ export function trustPolicy(service: string): TrustPolicyDocument {
   };
 }
 
-/** What the SQL application's role may touch. */
-export interface ApplicationPolicyRefs<Ref> {
+/**
+ * The key a reader of the stream must be granted `kms:Decrypt` on, given the stream's `kmsKey`: none
+ * for the AWS-managed key, whose key policy already lets Kinesis decrypt for any principal allowed to
+ * read the stream. `streamKeyToGrant("alias/aws/kinesis")` -> `undefined`
+ */
+export function streamKeyToGrant(kmsKey: string): string | undefined {
+  return kmsKey === awsManagedKinesisKey ? undefined : kmsKey;
+}
+
+/**
+ * The service name a key may be used through when Kinesis decrypts for a reader in `region`: the
+ * `kms:ViaService` condition's value. `kinesisViaService("us-west-2")` ->
+ * `"kinesis.us-west-2.amazonaws.com"`
+ */
+export function kinesisViaService(region: string): string {
+  return `kinesis.${region}.amazonaws.com`;
+}
+
+/** A reader of the stream: the stream, its customer-managed key if any, the region. */
+interface StreamReaderRefs<Ref> {
   readonly streamArn: Ref;
   /**
    * The customer-managed key that encrypts the stream, or undefined for the AWS-managed key, whose key
    * policy already lets Kinesis decrypt for any principal allowed to read the stream.
    */
   readonly streamKeyArn?: Ref;
-  /** The region, for the `kms:ViaService` condition that limits decryption to reads through Kinesis. */
-  readonly region: string;
+  /**
+   * The `kms:ViaService` condition that limits decryption to reads through Kinesis in the stream's
+   * region: {@link kinesisViaService} of the region the provider deploys to.
+   */
+  readonly viaService: Ref;
+}
+
+/**
+ * Reading the stream with `actions`, and decrypting it with its customer-managed key (if it has one)
+ * only through Kinesis. The Sids are the caller's, so each role's statements keep their names.
+ */
+function streamReadStatements<Ref>(
+  refs: StreamReaderRefs<Ref>,
+  sids: { readonly read: string; readonly decrypt: string },
+  actions: string[],
+): PolicyStatement<Ref>[] {
+  const statements: PolicyStatement<Ref>[] = [
+    { Sid: sids.read, Effect: "Allow", Action: actions, Resource: [refs.streamArn] },
+  ];
+  if (refs.streamKeyArn !== undefined) {
+    statements.push({
+      Sid: sids.decrypt,
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [refs.streamKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": refs.viaService } },
+    });
+  }
+  return statements;
+}
+
+/** What the SQL application's role may touch. */
+export interface ApplicationPolicyRefs<Ref> extends StreamReaderRefs<Ref> {
   readonly functionArn: Ref;
   /** The application's own log stream (`...:log-group:<group>:log-stream:<stream>`). */
   readonly logStreamArn: Ref;
@@ -69,29 +119,17 @@ export interface ApplicationPolicyRefs<Ref> {
  * https://docs.aws.amazon.com/kinesisanalytics/latest/dev/iam-role.html
  */
 export function applicationPolicy<Ref>(refs: ApplicationPolicyRefs<Ref>): PolicyDocument<Ref> {
-  const statements: PolicyStatement<Ref>[] = [
-    {
-      Sid: "ReadInputStream",
-      Effect: "Allow",
-      Action: [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetShardIterator",
-        "kinesis:GetRecords",
-        "kinesis:ListShards",
-      ],
-      Resource: [refs.streamArn],
-    },
-  ];
-  if (refs.streamKeyArn !== undefined) {
-    statements.push({
-      Sid: "DecryptInputStream",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [refs.streamKeyArn],
-      Condition: { StringEquals: { "kms:ViaService": `kinesis.${refs.region}.amazonaws.com` } },
-    });
-  }
+  const statements = streamReadStatements(
+    refs,
+    { read: "ReadInputStream", decrypt: "DecryptInputStream" },
+    [
+      "kinesis:DescribeStream",
+      "kinesis:DescribeStreamSummary",
+      "kinesis:GetShardIterator",
+      "kinesis:GetRecords",
+      "kinesis:ListShards",
+    ],
+  );
   statements.push(
     {
       Sid: "InvokeDeliveryFunction",
@@ -123,23 +161,27 @@ export interface FunctionPolicyRefs<Ref> {
  * so `logs:CreateLogGroup` is not granted.
  */
 export function functionPolicy<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyDocument<Ref> {
+  return { Version: "2012-10-17", Statement: [writeRowsStatement(refs), writeLogsStatement(refs)] };
+}
+
+/** The delivery core's writes, the same from either engine's function. */
+function writeRowsStatement<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyStatement<Ref> {
   return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "WriteSessionsAndDeadLetters",
-        Effect: "Allow",
-        // The handler writes both tables with BatchWriteItem only.
-        Action: ["dynamodb:BatchWriteItem"],
-        Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
-      },
-      {
-        Sid: "WriteFunctionLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [refs.logStreamsArn],
-      },
-    ],
+    Sid: "WriteSessionsAndDeadLetters",
+    Effect: "Allow",
+    // The handlers write both tables with BatchWriteItem only.
+    Action: ["dynamodb:BatchWriteItem"],
+    Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
+  };
+}
+
+/** A function's writes to its own log group's streams. */
+function writeLogsStatement<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyStatement<Ref> {
+  return {
+    Sid: "WriteFunctionLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [refs.logStreamsArn],
   };
 }
 
@@ -152,17 +194,10 @@ export function logStreamsArnOf(logGroupArn: string): string {
 }
 
 /** What the sessionizer function's role (engine `lambda`) may touch. */
-export interface SessionizerPolicyRefs<Ref> {
-  readonly streamArn: Ref;
-  /** The customer-managed key of the stream, or undefined for the AWS-managed key. */
-  readonly streamKeyArn?: Ref;
-  readonly region: string;
-  readonly sessionsTableArn: Ref;
-  readonly deadLetterTableArn: Ref;
+export interface SessionizerPolicyRefs<Ref> extends StreamReaderRefs<Ref>, FunctionPolicyRefs<Ref> {
   readonly stateTableArn: Ref;
   /** The queue the event source mapping sends failed batches' metadata to. */
   readonly failedBatchesQueueArn: Ref;
-  readonly logStreamsArn: Ref;
 }
 
 /**
@@ -176,36 +211,15 @@ export interface SessionizerPolicyRefs<Ref> {
  * PutItem.
  */
 export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): PolicyDocument<Ref> {
-  const statements: PolicyStatement<Ref>[] = [
-    {
-      Sid: "ReadStream",
-      Effect: "Allow",
-      Action: [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:ListShards",
-      ],
-      Resource: [refs.streamArn],
-    },
-  ];
-  if (refs.streamKeyArn !== undefined) {
-    statements.push({
-      Sid: "DecryptStream",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [refs.streamKeyArn],
-      Condition: { StringEquals: { "kms:ViaService": `kinesis.${refs.region}.amazonaws.com` } },
-    });
-  }
+  const statements = streamReadStatements(refs, { read: "ReadStream", decrypt: "DecryptStream" }, [
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+  ]);
   statements.push(
-    {
-      Sid: "WriteSessionsAndDeadLetters",
-      Effect: "Allow",
-      Action: ["dynamodb:BatchWriteItem"],
-      Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
-    },
+    writeRowsStatement(refs),
     {
       Sid: "ReadAndWriteWindowState",
       Effect: "Allow",
@@ -218,12 +232,7 @@ export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): Policy
       Action: ["sqs:SendMessage"],
       Resource: [refs.failedBatchesQueueArn],
     },
-    {
-      Sid: "WriteFunctionLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [refs.logStreamsArn],
-    },
+    writeLogsStatement(refs),
   );
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -3,8 +3,7 @@
  * goes, with everything needed to understand and replay it. Pure functions only.
  */
 import { createHash } from "node:crypto";
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { ERROR_STREAM_COLUMNS, type ErrorStreamColumns } from "./classifyRecord";
+import { errorStreamColumns, type ErrorStreamColumn } from "../../sql/contracts";
 
 /** What a dead letter holds: a record the function refused, or a row of the SQL `error_stream`. */
 export const DeadLetterKind = {
@@ -12,6 +11,33 @@ export const DeadLetterKind = {
   ErrorStream: "error_stream",
 } as const;
 export type DeadLetterKind = (typeof DeadLetterKind)[keyof typeof DeadLetterKind];
+
+/** Why a record is dead-lettered. Each is permanent: redelivering the same bytes cannot help. */
+export const RejectReason = {
+  /** `data` is not canonical base64 (Node's decoder would silently skip bad characters). */
+  NotBase64: "NotBase64",
+  /** The decoded bytes are not valid UTF-8. */
+  NotUtf8: "NotUtf8",
+  /** The text does not parse as JSON. */
+  NotJson: "NotJson",
+  /** The JSON is an array, string, number, boolean or null instead of a row object. */
+  NotAnObject: "NotAnObject",
+  /** `session_id`, `session_time` or `user_id` is missing, not a string, or an empty key. */
+  InvalidField: "InvalidField",
+  /** The item would exceed DynamoDB's 400 KB limit. */
+  ItemTooLarge: "ItemTooLarge",
+  /** DynamoDB answered ValidationException for this item alone. */
+  RejectedByDynamoDB: "RejectedByDynamoDB",
+} as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+/** The column names of `error_stream`, in order. */
+export const errorStreamColumnNames: readonly ErrorStreamColumn[] = errorStreamColumns.map(
+  (column) => column.name,
+);
+
+/** An `error_stream` row's columns as a dead letter keeps them: text, or null. */
+export type ErrorStreamColumns = Readonly<Record<ErrorStreamColumn, string | null>>;
 
 /** Bounds that keep a dead letter under DynamoDB's 400 KB item limit whatever it carries. */
 export const DEAD_LETTER_LIMITS = { dataBytes: 200_000, columnBytes: 24_000, messageBytes: 2_000 };
@@ -21,7 +47,7 @@ export interface DeadLetter {
   /** A `RejectReason` for rejected records; KDA's `ERROR_NAME` for `error_stream` rows. */
   readonly reason: string;
   readonly message: string;
-  /** The record's `data` exactly as delivered (base64, or whatever arrived instead). */
+  /** The record's `data` as KDA delivers it (base64, or whatever arrived instead). */
   readonly data: string;
   readonly recordId: string;
   readonly invocationId: string;
@@ -29,6 +55,29 @@ export interface DeadLetter {
   readonly retryHint: number;
   readonly receivedAt: Date;
   readonly errorStream?: ErrorStreamColumns;
+}
+
+/**
+ * The dead-letter table's item; `id` is the table's hash key (`deadLetterTableShape`). Strings,
+ * numbers, a boolean and a map of strings and nulls, marshalled by the document client.
+ */
+export interface DeadLetterItem {
+  readonly id: string;
+  readonly kind: DeadLetterKind;
+  readonly reason: string;
+  readonly message: string;
+  readonly data: string;
+  /** Length of the whole `data`, which is cut past `DEAD_LETTER_LIMITS.dataBytes`. */
+  readonly dataLength: number;
+  readonly recordId: string;
+  readonly invocationId: string;
+  readonly applicationArn: string;
+  readonly retryHint: number;
+  /** ISO 8601 time of the delivery. */
+  readonly receivedAt: string;
+  readonly errorStream?: ErrorStreamColumns;
+  /** Whether `data`, `message` or an `error_stream` column was cut to fit the item. */
+  readonly truncated: boolean;
 }
 
 /**
@@ -43,40 +92,37 @@ export function deadLetterId(applicationArn: string, data: string): string {
   return createHash("sha256").update(applicationArn).update("\n").update(data).digest("hex");
 }
 
-/** The dead-letter table item for one dead letter (low-level attribute values). */
-export function deadLetterItem(letter: DeadLetter): Record<string, AttributeValue> {
+/** The dead-letter table item for one dead letter, each text cut to its limit. */
+export function deadLetterItem(letter: DeadLetter): DeadLetterItem {
   const data = truncateUtf8(letter.data, DEAD_LETTER_LIMITS.dataBytes);
   const message = truncateUtf8(letter.message, DEAD_LETTER_LIMITS.messageBytes);
   let truncated = data !== letter.data || message !== letter.message;
-  const item: Record<string, AttributeValue> = {
-    id: { S: deadLetterId(letter.applicationArn, letter.data) },
-    kind: { S: letter.kind },
-    reason: { S: truncateUtf8(letter.reason, DEAD_LETTER_LIMITS.messageBytes) },
-    message: { S: message },
-    data: { S: data },
-    dataLength: { N: String(letter.data.length) },
-    recordId: { S: truncateUtf8(letter.recordId, DEAD_LETTER_LIMITS.messageBytes) },
-    invocationId: { S: truncateUtf8(letter.invocationId, DEAD_LETTER_LIMITS.messageBytes) },
-    applicationArn: { S: truncateUtf8(letter.applicationArn, DEAD_LETTER_LIMITS.messageBytes) },
-    retryHint: { N: String(letter.retryHint) },
-    receivedAt: { S: letter.receivedAt.toISOString() },
-  };
+  let errorStream: ErrorStreamColumns | undefined;
   if (letter.errorStream !== undefined) {
-    const columns: Record<string, AttributeValue> = {};
-    for (const column of ERROR_STREAM_COLUMNS) {
+    const columns = {} as Record<ErrorStreamColumn, string | null>;
+    for (const column of errorStreamColumnNames) {
       const value = letter.errorStream[column];
-      if (value === null) {
-        columns[column] = { NULL: true };
-      } else {
-        const kept = truncateUtf8(value, DEAD_LETTER_LIMITS.columnBytes);
-        truncated ||= kept !== value;
-        columns[column] = { S: kept };
-      }
+      const kept = value === null ? null : truncateUtf8(value, DEAD_LETTER_LIMITS.columnBytes);
+      truncated ||= kept !== value;
+      columns[column] = kept;
     }
-    item.errorStream = { M: columns };
+    errorStream = columns;
   }
-  item.truncated = { BOOL: truncated };
-  return item;
+  return {
+    id: deadLetterId(letter.applicationArn, letter.data),
+    kind: letter.kind,
+    reason: truncateUtf8(letter.reason, DEAD_LETTER_LIMITS.messageBytes),
+    message,
+    data,
+    dataLength: letter.data.length,
+    recordId: truncateUtf8(letter.recordId, DEAD_LETTER_LIMITS.messageBytes),
+    invocationId: truncateUtf8(letter.invocationId, DEAD_LETTER_LIMITS.messageBytes),
+    applicationArn: truncateUtf8(letter.applicationArn, DEAD_LETTER_LIMITS.messageBytes),
+    retryHint: letter.retryHint,
+    receivedAt: letter.receivedAt.toISOString(),
+    ...(errorStream === undefined ? {} : { errorStream }),
+    truncated,
+  };
 }
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a character. */

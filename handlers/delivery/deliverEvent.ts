@@ -1,11 +1,15 @@
 /**
- * Adapts a KDA output delivery event to `deliverRows` and its answers back to KDA's response.
- * Tolerates a malformed event (it cannot make the function throw): records without a string
- * `recordId` cannot be answered and are only logged; a non-string `data` is kept as JSON text and
- * dead-lettered, since it is not the base64 text KDA sends.
+ * The KDA protocol edge: decodes a KDA output delivery event into typed rows for `deliverRows`
+ * and turns its answers into KDA's response. A record whose `data` is no row (not base64, UTF-8,
+ * JSON or an object) goes along undecoded, to be dead-lettered with the reason. Tolerates a
+ * malformed event (it cannot make the function throw): records without a string `recordId` cannot
+ * be answered and are only logged; a non-string `data` is kept as JSON text and dead-lettered,
+ * since it is not the base64 text KDA sends.
  */
 import { jsonText } from "./jsonText";
-import { deliverRows, type DeliveryDeps, type DeliveryRow } from "./deliverRows";
+import { deliverRows, type DeliveryDeps } from "./deliverRows";
+import { decodeRecordData } from "./recordData";
+import type { DeliveryInput } from "./typedRow";
 import {
   DeliveryResult,
   type KinesisAnalyticsOutputDeliveryEvent,
@@ -30,7 +34,7 @@ export async function deliverEvent(
     Record<keyof KinesisAnalyticsOutputDeliveryEvent, unknown>
   >;
   const records: unknown[] = Array.isArray(loose.records) ? loose.records : [];
-  const rows: DeliveryRow[] = [];
+  const received: { readonly id: string; readonly data: string; readonly retryHint: number }[] = [];
   let unanswerable = 0;
   for (const record of records) {
     const { recordId, data, lambdaDeliveryRecordMetadata } = (record ?? {}) as Record<
@@ -43,7 +47,7 @@ export async function deliverEvent(
     }
     const retryHint = (lambdaDeliveryRecordMetadata as { retryHint?: unknown } | undefined)
       ?.retryHint;
-    rows.push({
+    received.push({
       id: recordId,
       data: typeof data === "string" ? data : jsonText(data),
       retryHint: typeof retryHint === "number" ? retryHint : 0,
@@ -59,7 +63,7 @@ export async function deliverEvent(
   }
   let results: Map<string, DeliveryResult>;
   try {
-    results = await deliverRows(rows, {
+    results = await deliverRows(received.map(decodeRecord), {
       ...deps,
       invocationId,
       applicationArn: typeof loose.applicationArn === "string" ? loose.applicationArn : "",
@@ -71,7 +75,17 @@ export async function deliverEvent(
       invocationId,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    results = new Map(rows.map((row) => [row.id, DeliveryResult.DeliveryFailed]));
+    results = new Map(received.map((record) => [record.id, DeliveryResult.DeliveryFailed]));
   }
   return { records: [...results].map(([recordId, result]) => ({ recordId, result })) };
+}
+
+/** One record as the delivery core takes it: its row and stream, or why its `data` is none. */
+function decodeRecord(record: {
+  readonly id: string;
+  readonly data: string;
+  readonly retryHint: number;
+}): DeliveryInput {
+  const decoded = decodeRecordData(record.data);
+  return "reason" in decoded ? { ...record, rejected: decoded } : { ...record, ...decoded };
 }

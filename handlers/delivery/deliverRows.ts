@@ -1,25 +1,26 @@
 /**
- * The delivery core: decode, validate and store a batch of KDA output rows, answering each row
- * `Ok` or `DeliveryFailed`. Used by the KDA output Lambda (`handlers/deliver-sessions.ts`), by the
- * local pipeline in-process, and by any other function that delivers the same rows.
+ * The delivery core: one function from typed rows (`{ stream, row }` and an id) to DynamoDB
+ * writes, answering each row `Ok` or `DeliveryFailed`. Session rows go to the sessions table,
+ * `error_stream` rows and rows that can never be stored to the dead-letter table. Both engines
+ * end here: the KDA output Lambda (`handlers/deliver-sessions.ts`) after decoding KDA's event at
+ * its edge, and the sessionizer Lambda (`handlers/sessionize-stream.ts`) with the rows its SQL
+ * application produced, handed over as they are.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { deadLetterTableShape, sessionsTableShape, type SessionItem } from "../../sql/contracts";
+import { documentClient } from "../shared/documentClient";
 import {
-  classifyRecord,
+  DeadLetterKind,
+  deadLetterId,
+  deadLetterItem,
   RejectReason,
-  sessionAttributes,
-  type SessionItem,
-} from "./classifyRecord";
-import { DeadLetterKind, deadLetterId, deadLetterItem, type DeadLetter } from "./deadLetter";
+  type DeadLetter,
+} from "./deadLetter";
+import { decideRow, type Decision } from "./decideRow";
 import { DeliveryResult } from "./event";
+import { encodeRecordData } from "./recordData";
+import type { DeliveryInput } from "./typedRow";
 import { TimeBudget, writeItems, type PendingWrite, type WriteOutcome } from "./writeItems";
-
-/** One row to deliver: its answer key and its `data` (base64 of the row as JSON). */
-export interface DeliveryRow {
-  readonly id: string;
-  readonly data: string;
-  readonly retryHint?: number;
-}
 
 /** The subset of Powertools' `Logger` the delivery uses; a `Logger` instance satisfies it. */
 export interface DeliveryLogger {
@@ -59,11 +60,11 @@ export interface DeliveryDeps {
   readonly tuning?: Partial<DeliveryTuning>;
 }
 
-/** The dead-letter fields that come from the delivery rather than from the classification. */
+/** The dead-letter fields that come from the delivery rather than from the decision. */
 type LetterContext =
   "data" | "recordId" | "invocationId" | "applicationArn" | "retryHint" | "receivedAt";
 
-/** Where each row is headed once classified. */
+/** Where each row is headed once decided. */
 type Plan =
   | { readonly target: "sessions"; readonly key: string; readonly item: SessionItem }
   | { readonly target: "deadLetters"; readonly key: string; readonly letter: DeadLetter };
@@ -71,59 +72,66 @@ type Plan =
 /**
  * Delivers rows and answers each id. Never throws for bad data: a row ends `Ok` once its session
  * item is written, or once it is written to the dead-letter table when it can never be stored
- * (bad base64/UTF-8/JSON, missing or ill-typed fields, too large, refused by DynamoDB) or is an
+ * (undecodable, missing or ill-typed fields, too large, refused by DynamoDB) or is an
  * `error_stream` row; it ends `DeliveryFailed` when DynamoDB could not be reached, throttled past
- * the time left, or failed otherwise transiently, so KDA redelivers it. Rows with the same
+ * the time left, or failed otherwise transiently, so it is delivered again. Rows with the same
  * `session_id` collapse to one write of the last one. A repeated id is `Ok` only if all its rows are.
  *
  * @example
- * await deliverRows([{ id: "r1", data: b64(row) }, { id: "r2", data: "%%" }], deps)
+ * await deliverRows([
+ *   { id: "r1", stream: "DESTINATION_SQL_STREAM", row: { user_id: "user1  ", session_id: "user1  _mobile_10:00:00", session_time: "10:00:00" } },
+ *   { id: "r2", stream: "error_stream", row: { ERROR_NAME: "Not_A_JSON_Object", ... } },
+ * ], deps)
  * // -> Map { "r1" => "Ok" (in the sessions table), "r2" => "Ok" (in the dead-letter table) }
  */
 export async function deliverRows(
-  rows: readonly DeliveryRow[],
+  rows: readonly DeliveryInput[],
   deps: DeliveryDeps,
 ): Promise<Map<string, DeliveryResult>> {
   const started = Date.now();
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const budget = new TimeBudget(deps.remainingTimeMs, tuning.reserveMs);
   const writeOptions = {
-    client: deps.client,
+    client: documentClient(deps.client),
     budget,
     concurrency: tuning.concurrency,
     backoff: { baseMs: tuning.backoffBaseMs, capMs: tuning.backoffCapMs },
   };
   const applicationArn = deps.applicationArn ?? "";
   const receivedAt = new Date(started);
-  const letterFor = (row: DeliveryRow, fields: Omit<DeadLetter, LetterContext>): DeadLetter => ({
+  const letterFor = (
+    input: DeliveryInput,
+    fields: Omit<DeadLetter, LetterContext>,
+  ): DeadLetter => ({
     ...fields,
-    data: row.data,
-    recordId: row.id,
+    data: recordData(input),
+    recordId: input.id,
     invocationId: deps.invocationId,
     applicationArn,
-    retryHint: row.retryHint ?? 0,
+    retryHint: input.retryHint ?? 0,
     receivedAt,
   });
 
-  const plans: Plan[] = rows.map((row) => {
-    const decided = classifyRecord(row.data);
+  const plans: Plan[] = rows.map((input) => {
+    const decided: Decision =
+      "rejected" in input ? { kind: "rejected_record", ...input.rejected } : decideRow(input);
     if (decided.kind === "session") {
       return { target: "sessions", key: decided.item.session_id, item: decided.item };
     }
     const letter =
       decided.kind === "error_stream"
-        ? letterFor(row, {
+        ? letterFor(input, {
             kind: DeadLetterKind.ErrorStream,
             reason: decided.columns.ERROR_NAME ?? "ErrorStreamRow",
             message: decided.columns.MESSAGE ?? "",
             errorStream: decided.columns,
           })
-        : letterFor(row, {
+        : letterFor(input, {
             kind: DeadLetterKind.RejectedRecord,
             reason: decided.reason,
             message: decided.message,
           });
-    return { target: "deadLetters", key: deadLetterId(applicationArn, row.data), letter };
+    return { target: "deadLetters", key: deadLetterId(applicationArn, letter.data), letter };
   });
 
   // Last wins: the write of a key is the item of its last row, as if the rows were put in order.
@@ -133,10 +141,7 @@ export async function deliverRows(
     if (plan.target === "sessions") lastSession.set(plan.key, plan.item);
     else lastLetter.set(plan.key, plan.letter);
   }
-  const sessionWrites = [...lastSession].map(([key, item]) => ({
-    key,
-    item: sessionAttributes(item),
-  }));
+  const sessionWrites = [...lastSession].map(([key, item]) => ({ key, item }));
   const letterWrites = (letters: Iterable<[string, DeadLetter]>): PendingWrite[] =>
     [...letters].map(([key, letter]) => ({ key, item: deadLetterItem(letter) }));
 
@@ -144,12 +149,12 @@ export async function deliverRows(
     writeItems(sessionWrites, {
       ...writeOptions,
       table: deps.sessionsTable,
-      keyAttribute: "session_id",
+      keyAttribute: sessionsTableShape.hashKey.name,
     }),
     writeItems(letterWrites(lastLetter), {
       ...writeOptions,
       table: deps.deadLetterTable,
-      keyAttribute: "id",
+      keyAttribute: deadLetterTableShape.hashKey.name,
     }),
   ]);
 
@@ -160,22 +165,19 @@ export async function deliverRows(
   plans.forEach((plan, index) => {
     if (plan.target !== "sessions" || !sessions.refused.has(plan.key)) return;
     if (lastSession.get(plan.key) !== plan.item) return;
-    const row = rows[index];
-    const key = deadLetterId(applicationArn, row.data);
+    const letter = letterFor(rows[index], {
+      kind: DeadLetterKind.RejectedRecord,
+      reason: RejectReason.RejectedByDynamoDB,
+      message: sessions.refused.get(plan.key) ?? "",
+    });
+    const key = deadLetterId(applicationArn, letter.data);
     refusedWinner.set(index, key);
-    refusedLetters.set(
-      key,
-      letterFor(row, {
-        kind: DeadLetterKind.RejectedRecord,
-        reason: RejectReason.RejectedByDynamoDB,
-        message: sessions.refused.get(plan.key) ?? "",
-      }),
-    );
+    refusedLetters.set(key, letter);
   });
   const refusedOutcome = await writeItems(letterWrites(refusedLetters), {
     ...writeOptions,
     table: deps.deadLetterTable,
-    keyAttribute: "id",
+    keyAttribute: deadLetterTableShape.hashKey.name,
   });
 
   const rowResults = plans.map((plan, index): DeliveryResult => {
@@ -207,8 +209,17 @@ export async function deliverRows(
   return results;
 }
 
+/**
+ * The `data` a row's dead letter holds and is keyed by: what KDA delivered, or for a row handed
+ * over in process, what KDA would have delivered for it.
+ */
+function recordData(input: DeliveryInput): string {
+  if ("rejected" in input) return input.data;
+  return input.data ?? encodeRecordData(input.row);
+}
+
 interface Summary {
-  readonly rows: readonly DeliveryRow[];
+  readonly rows: readonly DeliveryInput[];
   readonly plans: readonly Plan[];
   readonly rowResults: readonly DeliveryResult[];
   readonly results: ReadonlyMap<string, DeliveryResult>;

@@ -1,6 +1,6 @@
 /**
  * The Kinesis Data Analytics (SQL) Lambda output contract, typed here because `@types/aws-lambda`
- * has no shapes for it. See SEMANTICS.md ("Output to Lambda") and
+ * has no shapes for it. See `docs/semantics.md` ("Output to Lambda") and
  * https://docs.aws.amazon.com/kinesisanalytics/latest/dev/how-it-works-output-lambda.html
  */
 

@@ -3,14 +3,20 @@
  * `UnprocessedItems` and transient errors retried with exponential backoff and full jitter for as
  * long as the invocation's time allows. Never throws: each item ends written, refused by DynamoDB
  * (ValidationException when sent alone, a permanent property of the item) or left unwritten.
+ *
+ * The document client marshals the items; the retry loop stays our own because no SDK part does
+ * what it must: the SDK retries a failed call but not the items a successful call hands back
+ * unprocessed, its retries do not stop at the invocation's remaining time (a Lambda that times out
+ * fails every record, written or not), and it cannot find the one item of a batch DynamoDB refuses.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import {
-  BatchWriteItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type WriteRequest,
-} from "@aws-sdk/client-dynamodb";
-import { forEachConcurrently, jitteredBackoffMs, sleep } from "../shared/concurrency";
+  BatchWriteCommand,
+  type BatchWriteWriteRequest,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
+} from "@aws-sdk/lib-dynamodb";
+import { forEachConcurrently, jitteredBackoffMs } from "../shared/concurrency";
 
 /** DynamoDB's limit of requests in one BatchWriteItem call. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -18,7 +24,8 @@ export const BATCH_WRITE_LIMIT = 25;
 export interface PendingWrite {
   /** The item's hash-key value; unique among the writes of one call to `writeItems`. */
   readonly key: string;
-  readonly item: Record<string, AttributeValue>;
+  /** The item as plain values: `{ session_id: "...", session_time: "...", user_id: "..." }`. */
+  readonly item: Readonly<Record<string, NativeAttributeValue>>;
 }
 
 export interface WriteOutcome {
@@ -53,7 +60,7 @@ export class TimeBudget {
 }
 
 export interface WriteItemsOptions {
-  readonly client: DynamoDBClient;
+  readonly client: DynamoDBDocumentClient;
   readonly table: string;
   /** Name of the table's hash key, to recognise the items DynamoDB hands back unprocessed. */
   readonly keyAttribute: string;
@@ -85,10 +92,10 @@ export async function writeItems(
         return;
       }
       stats.calls += 1;
-      let unprocessed: WriteRequest[];
+      let unprocessed: BatchWriteWriteRequest[];
       try {
         const output = await options.client.send(
-          new BatchWriteItemCommand({
+          new BatchWriteCommand({
             RequestItems: {
               [options.table]: pending.map((write) => ({ PutRequest: { Item: write.item } })),
             },
@@ -109,8 +116,8 @@ export async function writeItems(
         stats.lastError = `${errorName(error)}: ${errorMessage(error)}`;
         continue;
       }
-      const left = new Set(
-        unprocessed.map((request) => request.PutRequest?.Item?.[options.keyAttribute]?.S),
+      const left = new Set<unknown>(
+        unprocessed.map((request) => request.PutRequest?.Item?.[options.keyAttribute]),
       );
       for (const write of pending) if (!left.has(write.key)) written.add(write.key);
       pending = pending.filter((write) => left.has(write.key));

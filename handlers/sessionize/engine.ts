@@ -18,6 +18,8 @@ import {
   type SqlValue,
   type StreamInfo,
 } from "../../harness/emulator";
+import { deliveredStreams, type DeliveredStream } from "../../sql/contracts";
+import type { TypedRow } from "../delivery/typedRow";
 
 /** The window state of one partition key: one entry per window function of the application. */
 export type KeyState = readonly { readonly window: string; readonly state: unknown }[];
@@ -29,12 +31,6 @@ export interface KeyedRecord {
   readonly key: string | null;
 }
 
-/** A row to hand to the delivery: the stream it came from and its delivery object as JSON. */
-export interface OutputRow {
-  readonly stream: string;
-  readonly json: string;
-}
-
 export interface SessionizeEngineOptions {
   /** The SQL application; default the lab's `sql/sessionize.sql`. */
   readonly sqlText?: string;
@@ -44,10 +40,16 @@ export interface SessionizeEngineOptions {
    * that copies it unchanged). The lab's SQL partitions both windows by `"user_id"`.
    */
   readonly partitionColumn?: string;
-  /** The streams whose rows are delivered; default the destination stream and `error_stream`. */
-  readonly outputStreams?: readonly string[];
+  /** The streams whose rows are delivered; default both, the destination stream and `error_stream`. */
+  readonly outputStreams?: readonly DeliveredStream[];
   /** Partitions held in memory before the application is reloaded (default 20 000). */
   readonly maxResidentKeys?: number;
+}
+
+/** A delivered stream of the SQL: its contract name and its columns. */
+interface TypedStream {
+  readonly name: DeliveredStream;
+  readonly info: StreamInfo;
 }
 
 /** Thrown when the SQL creates window state under a key the engine did not derive from a record. */
@@ -68,7 +70,8 @@ export class SessionizeEngine {
   private readonly sqlText: string;
   private readonly inputSchema: InputSchema;
   private readonly partitionIndex: number;
-  private readonly outputStreams: ReadonlySet<string>;
+  /** The delivered streams by name, each with its columns. */
+  private readonly outputStreams: ReadonlyMap<string, TypedStream>;
   private readonly maxResidentKeys: number;
   private app: SqlApplication;
   private readonly windowIds: readonly string[];
@@ -90,16 +93,18 @@ export class SessionizeEngine {
     this.app = this.load();
     this.windowIds = Object.keys(this.app.partitionCounts());
     this.streamsByName = this.app.streams;
-    const outputs = options.outputStreams ?? ["DESTINATION_SQL_STREAM", "error_stream"];
-    for (const name of outputs) {
-      if (!this.streamsByName.has(name)) {
+    const outputs = new Map<string, TypedStream>();
+    for (const name of options.outputStreams ?? deliveredStreams) {
+      const info = this.streamsByName.get(name);
+      if (info === undefined) {
         throw new Error(
           `outputStreams names "${name}", which the SQL does not declare; expected one of ` +
             [...this.streamsByName.keys()].map((n) => `"${n}"`).join(", "),
         );
       }
+      outputs.set(name, { name, info });
     }
-    this.outputStreams = new Set(outputs);
+    this.outputStreams = outputs;
     this.maxResidentKeys = options.maxResidentKeys ?? 20_000;
   }
 
@@ -155,19 +160,18 @@ export class SessionizeEngine {
 
   /**
    * Pushes one record that arrived at `arrivalTime` and returns the rows of the output streams it
-   * caused, as the JSON text the delivery Lambda receives. Throws `UnsupportedPartitioningError`
-   * when the record created state under a key that was not restored (the SQL partitions by
-   * something else).
+   * caused, as the typed rows the delivery takes. Throws `UnsupportedPartitioningError` when the
+   * record created state under a key that was not restored (the SQL partitions by something else).
    */
-  public push(keyed: KeyedRecord, arrivalTime: number): OutputRow[] {
+  public push(keyed: KeyedRecord, arrivalTime: number): TypedRow[] {
     const before = this.resident.size;
     const rows = this.app.push({ data: keyed.record, arrivalTime });
     if (keyed.key !== null) this.checkKnownPartitions(before);
-    const out: OutputRow[] = [];
+    const out: TypedRow[] = [];
     for (const row of rows) {
-      if (!this.outputStreams.has(row.stream)) continue;
-      const stream = this.streamsByName.get(row.stream)!;
-      out.push({ stream: row.stream, json: JSON.stringify(rowToDeliveryObject(stream, row)) });
+      const output = this.outputStreams.get(row.stream);
+      if (output === undefined) continue;
+      out.push({ stream: output.name, row: rowToDeliveryObject(output.info, row) });
     }
     return out;
   }

@@ -11,7 +11,7 @@
  *    when it has no key). ROWTIME = `approximateArrivalTimestamp` in ms, never below the previous
  *    record's of the shard: the chain runs over skipped records too, so a replayed batch gets the
  *    same ROWTIMEs;
- * 4. deliver the destination and error_stream rows with `deliverRows` (idempotent puts);
+ * 4. hand the destination and error_stream rows, typed, to `deliverRows` (idempotent puts);
  * 5. only when every row was delivered, write the state back, conditioned on the versions read.
  *
  * Failure rule: anything that goes wrong for a shard (a row not delivered, a lost condition, DynamoDB
@@ -27,13 +27,9 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from "aws-lambda";
-import {
-  deliverRows,
-  type DeliveryLogger,
-  type DeliveryRow,
-  type DeliveryTuning,
-} from "../delivery/deliverRows";
+import { deliverRows, type DeliveryLogger, type DeliveryTuning } from "../delivery/deliverRows";
 import { DeliveryResult } from "../delivery/event";
+import type { DeliveryRow } from "../delivery/typedRow";
 import type { KeyedRecord, SessionizeEngine } from "./engine";
 import { StateTable, type PartitionState, type ShardRef, type ShardState } from "./stateTable";
 
@@ -58,13 +54,11 @@ export interface SessionizeDeps {
   readonly onDelivered?: (rows: readonly DeliveredRow[]) => void;
 }
 
-/** A delivered row: its id (`shardId:sequence:n`, the same on every retry), stream and data. */
-export interface DeliveredRow {
-  readonly id: string;
-  readonly stream: string;
-  /** Base64 of the row's delivery JSON, as `deliverRows` received it. */
-  readonly data: string;
-}
+/**
+ * A delivered row: its id (`shardId:sequence:n`, the same on every retry), the stream it came from
+ * and its delivery object, exactly as the engine handed it to `deliverRows`.
+ */
+export type DeliveredRow = Pick<DeliveryRow, "id" | "stream" | "row">;
 
 /** What happened to one shard's records. */
 export interface ShardOutcome {
@@ -188,17 +182,13 @@ export async function sessionizeShard(
       }
       counts.applied += 1;
       if (record.key !== null) appliedUpTo.set(record.key, sequence);
-      deps.engine.push(record, arrival).forEach((row, n) =>
-        rows.push({
-          // Unique per row and the same on every retry: shard, record and the row's position.
-          id: `${shard.shardId}:${sequence}:${n}`,
-          stream: row.stream,
-          data: Buffer.from(row.json, "utf8").toString("base64"),
-        }),
+      deps.engine.push(record, arrival).forEach(({ stream, row }, n) =>
+        // The id is unique per row and the same on every retry: shard, record, row's position.
+        rows.push({ id: `${shard.shardId}:${sequence}:${n}`, stream, row }),
       );
     }
 
-    const results = await deliverRows(rows satisfies readonly DeliveryRow[], {
+    const results = await deliverRows(rows, {
       client: deps.client,
       sessionsTable: deps.sessionsTable,
       deadLetterTable: deps.deadLetterTable,

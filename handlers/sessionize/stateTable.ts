@@ -16,13 +16,17 @@
  * (after a reshard, or with a partition key other than user_id); they decide which records of a
  * redelivered batch were already applied.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
-import { forEachConcurrently, jitteredBackoffMs, sleep } from "../shared/concurrency";
+  BatchGetCommand,
+  PutCommand,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
+} from "@aws-sdk/lib-dynamodb";
+import { stateTableShape } from "../../sql/contracts";
+import { forEachConcurrently, jitteredBackoffMs } from "../shared/concurrency";
+import { documentClient } from "../shared/documentClient";
 import type { KeyState } from "./engine";
 
 /** DynamoDB's limit of keys in one BatchGetItem call. */
@@ -77,6 +81,12 @@ export interface StateTableOptions {
 const emptyShard: ShardState = { lastRowtime: null, sequence: null, version: 0 };
 const emptyPartition: PartitionState = { windows: null, applied: {}, version: 0 };
 
+/** The state table's hash key attribute. */
+const hashKey = stateTableShape.hashKey.name;
+
+/** A state item as the document client reads and writes it. */
+type StateItem = Record<string, NativeAttributeValue>;
+
 /** The item key of a partition key's state. */
 export function partitionPk(key: string): string {
   return `key#${key}`;
@@ -89,15 +99,17 @@ export function shardPk(shard: ShardRef): string {
 
 /** Reads and conditionally writes the state items of one table. */
 export class StateTable {
+  private readonly documents: DynamoDBDocumentClient;
   private readonly concurrency: number;
   private readonly maxAttempts: number;
   private readonly backoffBaseMs: number;
 
   public constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     private readonly table: string,
     options: StateTableOptions = {},
   ) {
+    this.documents = documentClient(client);
     this.concurrency = options.concurrency ?? 16;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.backoffBaseMs = options.backoffBaseMs ?? 20;
@@ -110,9 +122,9 @@ export class StateTable {
     for (let start = 0; start < pks.length; start += BATCH_GET_LIMIT) {
       chunks.push(pks.slice(start, start + BATCH_GET_LIMIT));
     }
-    const found = new Map<string, Record<string, AttributeValue>>();
+    const found = new Map<string, StateItem>();
     await forEachConcurrently(chunks, this.concurrency, async (chunk) => {
-      for (const item of await this.batchGet(chunk)) found.set(item.pk.S!, item);
+      for (const item of await this.batchGet(chunk)) found.set(String(item[hashKey]), item);
     });
     const shardItem = found.get(pks[0]);
     const partitions = new Map<string, PartitionState>();
@@ -123,9 +135,16 @@ export class StateTable {
     return { shard: shardItem === undefined ? emptyShard : decodeShard(shardItem), partitions };
   }
 
-  private async batchGet(pks: readonly string[]): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let keys: Record<string, AttributeValue>[] = pks.map((pk) => ({ pk: { S: pk } }));
+  /**
+   * One BatchGetItem of up to 100 keys, asking again for the keys DynamoDB leaves unprocessed.
+   * The loop is our own rather than lib-dynamodb's `paginatedBatchGet`, which asks again at once
+   * and without end: under throttling this one backs off with jitter and gives up after
+   * `maxAttempts`, and every attempt reads strongly consistent, which the optimistic concurrency
+   * of `commit` relies on.
+   */
+  private async batchGet(pks: readonly string[]): Promise<StateItem[]> {
+    const items: StateItem[] = [];
+    let keys: StateItem[] = pks.map((pk) => ({ [hashKey]: pk }));
     for (let attempt = 0; keys.length > 0; attempt += 1) {
       if (attempt === this.maxAttempts) {
         throw new StateUnavailableError(
@@ -133,8 +152,8 @@ export class StateTable {
         );
       }
       if (attempt > 0) await sleep(jitteredBackoffMs(attempt, this.backoffBaseMs));
-      const output = await this.client.send(
-        new BatchGetItemCommand({
+      const output = await this.documents.send(
+        new BatchGetCommand({
           RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } },
         }),
       );
@@ -177,26 +196,29 @@ export class StateTable {
     await this.put(encodeShard(shard, after), before.version);
   }
 
-  private async put(item: Record<string, AttributeValue>, expectedVersion: number): Promise<void> {
+  private async put(item: StateItem, expectedVersion: number): Promise<void> {
     try {
-      await this.client.send(
-        new PutItemCommand({
+      await this.documents.send(
+        new PutCommand({
           TableName: this.table,
           Item: item,
           ...(expectedVersion === 0
-            ? { ConditionExpression: "attribute_not_exists(pk)" }
+            ? {
+                ConditionExpression: "attribute_not_exists(#pk)",
+                ExpressionAttributeNames: { "#pk": hashKey },
+              }
             : {
                 ConditionExpression: "#version = :expected",
                 ExpressionAttributeNames: { "#version": "version" },
-                ExpressionAttributeValues: { ":expected": { N: String(expectedVersion) } },
+                ExpressionAttributeValues: { ":expected": expectedVersion },
               }),
         }),
       );
     } catch (error) {
       if ((error as { name?: unknown }).name === "ConditionalCheckFailedException") {
         throw new StateConflictError(
-          `State item ${item.pk.S} changed since version ${expectedVersion} was read; another ` +
-            `invocation moved it on`,
+          `State item ${String(item[hashKey])} changed since version ${expectedVersion} was ` +
+            `read; another invocation moved it on`,
         );
       }
       throw error;
@@ -204,42 +226,36 @@ export class StateTable {
   }
 }
 
-function encodePartition(key: string, state: PartitionState): Record<string, AttributeValue> {
+function encodePartition(key: string, state: PartitionState): StateItem {
   return {
-    pk: { S: partitionPk(key) },
-    windows: { S: JSON.stringify(state.windows ?? []) },
-    applied: {
-      M: Object.fromEntries(
-        Object.entries(state.applied).map(([shard, seq]) => [shard, { S: seq }]),
-      ),
-    },
-    version: { N: String(state.version) },
+    [hashKey]: partitionPk(key),
+    windows: JSON.stringify(state.windows ?? []),
+    applied: { ...state.applied },
+    version: state.version,
   };
 }
 
-function decodePartition(item: Record<string, AttributeValue>): PartitionState {
+function decodePartition(item: StateItem): PartitionState {
   return {
-    windows: JSON.parse(item.windows?.S ?? "[]") as KeyState,
-    applied: Object.fromEntries(
-      Object.entries(item.applied?.M ?? {}).map(([shard, seq]) => [shard, seq.S ?? "0"]),
-    ),
-    version: Number(item.version?.N ?? "0"),
+    windows: JSON.parse((item.windows as string | undefined) ?? "[]") as KeyState,
+    applied: (item.applied as Record<string, string> | undefined) ?? {},
+    version: Number(item.version ?? 0),
   };
 }
 
-function encodeShard(shard: ShardRef, state: ShardState): Record<string, AttributeValue> {
+function encodeShard(shard: ShardRef, state: ShardState): StateItem {
   return {
-    pk: { S: shardPk(shard) },
-    ...(state.lastRowtime === null ? {} : { lastRowtime: { N: String(state.lastRowtime) } }),
-    ...(state.sequence === null ? {} : { sequence: { S: state.sequence } }),
-    version: { N: String(state.version) },
+    [hashKey]: shardPk(shard),
+    ...(state.lastRowtime === null ? {} : { lastRowtime: state.lastRowtime }),
+    ...(state.sequence === null ? {} : { sequence: state.sequence }),
+    version: state.version,
   };
 }
 
-function decodeShard(item: Record<string, AttributeValue>): ShardState {
+function decodeShard(item: StateItem): ShardState {
   return {
-    lastRowtime: item.lastRowtime?.N === undefined ? null : Number(item.lastRowtime.N),
-    sequence: item.sequence?.S ?? null,
-    version: Number(item.version?.N ?? "0"),
+    lastRowtime: item.lastRowtime === undefined ? null : Number(item.lastRowtime),
+    sequence: (item.sequence as string | undefined) ?? null,
+    version: Number(item.version ?? 0),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Small async helpers shared by the handlers' DynamoDB writers (delivery and sessionizer state),
- * kept dependency-free so esbuild bundles them into each handler.
+ * kept dependency-free so esbuild bundles them into each handler. Waiting is `setTimeout` from
+ * `node:timers/promises`; what is here has no equivalent in Node or the AWS SDK.
  */
 
 /**
@@ -29,9 +30,4 @@ export async function forEachConcurrently<T>(
  */
 export function jitteredBackoffMs(attempt: number, baseMs: number, capMs = Infinity): number {
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

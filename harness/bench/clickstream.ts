@@ -5,6 +5,7 @@
  * `{"user_id":"u42","event_timestamp":"1654000000000","event_name":"search","event_type":"click","device_type":"mobile"}`.
  */
 import * as fs from "fs";
+import { seededRandom } from "../simulator/random";
 
 /** Knobs of the generated clickstream. */
 export interface ClickstreamOptions {
@@ -27,18 +28,6 @@ const deviceTypes = ["desktop", "mobile", "tablet"] as const;
  */
 export function benchArrivalTime(index: number, startMs = defaultStartMs): number {
   return startMs + index;
-}
-
-/** Mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

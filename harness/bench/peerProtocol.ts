@@ -1,10 +1,12 @@
 /**
- * The contract between `harness/bench/run.ts` and its peers. A peer is a script `harness/bench/peers/<name>.ts` that
- * the runner starts in its own child process (so peak memory is the peer's alone). It takes options
- * such as `--input FILE` and `--limit N`, does its work, and prints one JSON line per result:
- * `{"peer":"harness","items":1000000,"unit":"events","seconds":0.8,"maxRssMB":95,"outputRows":61234}`.
+ * The contract between the bench runner (`harness/bench/runBench.ts`) and its peers. A peer is a
+ * script `harness/bench/peers/<name>.ts` that the runner starts in its own child process (so peak
+ * memory is the peer's alone). It takes options such as `--input FILE` and `--limit N`, does its
+ * work, and prints one JSON line per result:
+ * `{"peer":"harness","items":1000000,"unit":"events","seconds":0.8,"maxRssMB":95,"outputRows":61234,"outputDigest":"9f2c..."}`.
  */
-import { parseArgs } from "util";
+import { createHash } from "crypto";
+import { Command, InvalidArgumentError, Option } from "commander";
 
 /** One measurement, as a peer prints it. */
 export interface PeerResult {
@@ -16,10 +18,51 @@ export interface PeerResult {
   readonly maxRssMB: number;
   /** Rows the peer produced (DESTINATION_SQL_STREAM rows for the sessionizers). */
   readonly outputRows?: number;
+  /** `rowsDigest` of those rows: equal digests, equal rows. */
+  readonly outputDigest?: string;
   readonly note?: string;
 }
 
-/** Options every peer understands; a peer ignores the ones it has no use for. */
+/**
+ * A DESTINATION_SQL_STREAM row in delivery form: user_id (CHAR(7), blank-padded), session_id,
+ * session_time, latest_time.
+ */
+export type DestinationRow = readonly (string | null)[];
+
+/**
+ * A fingerprint of a set of rows, whatever their order (several shards deliver in parallel): the
+ * SHA-256 of their JSON texts, sorted, one per line.
+ */
+export function rowsDigest(rows: readonly DestinationRow[]): string {
+  const lines = rows.map((row) => JSON.stringify(row)).sort();
+  return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+const dayMs = 86_400_000;
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
+function clockTime(epochMs: number): string {
+  const seconds = Math.floor((((epochMs % dayMs) + dayMs) % dayMs) / 1000);
+  return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+}
+
+/**
+ * The DESTINATION row of a click that starts a session, for the peers that find the session starts
+ * without the harness: pump 2 names the session by the user, the device and the start's time.
+ *
+ * @example sessionStartRow("u1", "mobile", 1654000000000) // -> ["u1     ", "u1_mobile_12:26:40", "12:26:40", "12:26:40"]
+ */
+export function sessionStartRow(
+  userId: string,
+  deviceType: string,
+  epochMs: number,
+): DestinationRow {
+  const time = clockTime(epochMs);
+  return [userId.padEnd(7, " "), `${userId}_${deviceType}_${time}`, time, time];
+}
+
+/** Options every sessionizing peer understands; a peer ignores the ones it has no use for. */
 export interface PeerOptions {
   /** JSON-lines file of click records. */
   readonly input?: string;
@@ -31,33 +74,37 @@ export interface PeerOptions {
   readonly seed: number;
 }
 
-/** Parses a peer's command line (`--input FILE --limit N --generate N --users N --seed N`). */
-export function parsePeerOptions(argv: readonly string[] = process.argv.slice(2)): PeerOptions {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      input: { type: "string" },
-      limit: { type: "string" },
-      generate: { type: "string" },
-      users: { type: "string", default: "10000" },
-      seed: { type: "string", default: "1" },
-    },
-  });
-  const count = (name: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new Error(`--${name} "${text}" is not a count; expected a whole number >= 0`);
+/** A whole number of at least `minimum`, as a commander value parser. */
+export function count(minimum: number): (text: string) => number {
+  return (text) => {
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < minimum) {
+      throw new InvalidArgumentError(`expected a whole number of at least ${minimum}`);
     }
     return value;
   };
-  return {
-    input: values.input,
-    limit: count("limit", values.limit) ?? Infinity,
-    generate: count("generate", values.generate),
-    users: count("users", values.users) ?? 10000,
-    seed: count("seed", values.seed) ?? 1,
-  };
+}
+
+/**
+ * Parses a peer's command line (`--input FILE --limit N --generate N --users N --seed N`, and the
+ * peer's own `options`). The runner builds these lines, so a bad one is the runner's bug: it
+ * throws, and the peer exits 1.
+ */
+export function parsePeerOptions<Own extends object = object>(
+  options: readonly Option[] = [],
+  argv: readonly string[] = process.argv.slice(2),
+): PeerOptions & Own {
+  const command = new Command()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .allowExcessArguments(false)
+    .option("--input <FILE>")
+    .option("--limit <N>", "", count(0), Infinity)
+    .option("--generate <N>", "", count(0))
+    .option("--users <N>", "", count(1), 10_000)
+    .option("--seed <N>", "", count(0), 1);
+  for (const option of options) command.addOption(option);
+  return command.parse([...argv], { from: "user" }).opts<PeerOptions & Own>();
 }
 
 /** Seconds elapsed since `startNs` (from `process.hrtime.bigint()`). */
@@ -69,6 +116,19 @@ export function secondsSince(startNs: bigint): number {
 export function reportResult(result: Omit<PeerResult, "maxRssMB">): void {
   const maxRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(JSON.stringify({ ...result, maxRssMB }));
+}
+
+/** Prints the result of a sessionizing peer: `rows` are its DESTINATION rows, counted and digested. */
+export function reportRows(
+  result: Omit<PeerResult, "maxRssMB" | "unit" | "outputRows" | "outputDigest">,
+  rows: readonly DestinationRow[],
+): void {
+  reportResult({
+    ...result,
+    unit: "events",
+    outputRows: rows.length,
+    outputDigest: rowsDigest(rows),
+  });
 }
 
 /** The input file, or a clear error naming the missing option. */

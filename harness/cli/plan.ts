@@ -6,22 +6,49 @@ import * as fs from "fs";
 import { computePlan } from "../../infra/plan/computePlan";
 import { diffPlans, formatDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
+import {
+  anyText,
+  createCommand,
+  flag,
+  helpText,
+  matching,
+  parseCommand,
+  runCli,
+  valueOption,
+} from "./command";
 
-export const usage = `Usage: npm run plan -- [--stack NAME] [--json] [--diff BASE.json]
+function planCommand() {
+  return createCommand(
+    "npm run plan --",
+    "Prints the resources `pulumi up` would create for a stack: type, name, parent and inputs of " +
+      "each, in a stable order. Runs the Pulumi program (infra/index.ts) under Pulumi's mocks with " +
+      "the stack's configuration (Pulumi.yaml defaults, then Pulumi.<stack>.yaml); needs no " +
+      "credentials, no Pulumi CLI and no network. Values known only after deployment show as " +
+      "(computed), secrets as [secret].",
+  )
+    .usage("[--stack NAME] [--json] [--diff BASE.json]")
+    .addOption(
+      valueOption(
+        "--stack <NAME>",
+        "the stack whose Pulumi.<NAME>.yaml to read",
+        matching(/^[A-Za-z0-9_.-]+$/, "a stack name of letters, digits, '_', '.' or '-'"),
+        { value: "dev" },
+      ),
+    )
+    .addOption(flag("--json", "print the plan as JSON, for machines and for --diff"))
+    .addOption(
+      valueOption(
+        "--diff <BASE.json>",
+        "compare with a plan saved by --json and print what is added, removed and changed, " +
+          "property by property, as a preview does; with --json, the diff as JSON",
+        anyText,
+        { text: "none, print the plan itself" },
+      ),
+    );
+}
 
-Prints the resources \`pulumi up\` would create for a stack: type, name, parent and inputs of
-each, in a stable order. Runs the Pulumi program (infra/index.ts) under Pulumi's mocks with the
-stack's configuration (Pulumi.yaml defaults, then Pulumi.<stack>.yaml); needs no credentials,
-no Pulumi CLI and no network. Values known only after deployment show as (computed), secrets as
-[secret].
-
-Options:
-  --stack NAME       the stack whose Pulumi.<NAME>.yaml to read (default: dev)
-  --json             print the plan as JSON, for machines and for --diff
-  --diff BASE.json   compare with a plan saved by --json and print what is added, removed and
-                     changed, property by property, as a preview does; with --json, the diff as JSON
-  --help             print this help
-`;
+/** The `--help` text. */
+export const usage = helpText(planCommand());
 
 /** Parsed command line. */
 export interface PlanArguments {
@@ -31,39 +58,17 @@ export interface PlanArguments {
   readonly help: boolean;
 }
 
-/** Parses the arguments after `--`; throws naming the bad argument. */
+/** Parses the arguments after `--`; throws `UsageError` naming the bad argument. */
 export function parsePlanArguments(argv: readonly string[]): PlanArguments {
-  let stack = "dev";
-  let json = false;
-  let diffBase: string | undefined;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const valueOf = (flag: string): string => {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new Error(`${flag} needs a value`);
-      i++;
-      return next;
-    };
-    if (arg === "--stack") stack = valueOf("--stack");
-    else if (arg === "--json") json = true;
-    else if (arg === "--diff") diffBase = valueOf("--diff");
-    else if (arg === "--help" || arg === "-h") help = true;
-    else
-      throw new Error(
-        `Unknown argument ${JSON.stringify(arg)}; expected --stack NAME, --json, --diff BASE.json or --help`,
-      );
-  }
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
-    throw new Error(
-      `--stack ${JSON.stringify(stack)}: a stack name has letters, digits, '_', '.' or '-'`,
-    );
-  }
-  return { stack, json, diffBase, help };
+  const options = parseCommand<{ stack: string; json: boolean; diff?: string }>(
+    planCommand(),
+    argv,
+  );
+  return { stack: options.stack, json: options.json, diffBase: options.diff, help: options.help };
 }
 
-async function main(): Promise<void> {
-  const args = parsePlanArguments(process.argv.slice(2));
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parsePlanArguments(argv);
   if (args.help) {
     process.stdout.write(usage);
     return;
@@ -81,9 +86,4 @@ async function main(): Promise<void> {
   process.stdout.write(args.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff));
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`plan: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runCli("plan", main);

@@ -5,93 +5,86 @@
  */
 import * as fs from "fs";
 import * as readline from "readline";
+import { destinationStreamName } from "../../sql/contracts";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
+import { createReplay, UnknownStreamError, type Replay } from "../emulator";
 import {
-  createReplay,
-  defaultReplayStream,
-  UnknownStreamError,
-  type Replay,
-} from "../emulator/replay";
+  anyText,
+  createCommand,
+  flag,
+  helpParagraph,
+  helpText,
+  oneOf,
+  parseCommand,
+  runCli,
+  valueOption,
+} from "./command";
 
-const usage = `Usage: npm run replay -- [options]
-
-Runs a Kinesis Data Analytics SQL application offline over recorded records and writes one
-stream's rows to stdout as JSON lines, one object per row: keys in column order, TIMESTAMP as
-'yyyy-MM-dd HH:mm:ss.SSS' (UTC), NULL as null, as the Lambda destination receives them.
-
-Input lines: a bare event object (ROWTIME = its event_timestamp, else the previous ROWTIME), or
-an envelope {"data": <object or base64 text>, "arrivalTime": <epoch ms>}; any other line becomes
-an error_stream row. Blank lines are skipped. ROWTIME never decreases.
-
-Options:
-  --sql FILE        SQL application to run (default: sql/sessionize.sql of this package)
-  --stream NAME     stream whose rows are written (default: ${defaultReplayStream});
-                    also INTERMEDIATE_SQL_STREAM, error_stream, SOURCE_SQL_STREAM_001
-  --input FILE|-    JSON-lines input; - reads stdin (default: -)
-  --overflow MODE   VARCHAR/CHAR overflow on a pump's INSERT: error (the row goes to
-                    error_stream) or truncate (default: error)
-  --trim-char       trim the blank padding of CHAR values (default: off, padding kept as KDA
-                    delivers it)
-  --help            print this help and exit
-
-Exit codes: 0 done; 1 the SQL cannot be loaded or a file cannot be read; 2 usage error
-(an unknown option or stream name, a missing value).`;
-
-interface CliOptions {
-  sql: string;
-  stream: string;
-  input: string;
-  overflow: "error" | "truncate";
-  trimChar: boolean;
+/** The options of `npm run replay`, as parsed. */
+export interface ReplayArguments {
+  readonly sql: string;
+  readonly stream: string;
+  readonly input: string;
+  readonly overflow: "error" | "truncate";
+  readonly trimChar: boolean;
 }
 
-class UsageError extends Error {}
+function replayCommand() {
+  return createCommand(
+    "npm run replay --",
+    "Runs a Kinesis Data Analytics SQL application offline over recorded records and writes one " +
+      "stream's rows to stdout as JSON lines, one object per row: keys in column order, TIMESTAMP " +
+      "as 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), NULL as null, as the Lambda destination receives them.\n\n" +
+      'Input lines: a bare event object (ROWTIME = its event_timestamp, else the previous ROWTIME), or an envelope {"data": <object or base64 text>, "arrivalTime": <epoch ms>}; any other line becomes an error_stream row. Blank lines are skipped. ROWTIME never decreases.',
+  )
+    .addOption(
+      valueOption("--sql <FILE>", "SQL application to run", anyText, {
+        value: sessionizeSqlPath,
+        text: "sql/sessionize.sql of this package",
+      }),
+    )
+    .addOption(
+      valueOption(
+        "--stream <NAME>",
+        "stream whose rows are written; also INTERMEDIATE_SQL_STREAM, error_stream, SOURCE_SQL_STREAM_001",
+        anyText,
+        { value: destinationStreamName },
+      ),
+    )
+    .addOption(
+      valueOption("--input <FILE|->", "JSON-lines input; - reads stdin", anyText, { value: "-" }),
+    )
+    .addOption(
+      valueOption(
+        "--overflow <MODE>",
+        "VARCHAR/CHAR overflow on a pump's INSERT: error (the row goes to error_stream) or truncate",
+        oneOf(["error", "truncate"] as const),
+        { value: "error" },
+      ),
+    )
+    .addOption(
+      flag(
+        "--trim-char",
+        "trim the blank padding of CHAR values",
+        "off, padding kept as KDA delivers it",
+      ),
+    )
+    .addHelpText(
+      "after",
+      helpParagraph(
+        "Exit codes: 0 done; 1 the SQL cannot be loaded or a file cannot be read; 2 usage error " +
+          "(an unknown option or stream name, a missing or bad value).",
+      ),
+    );
+}
+
+/** The `--help` text. */
+export const usage = helpText(replayCommand());
 
 /** Parses the command line; "help" for --help. Throws `UsageError` naming the bad option. */
-export function parseReplayArguments(argv: readonly string[]): CliOptions | "help" {
-  const options: CliOptions = {
-    sql: sessionizeSqlPath,
-    stream: defaultReplayStream,
-    input: "-",
-    overflow: "error",
-    trimChar: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
-      case "--help":
-      case "-h":
-        return "help";
-      case "--sql":
-        options.sql = value();
-        break;
-      case "--stream":
-        options.stream = value();
-        break;
-      case "--input":
-        options.input = value();
-        break;
-      case "--overflow": {
-        const mode = value();
-        if (mode !== "error" && mode !== "truncate") {
-          throw new UsageError(`--overflow must be error or truncate; got "${mode}"`);
-        }
-        options.overflow = mode;
-        break;
-      }
-      case "--trim-char":
-        options.trimChar = true;
-        break;
-      default:
-        throw new UsageError(`Unknown option "${arg}"; see --help`);
-    }
-  }
-  return options;
+export function parseReplayArguments(argv: readonly string[]): ReplayArguments | "help" {
+  const options = parseCommand<ReplayArguments>(replayCommand(), argv);
+  return options.help ? "help" : options;
 }
 
 /** Writes lines to stdout in large chunks, waiting when the pipe is full. */
@@ -114,16 +107,9 @@ class Output {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: CliOptions | "help";
-  try {
-    options = parseReplayArguments(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${usage}\n`);
-    return 2;
-  }
+  const options = parseReplayArguments(argv);
   if (options === "help") {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(usage);
     return 0;
   }
   let replay: Replay;
@@ -154,16 +140,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli("replay", main);

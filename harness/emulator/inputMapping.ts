@@ -1,6 +1,6 @@
 /**
  * Input mapping: a JSON record to the values of the source stream's row, following the input
- * schema (`sql/inputSchema.ts`): each column's JSONPath, then the coercion rules of SEMANTICS.md.
+ * schema (`sql/inputSchema.ts`): each column's JSONPath, then the coercion rules of docs/semantics.md.
  * A record that is not a JSON object or that has a value that cannot be coerced is rejected with
  * an `InputRejection` and becomes an `error_stream` row.
  */

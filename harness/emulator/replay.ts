@@ -1,6 +1,6 @@
 /**
  * Replay: runs a SQL application over recorded records, one JSON line each, and yields one
- * stream's rows as delivery objects (DESIGN.md's replay contract).
+ * stream's rows as delivery objects (docs/architecture.md, "Replay").
  *
  * A line is either an envelope `{"data": <object or base64 text>, "arrivalTime": <epoch ms>}`
  * (ROWTIME = arrivalTime) or a bare event object (data = the line itself; ROWTIME = its

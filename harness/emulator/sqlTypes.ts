@@ -130,7 +130,7 @@ export function coerceForColumn(
       const text = value as string;
       const length = type.length ?? maxVarcharLength;
       if (text.length <= length) return type.kind === "CHAR" ? text.padEnd(length, " ") : text;
-      // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+      // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
       if (overflow === "truncate") return text.slice(0, length);
       throw new SqlRowError(
         RowErrorName.ValueTooLong,
@@ -333,7 +333,7 @@ function storeString(
 ): SqlValue {
   const length = type.length ?? maxVarcharLength;
   if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
-  // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+  // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
   if (overflow === "truncate") return value.slice(0, length);
   throw new SqlRowError(RowErrorName.ValueTooLong, tooLongMessage(value, type, name, length));
 }

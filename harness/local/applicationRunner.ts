@@ -1,31 +1,18 @@
 /**
- * What runs the SQL application against the stream in the local pipeline. The pipeline only needs
- * rows out, in emission order, and to know when every record sent has been consumed; how the stream
- * is read (a polling consumer here, a Kinesis-triggered function elsewhere) stays behind this
- * interface.
+ * The SQL application reading the stream, as a KDA input does: the heart of the `kda-sql` engine's
+ * runner (`kdaSqlRunner.ts`), which delivers the rows it hands on.
  */
-import type { Row, SqlApplication } from "../emulator/types";
-import { sleep } from "../../handlers/shared/concurrency";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Row, SqlApplication } from "../emulator";
+import { waitForRecordCount } from "./engineRunner";
 import type { StreamReader } from "./streamReader";
 
-/** Counters of a runner, for the summary. */
-export interface RunnerStats {
+/** Counters of the application runner. */
+export interface ApplicationRunnerStats {
   recordsRead: number;
   polls: number;
   /** Rows emitted per in-application stream. */
   rowsByStream: Record<string, number>;
-}
-
-export interface ApplicationRunner {
-  /** Shown in the summary (`in-process`). */
-  readonly name: string;
-  readonly stats: RunnerStats;
-  /** Starts consuming the stream in the background. */
-  start(): void;
-  /** Resolves once at least `count` records are consumed and their rows handed on. */
-  waitForRecords(count: number, timeoutMs: number): Promise<void>;
-  /** Stops consuming; safe to call more than once. */
-  stop(): Promise<void>;
 }
 
 export interface PollingRunnerOptions {
@@ -37,54 +24,13 @@ export interface PollingRunnerOptions {
   readonly idlePollMs?: number;
 }
 
-/** Thrown when the runner stops before consuming the records it was waiting for. */
-export class RunnerError extends Error {
-  override readonly name = "RunnerError";
-}
-
-/** Where a runner stands, as `waitForRecordCount` sees it. */
-export interface RunnerProgress {
-  readonly stats: RunnerStats;
-  readonly running: boolean;
-  /** What stopped the runner's loop, if anything did. */
-  readonly failure: unknown;
-}
-
-/**
- * Polls `progress` every `pollMs` until `count` records are read: the body of every runner's
- * `waitForRecords`. Rethrows the runner's failure, and throws `RunnerError` if the runner stopped
- * or `timeoutMs` passed first (`consumedAs` says what became of the records, for the message).
- */
-export async function waitForRecordCount(
-  progress: () => RunnerProgress,
-  wait: { count: number; timeoutMs: number; pollMs: number; consumedAs: string },
-): Promise<void> {
-  const { count, timeoutMs } = wait;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { stats, running, failure } = progress();
-    if (stats.recordsRead >= count) return;
-    if (failure !== undefined) throw failure;
-    if (!running) {
-      throw new RunnerError(`runner stopped after ${stats.recordsRead} of ${count} records`);
-    }
-    if (Date.now() > deadline) {
-      throw new RunnerError(
-        `only ${stats.recordsRead} of ${count} records ${wait.consumedAs} after ${timeoutMs} ms`,
-      );
-    }
-    await sleep(wait.pollMs);
-  }
-}
-
 /**
  * Reads every shard in order, pushes each record into the SQL application with its Kinesis arrival
  * time as ROWTIME, hands the rows on, then checkpoints the shard's sequence number: the loop a KDA
  * input does, with the harness as the application.
  */
-export class PollingApplicationRunner implements ApplicationRunner {
-  readonly name = "in-process";
-  readonly stats: RunnerStats = { recordsRead: 0, polls: 0, rowsByStream: {} };
+export class PollingApplicationRunner {
+  readonly stats: ApplicationRunnerStats = { recordsRead: 0, polls: 0, rowsByStream: {} };
   private running = false;
   private loop: Promise<void> | undefined;
   private failure: unknown;
@@ -94,6 +40,7 @@ export class PollingApplicationRunner implements ApplicationRunner {
     this.idlePollMs = options.idlePollMs ?? 50;
   }
 
+  /** Starts consuming the stream in the background. */
   start(): void {
     this.running = true;
     this.loop = this.run().catch((error: unknown) => {
@@ -102,13 +49,19 @@ export class PollingApplicationRunner implements ApplicationRunner {
     });
   }
 
+  /** Resolves once at least `count` records are consumed and their rows handed on. */
   async waitForRecords(count: number, timeoutMs: number): Promise<void> {
     await waitForRecordCount(
-      () => ({ stats: this.stats, running: this.running, failure: this.failure }),
+      () => ({
+        recordsRead: this.stats.recordsRead,
+        running: this.running,
+        failure: this.failure,
+      }),
       { count, timeoutMs, pollMs: this.idlePollMs, consumedAs: "consumed" },
     );
   }
 
+  /** Stops consuming; safe to call more than once. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;

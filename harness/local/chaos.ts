@@ -2,7 +2,7 @@
  * Failure injection for `npm start --chaos`: delivery failures of every kind KDA can meet with a
  * Lambda output, decided by a seeded random source so a chaos run can be repeated.
  */
-import { seededRandom, type RandomInt } from "../simulator/random";
+import { seededRandomInt, type RandomInt } from "../simulator/random";
 import type { DeliverFunction } from "./deliveryOutput";
 
 /** Chances per invocation, in percent. */
@@ -52,7 +52,7 @@ export function chaoticDelivery(
   stats: ChaosStats,
   chaos: DeliveryChaos = defaultDeliveryChaos,
 ): DeliverFunction {
-  const random: RandomInt = seededRandom(seed);
+  const random: RandomInt = seededRandomInt(seed);
   let invocation = 0;
   const decide = (failure: Failure, pct: number): boolean => {
     const scripted = openingFailures[invocation - 1];

@@ -1,6 +1,6 @@
 /**
  * One application output to a Lambda function, delivered the way Kinesis Data Analytics does it
- * (SEMANTICS.md, "Output to Lambda"): rows are batched and the function is invoked about once a
+ * (`docs/semantics.md`, "Output to Lambda"): rows are batched and the function is invoked about once a
  * second; a batch is split to stay under Lambda's 6 MB payload; records answered `DeliveryFailed`,
  * or not answered at all, are redelivered with `retryHint` + 1 after a backoff, and until they are
  * delivered nothing newer is sent, so one record that always fails blocks the output.

@@ -4,7 +4,7 @@
  * clicks and 15 s after every 60th click. Here the same rhythm advances a virtual clock, so the
  * stream can be produced instantly (compressed time) or paced by a caller (real time).
  */
-import { seededRandom } from "./random";
+import { seededRandomInt } from "./random";
 
 /** One click record, fields in the lab template's order; the timestamp is an epoch-ms JSON string. */
 export interface ClickRecord {
@@ -65,7 +65,7 @@ export class ClickStreamOptionError extends Error {
  */
 export function* generateClicks(options: ClickStreamOptions): Generator<GeneratedClick> {
   validate(options);
-  const next = seededRandom(options.seed);
+  const next = seededRandomInt(options.seed);
   let offsetMs = 0;
   for (let index = 1; index <= options.count; index++) {
     // Same draw order as the lab: user, then event name; the device list is this tool's addition.

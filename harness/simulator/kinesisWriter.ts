@@ -2,6 +2,7 @@
  * Writes records to a Kinesis stream with PutRecords, within the service's limits, retrying what the
  * service did not take. Works against kinesalite and real AWS alike (the client decides where).
  */
+import * as timers from "node:timers/promises";
 import {
   KinesisClient,
   PutRecordsCommand,
@@ -62,8 +63,6 @@ const retryableCallErrors = new Set([
   "ServiceUnavailableException",
 ]);
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Batches entries into PutRecords calls (at most 500 records and 5 MB each) and sends them in order.
  * Records that a call reports as failed are sent again, after a backoff, before the next batch, so a
@@ -93,7 +92,7 @@ export class KinesisWriter {
     this.maxAttempts = options.maxAttempts ?? 10;
     this.baseDelayMs = options.baseDelayMs ?? 100;
     this.maxDelayMs = options.maxDelayMs ?? 5000;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? timers.setTimeout;
   }
 
   /** Puts every entry, in order; resolves when all are in the stream. */

@@ -3,6 +3,7 @@
  * timestamps still advance 2 s / 15 s, nobody sleeps) or paced like the lab (real time: each click is
  * stamped with the wall clock, whole seconds, and sent on its own).
  */
+import * as timers from "node:timers/promises";
 import { generateClicks, type ClickRecord, type ClickStreamOptions } from "./clickGenerator";
 import type { ClickSink } from "./sinks";
 
@@ -25,13 +26,11 @@ export interface SimulationResult {
   readonly lastTimestamp: number | null;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Generates `options.stream.count` clicks into the sink and closes it. */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
   const { stream, sink } = options;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? timers.setTimeout;
   const chunkSize = options.chunkSize ?? 500;
   let first: number | null = null;
   let last: number | null = null;

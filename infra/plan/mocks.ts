@@ -1,7 +1,9 @@
 /**
  * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource it creates: type,
- * logical name, parent and inputs. Shared by the plan tool and the infrastructure tests, so what the
- * tests assert on is what the plan shows.
+ * logical name, inputs, the options that decide its URN (parent and aliases) and the options that
+ * decide what `pulumi up` does to it (dependsOn, ignoreChanges, deleteBeforeReplace, protect,
+ * retainOnDelete). Shared by the plan tool and the infrastructure tests, so what the tests assert on
+ * is what the plan shows.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -13,10 +15,53 @@ export interface RecordedResource {
   readonly parent: string | null;
   /** Inputs as the mocks received them: unknowns as `pulumi.unknown`, secrets wrapped. */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** The `aliases` resource option: the URNs this resource had before it moved or was renamed. */
+  readonly aliases: readonly RecordedAlias[];
+  /** The resource options that change what `pulumi up` does with the resource. */
+  readonly options: RecordedOptions;
+}
+
+/**
+ * The resource options a deployment depends on, as the program gave them (the SDK's defaults are
+ * `false` and empty lists). A missing `dependsOn`, `ignoreChanges` or `deleteBeforeReplace` shows up
+ * only against a real account, so the tests read them here.
+ */
+export interface RecordedOptions {
+  /** The resources this one waits for, each as `<type>::<name>`. */
+  readonly dependsOn: readonly string[];
+  /** Input paths whose changes `pulumi up` ignores after creation. */
+  readonly ignoreChanges: readonly string[];
+  /** Whether a replacement deletes the old resource before it creates the new one. */
+  readonly deleteBeforeReplace: boolean;
+  /** Whether Pulumi refuses to delete or replace the resource. */
+  readonly protect: boolean;
+  /** Whether deleting the resource in Pulumi leaves it in the account. */
+  readonly retainOnDelete: boolean;
+}
+
+/**
+ * One entry of the `aliases` option as the program gave it: a URN, or a {@link pulumi.Alias} whose
+ * absent fields mean the resource's own (its name, its type, its parent, this stack and project).
+ */
+export type RecordedAlias = string | RecordedAliasSpec;
+
+/** A {@link pulumi.Alias} with its inputs resolved and its parent resource named by its key. */
+export interface RecordedAliasSpec {
+  readonly name?: string;
+  readonly type?: string;
+  /**
+   * The old parent: a recorded resource's `<type>::<name>`, a URN, or null for none (the resource sat
+   * directly under the stack); absent when the alias keeps the resource's current parent.
+   */
+  readonly parent?: { readonly key: string } | { readonly urn: string } | null;
+  readonly stack?: string;
+  readonly project?: string;
 }
 
 /** The result of one run. */
 export interface ProgramRun {
+  readonly project: string;
+  readonly stack: string;
   readonly resources: readonly RecordedResource[];
   /** Stack outputs, serialized by the runtime (unknowns and secrets marked). */
   readonly outputs: Readonly<Record<string, unknown>>;
@@ -39,10 +84,14 @@ export interface RunOptions {
   /** Keys whose values are secrets. */
   readonly secretKeys?: readonly string[];
   /**
-   * Preview (dry run): every property that is not an input stays unknown, as in `pulumi preview`.
-   * Otherwise (`pulumi up`) `fabricate` supplies the computed properties.
+   * Preview (dry run, `pulumi.runtime.isDryRun()`), as `pulumi preview` runs the program; otherwise as
+   * `pulumi up` does.
    */
   readonly preview: boolean;
+  /**
+   * Supplies the computed properties (ARNs, URLs) in either mode. Without it every property that is
+   * not an input stays unknown in a preview, as `pulumi preview` shows it.
+   */
   readonly fabricate?: StateFabricator;
   /** The program: creates resources, returns the stack outputs. */
   readonly program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -51,9 +100,13 @@ export interface RunOptions {
 const stackType = "pulumi:pulumi:Stack";
 const warningPrefix = "warning: [runtime] ";
 
+/** The one provider function the program calls: the region of its AWS provider. */
+export const getRegionToken = "aws:index/getRegion:getRegion";
+
 /**
- * Runs `program` as stack `stack` of `project` under mocks. Any provider function call fails the run:
- * the program is meant to need none, and an unexpected one would make the plan lie.
+ * Runs `program` as stack `stack` of `project` under mocks. The only provider function answered is
+ * {@link getRegionToken}, from the region its provider was configured with (`aws:region` for the
+ * default provider); any other call fails the run, since an unexpected one would make the plan lie.
  */
 export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
   const { project, stack, preview } = options;
@@ -63,12 +116,14 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     {
       newResource: (args) => {
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        const computed = preview
-          ? {}
-          : (options.fabricate?.(args.type, args.name, args.inputs) ?? {});
+        const computed = options.fabricate?.(args.type, args.name, args.inputs) ?? {};
         return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...computed } };
       },
       call: (args) => {
+        if (args.token === getRegionToken) {
+          const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
+          if (region !== undefined) return { id: region, name: region, region };
+        }
         throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);
       },
     },
@@ -82,6 +137,8 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     type: string;
     name: string;
     parent: pulumi.Resource | undefined;
+    aliases: readonly pulumi.Input<string | pulumi.Alias>[];
+    opts: pulumi.CustomResourceOptions;
     resource: pulumi.Resource;
   }[] = [];
   const keys = new WeakMap<pulumi.Resource, string>();
@@ -103,6 +160,8 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
           type: args.type,
           name: args.name,
           parent: args.opts.parent,
+          aliases: args.opts.aliases ?? [],
+          opts: args.opts,
           resource: args.resource,
         });
         return undefined;
@@ -123,9 +182,24 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     console.warn = consoleWarn;
   }
 
+  const keyOf = (resource: pulumi.Resource): string => {
+    const key = keys.get(resource);
+    if (key === undefined)
+      throw new Error("An alias or dependsOn names a resource the program never created");
+    return key;
+  };
   const resources: RecordedResource[] = [
-    { type: stackType, name: `${project}-${stack}`, parent: null, inputs: {} },
-    ...created.map((c) => ({
+    {
+      type: stackType,
+      name: `${project}-${stack}`,
+      parent: null,
+      inputs: {},
+      aliases: [],
+      options: await recordOptions({}, keyOf),
+    },
+  ];
+  for (const c of created) {
+    resources.push({
       type: c.type,
       name: c.name,
       parent: (c.parent && keys.get(c.parent)) || stackKey,
@@ -133,13 +207,79 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         c.resource instanceof pulumi.ComponentResource
           ? {}
           : (inputsByKey.get(`${c.type}::${c.name}`) ?? {}),
-    })),
-  ];
+      aliases: await Promise.all(c.aliases.map((a) => recordAlias(a, keyOf))),
+      options: await recordOptions(c.opts, keyOf),
+    });
+  }
   const outputs = await pulumi.runtime.serializeProperties("outputs", exported);
-  return { resources, outputs, warnings };
+  return { project, stack, resources, outputs, warnings };
 }
 
-/** Resolves once `output` has a value (URNs are always known, even in a preview). */
-function settled(output: pulumi.Output<string>): Promise<string> {
+/** The options of {@link RecordedOptions}, with `dependsOn` resolved to resource keys. */
+async function recordOptions(
+  opts: pulumi.CustomResourceOptions,
+  keyOf: (resource: pulumi.Resource) => string,
+): Promise<RecordedOptions> {
+  // `dependsOn` is an Input of a resource or a list of them (each item possibly an Input too).
+  const unwrap = async <T>(value: pulumi.Input<T>): Promise<T> =>
+    pulumi.Output.isInstance(value) ? settled(value as pulumi.Output<T>) : (value as T);
+  const given = opts.dependsOn === undefined ? [] : await unwrap(opts.dependsOn);
+  const dependsOn = await Promise.all((Array.isArray(given) ? given : [given]).map(unwrap));
+  return {
+    dependsOn: dependsOn.map(keyOf),
+    ignoreChanges: [...(opts.ignoreChanges ?? [])],
+    deleteBeforeReplace: opts.deleteBeforeReplace ?? false,
+    protect: opts.protect ?? false,
+    retainOnDelete: opts.retainOnDelete ?? false,
+  };
+}
+
+/**
+ * The region an explicit AWS provider was given, from its reference (`<urn>::<id>`, the URN ending
+ * in the provider's name); undefined for the default provider or another package's.
+ */
+function providerRegion(
+  reference: string | undefined,
+  inputsByKey: ReadonlyMap<string, Record<string, unknown>>,
+): string | undefined {
+  const urn = reference?.slice(0, reference.lastIndexOf("::"));
+  const match = urn === undefined ? null : /(?:::|\$)pulumi:providers:aws::([^:$]+)$/.exec(urn);
+  if (match === null) return undefined;
+  const region = inputsByKey.get(`pulumi:providers:aws::${match[1]}`)?.["region"];
+  return typeof region === "string" ? region : undefined;
+}
+
+/** An alias with its inputs resolved; a parent resource becomes its key, as Pulumi uses its URN. */
+async function recordAlias(
+  alias: pulumi.Input<string | pulumi.Alias>,
+  keyOf: (resource: pulumi.Resource) => string,
+): Promise<RecordedAlias> {
+  const value = await (pulumi.Output.isInstance(alias) ? settled(alias) : alias);
+  if (typeof value === "string") return value;
+  const text = async (input: pulumi.Input<string> | undefined): Promise<string | undefined> =>
+    input === undefined ? undefined : settled(pulumi.output(input));
+  const spec: {
+    -readonly [K in keyof RecordedAliasSpec]: RecordedAliasSpec[K];
+  } = {};
+  for (const field of ["name", "type", "stack", "project"] as const) {
+    const resolved = await text(value[field]);
+    if (resolved !== undefined) spec[field] = resolved;
+  }
+  // Pulumi tells "no parent" (`{parent: pulumi.rootStackResource}`, which is undefined) from "the
+  // current parent" (no `parent` key at all) by the key's presence.
+  if (Object.hasOwn(value, "parent")) {
+    const parent = value.parent;
+    spec.parent =
+      parent === undefined
+        ? null
+        : pulumi.Resource.isInstance(parent)
+          ? { key: keyOf(parent) }
+          : { urn: (await text(parent)) ?? "" };
+  }
+  return spec;
+}
+
+/** Resolves once `output` has a value (URNs and aliases are always known, even in a preview). */
+function settled<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }

@@ -25,6 +25,21 @@ export interface PlanResource {
   readonly parent: string | null;
   /** Inputs as the program set them, normalised. */
   readonly inputs: { readonly [key: string]: PlanValue };
+  /** The resource options that change what `pulumi up` does to it; absent when none is set. */
+  readonly options?: PlanOptions;
+}
+
+/**
+ * Resource options of a plan's resource, each present only when set: whether Pulumi refuses to
+ * delete or replace it (`protect`), keeps it in the account when it leaves the stack
+ * (`retainOnDelete`), deletes it before creating its replacement (`deleteBeforeReplace`), and which
+ * input changes it ignores after creation (`ignoreChanges`).
+ */
+export interface PlanOptions {
+  readonly protect?: true;
+  readonly retainOnDelete?: true;
+  readonly deleteBeforeReplace?: true;
+  readonly ignoreChanges?: readonly string[];
 }
 
 /** Everything `npm run plan -- --json` prints. */

@@ -3,7 +3,7 @@
  * file predicts what `npm start` with the same seed puts in the sessions table.
  */
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -61,5 +61,45 @@ describe("the simulate, replay and start CLIs together", () => {
     expect(summary.redeliveries).to.equal(0);
     expect(new Set(printedSessionIds(startOutput))).to.deep.equal(expected);
     expect(fs.readFileSync(path.join(dir, "report.html"), "utf8")).to.contain("<svg");
+  });
+});
+
+describe("every CLI's command line", () => {
+  const clis = ["start.ts", "simulate.ts", "replay.ts", "plan.ts", "planComment.ts", "bench.ts"];
+  const run = (script: string, args: string[]) =>
+    spawnSync(process.execPath, [tsx, path.join(root, "harness", "cli", script), ...args], {
+      cwd: root,
+      encoding: "utf8",
+    });
+
+  it("prints every option with its default for --help (and -h), and exits 0", () => {
+    for (const script of clis) {
+      const result = run(script, ["--help"]);
+      expect(result.status, script).to.equal(0);
+      expect(result.stdout, script).to.match(/^Usage: /);
+      const options = result.stdout.split(/\n(?= {2}-)/).slice(1);
+      expect(options.length, script).to.be.greaterThan(0);
+      for (const option of options.slice(0, -1)) {
+        expect(option.replace(/\s+/g, " "), `${script}: ${option}`).to.match(/\(default: /);
+      }
+      expect(options.at(-1), script).to.match(/^ {2}-h, --help/);
+    }
+    expect(run("start.ts", ["-h"]).stdout).to.equal(run("start.ts", ["--help"]).stdout);
+  });
+
+  it("exits 2 with one line naming the option, the value and what is allowed", () => {
+    for (const script of clis) {
+      const result = run(script, ["--no-such-option=1"]);
+      expect(result.status, script).to.equal(2);
+      expect(result.stderr, script).to.match(
+        /^Unknown option "--no-such-option=1"; expected --\S+/,
+      );
+      expect(result.stderr.trimEnd().split("\n"), script).to.have.length(1);
+    }
+    const bad = run("start.ts", ["--engine", "flink"]);
+    expect([bad.status, bad.stderr]).to.deep.equal([
+      2,
+      '--engine is "flink"; expected kda-sql or lambda\n',
+    ]);
   });
 });

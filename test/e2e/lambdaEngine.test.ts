@@ -25,8 +25,8 @@ const run = (overrides: Partial<LocalPipelineOptions> = {}) =>
 describe("the local pipeline with engine lambda", () => {
   it("fills the same sessions table as the kda-sql local pipeline and the replay, and reconciles", async () => {
     // Act
-    const lambda = await run({ pipelineEngine: "lambda" });
-    const kdaSql = await run({ pipelineEngine: "kda-sql" });
+    const lambda = await run({ engine: "lambda" });
+    const kdaSql = await run({ engine: "kda-sql" });
     // Assess
     expect(lambda.summary.differences).to.deep.equal([]);
     expect(lambda.summary.reconciled).to.equal(true);
@@ -37,7 +37,7 @@ describe("the local pipeline with engine lambda", () => {
   });
 
   it("still matches the replay when DynamoDB goes away mid-run and batches are retried", async () => {
-    const result = await run({ pipelineEngine: "lambda", chaos: { seed: 7, outageMs: 500 } });
+    const result = await run({ engine: "lambda", chaos: { seed: 7, outageMs: 500 } });
 
     expect(result.summary.differences).to.deep.equal([]);
     expect(result.chaos).to.include({ outages: 1 });
@@ -47,7 +47,7 @@ describe("the local pipeline with engine lambda", () => {
   it("dead-letters the rows the SQL rejects, like the kda-sql engine", async () => {
     // INTERMEDIATE_SQL_STREAM declares device_type VARCHAR(10): longer values become error rows.
     const stream = clicks({ count: 200, devices: ["desktop", "smart-television"] });
-    const result = await run({ pipelineEngine: "lambda", clicks: stream });
+    const result = await run({ engine: "lambda", clicks: stream });
 
     expect(result.summary.differences).to.deep.equal([]);
     expect(result.summary.errorRows).to.be.greaterThan(0);

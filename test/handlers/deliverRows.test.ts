@@ -7,8 +7,10 @@ import type {
   WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { deliverEvent } from "../../handlers/delivery/deliverEvent";
-import { deliverRows, type DeliveryRow } from "../../handlers/delivery/deliverRows";
-import { deadLetterId } from "../../handlers/delivery/deadLetter";
+import { deliverRows } from "../../handlers/delivery/deliverRows";
+import { deadLetterId, RejectReason } from "../../handlers/delivery/deadLetter";
+import type { DeliveryRow } from "../../handlers/delivery/typedRow";
+import { destinationStreamName, errorStreamName } from "../../sql/contracts";
 import { clientFor, createTables, dynalitePerSuite, scanAll, startProxy } from "../support/dynamo";
 import {
   applicationArn,
@@ -60,7 +62,8 @@ function throttlingClient(
 const sessionRows = (count: number, retryHint = 0): DeliveryRow[] =>
   Array.from({ length: count }, (_, n) => ({
     id: `record-${n}`,
-    data: base64Json(sessionRow(n)),
+    stream: destinationStreamName,
+    row: sessionRow(n),
     retryHint,
   }));
 
@@ -167,12 +170,15 @@ describe("delivering rows to DynamoDB", () => {
   });
 
   it("fails a poison record whose dead letter cannot be written, and still stores the good ones", async () => {
-    const rows: DeliveryRow[] = [
-      { id: "good", data: base64Json(sessionRow(1)) },
-      { id: "poison", data: "%%%" },
-    ];
     const results = await deliverRows(
-      rows,
+      [
+        { id: "good", stream: destinationStreamName, row: sessionRow(1) },
+        {
+          id: "poison",
+          data: "%%%",
+          rejected: { reason: RejectReason.NotBase64, message: "data is not canonical base64" },
+        },
+      ],
       deps({
         deadLetterTable: "no-such-table",
         remainingTimeMs: lambdaContext(800).getRemainingTimeInMillis,
@@ -187,10 +193,14 @@ describe("delivering rows to DynamoDB", () => {
     const logger = recordingLogger();
     await deliverRows(
       [
-        { id: "a", data: base64Json(sessionRow(1)) },
-        { id: "b", data: base64Json(sessionRow(1)) },
-        { id: "c", data: "bm90IGpzb24=" },
-        { id: "d", data: base64Json(errorStreamRow(1)) },
+        { id: "a", stream: destinationStreamName, row: sessionRow(1) },
+        { id: "b", stream: destinationStreamName, row: sessionRow(1) },
+        {
+          id: "c",
+          data: "bm90IGpzb24=",
+          rejected: { reason: RejectReason.NotJson, message: "data is not JSON" },
+        },
+        { id: "d", stream: errorStreamName, row: errorStreamRow(1) },
       ],
       deps({ logger }),
     );
@@ -209,6 +219,37 @@ describe("delivering rows to DynamoDB", () => {
     expect(JSON.stringify(infos)).not.to.contain("bm90IGpzb24=");
     const debug = logger.lines.filter((line) => line.level === "debug");
     expect(debug.map((line) => line.attributes.data)).to.include("bm90IGpzb24=");
+  });
+
+  it("dead-letters a row handed over in process as the KDA function dead-letters the same row", async () => {
+    // Prepare: the same error_stream row and the same bad session row, typed and as KDA sends them
+    const kdaTables = await createTables(dynamo.client);
+    const rows = [errorStreamRow(1), sessionRow(1, { session_id: "" })];
+    // Act
+    const typed = await deliverRows(
+      [
+        { id: "r0", stream: errorStreamName, row: rows[0] },
+        { id: "r1", stream: destinationStreamName, row: rows[1] },
+      ],
+      deps(),
+    );
+    await deliverEvent(kdaEvent(rows.map(base64Json), { recordIds: ["r0", "r1"] }), {
+      client: dynamo.client,
+      ...kdaTables,
+      remainingTimeMs: lambdaContext().getRemainingTimeInMillis,
+      logger: recordingLogger(),
+    });
+    // Assess: byte-identical dead letters, keyed by the row as KDA would have sent it
+    expect(Object.fromEntries(typed)).to.deep.equal({ r0: "Ok", r1: "Ok" });
+    const letters = await scanAll(dynamo.client, tables.deadLetterTable);
+    expect(letters.map((item) => item.id.S)).to.have.members(
+      rows.map((row) => deadLetterId(applicationArn, base64Json(row))),
+    );
+    const withoutTime = (items: typeof letters) =>
+      items.map(({ receivedAt: _, ...item }) => item).sort((a, b) => (a.id.S! < b.id.S! ? -1 : 1));
+    expect(withoutTime(letters)).to.deep.equal(
+      withoutTime(await scanAll(dynamo.client, kdaTables.deadLetterTable)),
+    );
   });
 
   it("answers every record DeliveryFailed instead of throwing when something unexpected breaks", async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { bundleHandler } from "../../infra/bundle";
-import { sessionizerHandlerEntry } from "../../infra/pipeline";
+import { sessionizerHandlerEntry } from "../../infra/engines/lambda";
 import { sessionizeSqlPath } from "../../sql/inputSchema";
 import { clientFor, credentials, region, startDynalite } from "../support/dynamo";
 import { createSessionizerTables, sessionsIn } from "../support/sessionizer";

@@ -102,16 +102,18 @@ describe("the sessionizer's pieces", () => {
         CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT"
         SELECT STREAM COUNT(*) OVER (PARTITION BY "device_type" ROWS 5 PRECEDING) AS "n"
         FROM "SOURCE_SQL_STREAM_001";`;
-      const engine = new SessionizeEngine({ sqlText, outputStreams: ["OUT"] });
+      const engine = new SessionizeEngine({ sqlText, outputStreams: ["error_stream"] });
       const record = engine.decode(Buffer.from(JSON.stringify(click("user1", 1))));
       engine.begin(null, new Map([[record.key!, null]]));
       expect(() => engine.push(record, 1)).to.throw(UnsupportedPartitioningError, /"user_id"/);
     });
 
     it("names the streams it knows when asked to deliver one the SQL does not declare", () => {
-      expect(() => new SessionizeEngine({ outputStreams: ["NOPE"] })).to.throw(
-        /"NOPE".*"DESTINATION_SQL_STREAM"/,
-      );
+      const sqlText = `
+        CREATE OR REPLACE STREAM "OUT" ("n" BIGINT);
+        CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT"
+        SELECT STREAM "event_timestamp" AS "n" FROM "SOURCE_SQL_STREAM_001";`;
+      expect(() => new SessionizeEngine({ sqlText })).to.throw(/"DESTINATION_SQL_STREAM".*"OUT"/);
     });
   });
 

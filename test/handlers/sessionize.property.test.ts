@@ -9,6 +9,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { createReplay } from "../../harness/emulator";
+import type { SessionItem } from "../../sql/contracts";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { sessionizeEvent } from "../../handlers/sessionize/sessionizeEvent";
 import {
@@ -25,7 +26,6 @@ import {
   sessionizerDeps,
   sessionsIn,
   tableText,
-  type SessionItemValue,
 } from "../support/sessionizer";
 
 const seed = Number(process.env.LAMBDA_PROPERTY_SEED ?? 20260106);
@@ -48,9 +48,9 @@ function eventRecord(record: ClickRecord, index: number): KinesisStreamRecord {
 }
 
 /** The sessions table replay predicts: the last storable row of each session_id. */
-function replayedSessions(records: readonly ClickRecord[]): SessionItemValue[] {
+function replayedSessions(records: readonly ClickRecord[]): SessionItem[] {
   const replay = createReplay(readSessionizeSql());
-  const items = new Map<string, SessionItemValue>();
+  const items = new Map<string, SessionItem>();
   for (const record of records) {
     const line = JSON.stringify({
       data: Buffer.from(record.data, "utf8").toString("base64"),

@@ -2,9 +2,10 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
-import { kdaSqlEndOfLifeWarning } from "../../infra/pipeline";
+import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
   account,
+  autoName,
   resourceType,
   runStack,
   type MockedStack,
@@ -15,7 +16,7 @@ import {
 const arn = {
   stream: `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
   function: `arn:aws:lambda:us-west-2:${account}:function:clickstream-sessionizer-dev-function`,
-  queue: `arn:aws:sqs:us-west-2:${account}:clickstream-sessionizer-dev-failed-batches`,
+  queue: `arn:aws:sqs:us-west-2:${account}:${autoName("sessionizer-failed-batches")}`,
   table: (name: string) =>
     `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-${name}`,
 };
@@ -53,8 +54,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
     expect(mapping["destinationConfig"]).to.deep.equal({
       onFailure: { destinationArn: arn.queue },
     });
-    expect(dev.one(resourceType.queue).inputs).to.deep.include({
-      name: "clickstream-sessionizer-dev-failed-batches",
+    expect(dev.one(resourceType.queue).inputs).to.deep.equal({
       messageRetentionSeconds: 1_209_600,
       sqsManagedSseEnabled: true,
     });
@@ -65,7 +65,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       "clickstream-sessionizer:batchSize": "500",
       "clickstream-sessionizer:maximumBatchingWindowSeconds": "5",
       "clickstream-sessionizer:bisectBatchOnFunctionError": "false",
-      "clickstream-sessionizer:maximumRecordAgeSeconds": "-1",
+      "clickstream-sessionizer:maximumRecordAgeSeconds": "3600",
       "clickstream-sessionizer:maximumRetryAttempts": "3",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
     });
@@ -73,7 +73,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       batchSize: 500,
       maximumBatchingWindowInSeconds: 5,
       bisectBatchOnFunctionError: false,
-      maximumRecordAgeInSeconds: -1,
+      maximumRecordAgeInSeconds: 3600,
       maximumRetryAttempts: 3,
       startingPosition: "TRIM_HORIZON",
     });
@@ -82,7 +82,11 @@ describe("the lambda engine (dev stack under mocks)", () => {
   it("deploys the sessionizer bundle with sql/sessionize.sql beside it, byte for byte", async () => {
     const code = dev.one(resourceType.function).inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
-    expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "sessionize.sql"]);
+    expect(Object.keys(assets).sort()).to.deep.equal([
+      "index.js",
+      "index.js.map",
+      "sessionize.sql",
+    ]);
     expect(await (assets["sessionize.sql"] as pulumi.asset.StringAsset).text).to.equal(
       readSessionizeSql(),
     );
@@ -97,6 +101,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
         SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
         DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
         STATE_TABLE: "clickstream-sessionizer-dev-state",
+        NODE_OPTIONS: "--enable-source-maps",
       },
     });
   });
@@ -176,13 +181,13 @@ describe("the lambda engine (dev stack under mocks)", () => {
       threshold: 60_000,
       dimensions: { FunctionName: "clickstream-sessionizer-dev-function" },
     });
-    const failed = dev.one(resourceType.alarm, "failed-batches").inputs;
+    const failed = dev.one(resourceType.alarm, "failed-batches-alarm").inputs;
     expect(failed).to.deep.include({
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
-      dimensions: { QueueName: "clickstream-sessionizer-dev-failed-batches" },
+      dimensions: { QueueName: autoName("sessionizer-failed-batches") },
     });
     const metrics = dev
       .all(resourceType.alarm)
@@ -190,12 +195,18 @@ describe("the lambda engine (dev stack under mocks)", () => {
     expect(metrics).to.not.include("AWS/KinesisAnalytics/MillisBehindLatest");
   });
 
+  it("gives no two cloud resources one logical name (the failed-batches queue and its alarm once shared one)", () => {
+    const names = dev.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).to.deep.equal([]);
+    expect(dev.one(resourceType.alarm, "failed-batches-alarm").inputs).to.not.have.property("name");
+  });
+
   it("exports the engine, the state table and the failed-batches queue, and no application", () => {
     expect(dev.outputs).to.include({
       engine: "lambda",
       functionName: "clickstream-sessionizer-dev-function",
       stateTableName: "clickstream-sessionizer-dev-state",
-      failedBatchesQueueUrl: `https://sqs.us-west-2.amazonaws.com/${account}/clickstream-sessionizer-dev-failed-batches`,
+      failedBatchesQueueUrl: `https://sqs.us-west-2.amazonaws.com/${account}/${autoName("sessionizer-failed-batches")}`,
     });
     expect(dev.outputs).to.not.have.property("applicationName");
   });
@@ -203,7 +214,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
 
 describe("the kda-sql engine (lab stack under mocks)", () => {
   it("keeps the lab's wiring: an application and no event source mapping, queue or state table", async () => {
-    const lab = await runStack("lab");
+    const lab = await runStack("lab", {}, { preview: true });
     expect(lab.all(resourceType.application)).to.have.length(1);
     expect(lab.all(resourceType.mapping)).to.deep.equal([]);
     expect(lab.all(resourceType.queue)).to.deep.equal([]);

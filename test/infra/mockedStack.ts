@@ -1,8 +1,10 @@
 /**
- * Runs the Pulumi program (infra/index.ts) under mocks as `pulumi up` would, with a stack's
- * configuration, and gives the tests the recorded resources. Computed properties (ARNs, ids) are
- * made up from the physical names in the shape AWS gives them, so tests can follow references.
+ * Runs the Pulumi program (infra/index.ts) under mocks as `pulumi up` (or `pulumi preview`) would,
+ * with a stack's configuration, and gives the tests the recorded resources. Computed properties
+ * (ARNs, ids, the names of auto-named resources) are made up from the physical names in the shape
+ * AWS gives them, so tests can follow references.
  */
+import * as crypto from "crypto";
 import * as path from "path";
 import { runUnderMocks, type ProgramRun, type RecordedResource } from "../../infra/plan/mocks";
 import { readStackConfig } from "../../infra/plan/stackConfig";
@@ -21,6 +23,8 @@ export const resourceType = {
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
+  logStream: "aws:cloudwatch/logStream:LogStream",
+  provider: "pulumi:providers:aws",
 } as const;
 
 /** One statement of an IAM policy document as the program writes it. */
@@ -37,16 +41,38 @@ export interface PolicyDocument {
 }
 
 const repositoryRoot = path.join(__dirname, "..", "..");
-const programEntry = path.join(repositoryRoot, "infra", "index.ts");
+
+/**
+ * The physical name Pulumi gives a resource without a `name`: its logical name and a random suffix
+ * (here a hash of the logical name, so runs repeat). IAM completes a `namePrefix` with 26 characters.
+ */
+export function autoName(logicalName: string, namePrefix?: unknown): string {
+  const hash = crypto.createHash("sha256").update(logicalName).digest("hex");
+  return typeof namePrefix === "string"
+    ? `${namePrefix}${hash.slice(0, 26)}`
+    : `${logicalName}-${hash.slice(0, 7)}`;
+}
+
+/** Types whose name input is `name` and that the program lets Pulumi name when it sets none. */
+const autoNamedTypes: readonly string[] = [
+  "aws:iam/role:Role",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:sqs/queue:Queue",
+  "aws:sns/topic:Topic",
+  "aws:cloudwatch/logStream:LogStream",
+];
 
 /** Made-up ARNs in AWS's formats, from the resource's own inputs. */
 export function fabricateState(region: string) {
   return (
     type: string,
-    _name: string,
+    logicalName: string,
     inputs: Readonly<Record<string, unknown>>,
   ): Record<string, unknown> => {
-    const name = String(inputs["name"] ?? "");
+    const named = inputs["name"] !== undefined || !autoNamedTypes.includes(type);
+    const name = named ? String(inputs["name"] ?? "") : autoName(logicalName, inputs["namePrefix"]);
+    const withName = (state: Record<string, unknown>) => (named ? state : { ...state, name });
     const arn = (service: string, resource: string, regional = true): string =>
       `arn:aws:${service}:${regional ? region : ""}:${account}:${resource}`;
     switch (type) {
@@ -57,27 +83,27 @@ export function fabricateState(region: string) {
       case "aws:dynamodb/table:Table":
         return { arn: arn("dynamodb", `table/${name}`) };
       case "aws:iam/role:Role":
-        return { arn: arn("iam", `role/${name}`, false) };
+        return withName({ arn: arn("iam", `role/${name}`, false) });
       case "aws:cloudwatch/logGroup:LogGroup":
         return { arn: arn("logs", `log-group:${name}`) };
       case "aws:cloudwatch/logStream:LogStream":
-        return {
+        return withName({
           arn: arn("logs", `log-group:${String(inputs["logGroupName"])}:log-stream:${name}`),
-        };
+        });
       case "aws:sns/topic:Topic":
-        return { arn: arn("sns", name) };
+        return withName({ arn: arn("sns", name) });
       case "aws:sqs/queue:Queue":
-        return {
+        return withName({
           arn: arn("sqs", name),
           url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
-        };
+        });
       case "aws:kinesis/analyticsApplication:AnalyticsApplication":
         return {
           arn: arn("kinesisanalytics", `application/${name}`),
           inputs: { ...(inputs["inputs"] as object), id: "1.1" },
         };
       default:
-        return {};
+        return withName({});
     }
   };
 }
@@ -89,15 +115,29 @@ export interface MockedStack extends ProgramRun {
   readonly all: (type: string) => RecordedResource[];
 }
 
+/** How {@link runStack} runs the program. */
+export interface RunStackOptions {
+  /** The checkout whose program and stack files run: this one unless a test compares with an older commit. */
+  readonly root?: string;
+  /**
+   * Run as `pulumi preview` does (`isDryRun()`), as engine `kda-sql` needs, which `pulumi up`
+   * refuses; computed properties are made up all the same.
+   */
+  readonly preview?: boolean;
+}
+
 /**
  * Runs the program as stack `stack` (config from `Pulumi.<stack>.yaml`), with `overrides` replacing
- * or adding full config keys (`undefined` removes one).
+ * or adding full config keys (`undefined` removes one), as `pulumi up` does unless `options.preview`.
  */
 export async function runStack(
   stack: string,
   overrides: Readonly<Record<string, string | undefined>> = {},
+  options: RunStackOptions = {},
 ): Promise<MockedStack> {
-  const config = readStackConfig(repositoryRoot, stack);
+  const root = options.root ?? repositoryRoot;
+  const programEntry = path.join(root, "infra", "index.ts");
+  const config = readStackConfig(root, stack);
   const values: Record<string, string> = { ...config.values };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete values[key];
@@ -107,7 +147,7 @@ export async function runStack(
     project: config.project,
     stack,
     config: values,
-    preview: false,
+    preview: options.preview ?? false,
     fabricate: fabricateState(values["aws:region"] ?? "us-west-2"),
     program: () => {
       // A fresh copy of the entry point each run: its top level is the program.

@@ -77,11 +77,34 @@ describe("the plan tool (npm run plan)", () => {
     expect(dev.resources[0]).to.deep.equal(
       resource("pulumi:pulumi:Stack", "clickstream-sessionizer-dev", null),
     );
+    const pipeline = "clickstream-sessionizer:pipeline:Pipeline::sessionizer";
+    const engine = "clickstream-sessionizer:engines:LambdaEngine::sessionizer";
+    expect(dev.resources.find((r) => `${r.type}::${r.name}` === engine)?.parent).to.equal(pipeline);
+    // The stack's AWS provider sits beside the pipeline; everything else is inside it.
+    const provider = "pulumi:providers:aws";
+    expect(dev.resources.find((r) => r.type === provider)?.parent).to.equal(
+      "pulumi:pulumi:Stack::clickstream-sessionizer-dev",
+    );
     expect(
       dev.resources
         .slice(2)
-        .every((r) => r.parent === "clickstream-sessionizer:pipeline:Pipeline::sessionizer"),
+        .filter((r) => r.type !== provider)
+        .every((r) => [pipeline, engine].includes(r.parent ?? "")),
     ).to.equal(true);
+  });
+
+  it("shows the options that change what pulumi up does: protected data, the mapping's ignored startingPosition", () => {
+    const options = (type: string) => dev.resources.find((r) => r.type === type)?.options;
+    expect(options("aws:kinesis/stream:Stream")).to.deep.equal({ protect: true });
+    expect(options("aws:dynamodb/table:Table")).to.deep.equal({ protect: true });
+    expect(options("aws:lambda/eventSourceMapping:EventSourceMapping")).to.deep.equal({
+      deleteBeforeReplace: true,
+      ignoreChanges: ["startingPosition"],
+    });
+    expect(options("aws:sqs/queue:Queue")).to.equal(undefined);
+    expect(lab.resources.find((r) => r.type === "aws:kinesis/stream:Stream")?.options).to.equal(
+      undefined,
+    );
   });
 
   it("prints the same plan, byte for byte, every time", () => {
@@ -130,6 +153,7 @@ describe("the plan tool (npm run plan)", () => {
     const onlyLab = keys(lab).filter((k) => !keys(dev).includes(k));
     const onlyDev = keys(dev).filter((k) => !keys(lab).includes(k));
     expect(onlyLab).to.deep.equal([
+      "clickstream-sessionizer:engines:KdaSqlEngine::sessionizer",
       "aws:cloudwatch/logGroup:LogGroup::sessionizer-application-logs",
       "aws:cloudwatch/logStream:LogStream::sessionizer-application-log-stream",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-application-behind",
@@ -138,7 +162,9 @@ describe("the plan tool (npm run plan)", () => {
       "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
     ]);
     expect(onlyDev).to.deep.equal([
-      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches",
+      "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
       "aws:dynamodb/table:Table::sessionizer-state",
@@ -334,7 +360,7 @@ describe("the plan's building blocks", () => {
 
   it("rejects unknown arguments and a flag without its value", () => {
     expect(() => parsePlanArguments(["--stak", "dev"])).to.throw(
-      /Unknown argument "--stak"; expected --stack NAME/,
+      /Unknown option "--stak"; expected --stack NAME/,
     );
     expect(() => parsePlanArguments(["--stack"])).to.throw(/--stack needs a value/);
     expect(parsePlanArguments(["--stack", "lab", "--json"])).to.deep.equal({

@@ -1,5 +1,5 @@
 /**
- * Independent references, in DuckDB, for two exactness rules of `shared/SEMANTICS.md` that the lab's
+ * Independent references, in DuckDB, for two exactness rules of `docs/semantics.md` that the lab's
  * SQL does not reach: 64-bit BIGINT arithmetic with SUM and AVG over ROWS and RANGE windows near
  * ±2^63 (DuckDB sums in 128-bit HUGEINT, so an overflow is seen, not suffered), and
  * `TIMESTAMP_TO_CHAR`'s Java pattern letters, each computed from DuckDB's calendar functions with

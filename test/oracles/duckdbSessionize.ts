@@ -1,8 +1,8 @@
 /**
  * An independent reference for `sql/sessionize.sql`: the lab's two pumps written by hand as one DuckDB
- * batch query over the raw records, following `shared/SEMANTICS.md` rule by rule. It shares no code with
- * the harness, so the differential test (`test/harness/differential.test.ts`) can hold the two against
- * each other, and `npm run bench` can time DuckDB doing the same work.
+ * batch query over the raw records, following `docs/semantics.md` rule by rule. It shares no code
+ * with the harness, so the differential test (`test/harness/emulator/differential.test.ts`) can hold
+ * the two against each other.
  *
  * Input relation columns: `stream_id` (independent streams batched into one query), `seq` (arrival
  * order within the stream), `arrival` (epoch ms), `data` (the raw record text).
@@ -16,7 +16,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 /** The 24 h of `RANGE INTERVAL '24' HOUR PRECEDING`, in ms. */
 const lastValueRangeMs = 24 * 60 * 60 * 1000;
 
-/** What an INSERT does with a string longer than its column (SEMANTICS.md; the harness option). */
+/** What an INSERT does with a string longer than its column (`docs/semantics.md`; the harness option). */
 export type OverflowRule = "error" | "truncate";
 
 /**
@@ -74,10 +74,9 @@ export function sourceCtes(inputRelation: string): string {
 }
 
 /**
- * The CTE chain from raw records to pump 1's output, shared by the row-level and the counting
- * queries. Defines `records` (see `sourceCtes`), `pump1` (accepted records with LAG applied and the
- * overflow verdict) and `intermediate` (pump 1 rows that fit INTERMEDIATE_SQL_STREAM, with pump 2's
- * LAST_VALUE).
+ * The CTE chain from raw records to pump 2's input. Defines `records` (see `sourceCtes`), `pump1`
+ * (accepted records with LAG applied and the overflow verdict) and `intermediate` (pump 1 rows that
+ * fit INTERMEDIATE_SQL_STREAM, with pump 2's LAST_VALUE).
  */
 function pipelineCtes(inputRelation: string, overflow: OverflowRule): string {
   return `${sourceCtes(inputRelation)},
@@ -159,15 +158,6 @@ export function emittedRowsSql(inputRelation: string, overflow: OverflowRule = "
   SELECT stream_id, seq, 'error_stream', rowtime, json_array('STREAM_PUMP1', NULL)::VARCHAR
   FROM pump1 WHERE overflow
   ORDER BY stream_id, out_stream, seq`;
-}
-
-/**
- * Materialises DESTINATION_SQL_STREAM, in arrival order, into the temp table `table`: the work
- * `npm run bench` times.
- */
-export function materializeDestinationSql(inputRelation: string, table: string): string {
-  return `CREATE OR REPLACE TEMP TABLE ${table} AS WITH ${pipelineCtes(inputRelation, "error")}
-    SELECT user_id, session_id, session_time, latest_time FROM destination ORDER BY stream_id, seq`;
 }
 
 /** One record of one stream, as the differential test feeds it to both engines. */

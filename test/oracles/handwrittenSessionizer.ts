@@ -1,9 +1,9 @@
 /**
- * The practical speed limit for `sql/sessionize.sql`: the lab's sessionization written directly in
+ * A reference for `sql/sessionize.sql` in the tests: the lab's sessionization written directly in
  * JavaScript, one pass, a Map from user to the previous event timestamp. It applies the same input
- * mapping and overflow rules as SEMANTICS.md, and exploits what a general engine cannot assume: pump
- * 2's WHERE keeps only rows that start a session, so its LAST_VALUE is always the row's own
- * session_timestamp.
+ * mapping and overflow rules as `docs/semantics.md`, and exploits what a general engine cannot
+ * assume: pump 2's WHERE keeps only rows that start a session, so its LAST_VALUE is always the row's
+ * own session_timestamp.
  */
 
 const dayMs = 86_400_000;
@@ -15,7 +15,7 @@ export type DestinationRow = [string | null, string | null, string, string];
 const two = (n: number): string => (n < 10 ? "0" + n : String(n));
 
 /** `HH:mm:ss` of epoch ms in UTC, seconds truncated (also before 1970). */
-export function clockTime(epochMs: number): string {
+function clockTime(epochMs: number): string {
   const msOfDay = ((epochMs % dayMs) + dayMs) % dayMs;
   const seconds = Math.floor(msOfDay / 1000);
   return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;

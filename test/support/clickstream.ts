@@ -4,23 +4,13 @@
  * the bad records a stream carries: text that is not JSON, a value that fails the schema and a
  * user id too long for the SQL's VARCHAR(7).
  */
+import { seededRandom } from "../../harness/simulator/random";
+
 export interface Click {
   /** The record's bytes as text (JSON for good records). */
   readonly data: string;
   /** The Kinesis partition key (the user, as the lab's producer sets it). */
   readonly partitionKey: string;
-}
-
-/** mulberry32: a small, well-mixed seeded generator, so every run sees the same stream. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const devices = ["mobile", "desktop", "tablet"] as const;
@@ -36,7 +26,7 @@ export function clickstream(options: {
   readonly users: number;
   readonly start?: number;
 }): Click[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const start = options.start ?? Date.UTC(2026, 0, 1, 10);
   const clocks = Array.from({ length: options.users }, () => start + Math.floor(next() * 5000));
   const clicks: { at: number; click: Click }[] = [];

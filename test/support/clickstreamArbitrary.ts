@@ -38,8 +38,9 @@ const userIds: readonly (string | null | undefined)[] = [
 ];
 
 /**
- * Values longer than their INTERMEDIATE_SQL_STREAM column only by trailing blanks: SEMANTICS.md
- * sends any value longer than the column to error_stream (standard SQL would drop the blanks).
+ * Values longer than their INTERMEDIATE_SQL_STREAM column only by trailing blanks: the rulebook
+ * (`docs/semantics.md`) sends any value longer than the column to error_stream (standard SQL would
+ * drop the blanks).
  */
 const trailingBlankUserIds = ["user1   "] as const;
 const trailingBlankDeviceTypes = ["smartwatch  "] as const;

@@ -1,44 +1,28 @@
 /**
- * Test support: a dynalite server started by the test on a free loopback port, the two tables in
- * the deployed shapes, a real DynamoDB client for it, and a TCP proxy that can cut it off.
+ * Test support for DynamoDB: dynalite from the local-stack module, the two tables in the deployed
+ * shapes under fresh names, a real client, every item of a table as DynamoDB returns it, and the
+ * local pipeline's outage proxy in front of dynalite.
  */
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
-import net from "node:net";
-import type { Server } from "node:http";
+import { paginateScan, type AttributeValue, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
-import { deadLetterTableShape, sessionsTableShape, type TableShape } from "../../sql/contracts";
+  createTable,
+  localAws,
+  localDynamoClient,
+  localTables,
+  startDynalite,
+  type Emulator,
+} from "../../harness/local/localStack";
+import { startOutageProxy } from "../../harness/local/outageProxy";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require("dynalite") as (options: Record<string, unknown>) => Server;
+export { startDynalite };
+export type Dynalite = Emulator;
 
-export const credentials = { accessKeyId: "x", secretAccessKey: "x" };
-export const region = "us-east-1";
+/** The credentials and region of every local client (the emulators check neither). */
+export const credentials = localAws.credentials;
+export const region = localAws.region;
 
-export interface Dynalite {
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
-
-export async function startDynalite(): Promise<Dynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-export function clientFor(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region, credentials });
-}
+/** A DynamoDB client for `endpoint`. */
+export const clientFor = localDynamoClient;
 
 /** A running dynalite and a client for it; the fields are set once the suite's `before` ran. */
 export interface SuiteDynalite {
@@ -67,57 +51,41 @@ export function dynalitePerSuite(): SuiteDynalite {
 
 let tableCounter = 0;
 
+/** A name no other table of this process has. */
+export function freshTableName(prefix: string): string {
+  tableCounter += 1;
+  return `${prefix}-${process.pid}-${tableCounter}`;
+}
+
 /** Creates a sessions table and a dead-letter table with fresh names, in the deployed key shapes. */
 export async function createTables(
   client: DynamoDBClient,
 ): Promise<{ sessionsTable: string; deadLetterTable: string }> {
-  tableCounter += 1;
-  const suffix = `${process.pid}-${tableCounter}`;
-  const tables = { sessionsTable: `sessions-${suffix}`, deadLetterTable: `dead-letters-${suffix}` };
-  await createTable(client, tables.sessionsTable, sessionsTableShape);
-  await createTable(client, tables.deadLetterTable, deadLetterTableShape);
+  const tables = {
+    sessionsTable: freshTableName("sessions"),
+    deadLetterTable: freshTableName("dead-letters"),
+  };
+  await createTable(client, { ...localTables.sessions, name: tables.sessionsTable });
+  await createTable(client, { ...localTables.deadLetters, name: tables.deadLetterTable });
   return tables;
 }
 
-async function createTable(client: DynamoDBClient, name: string, shape: TableShape): Promise<void> {
-  const keys = [shape.hashKey, ...(shape.rangeKey ? [shape.rangeKey] : [])];
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: keys.map((key, index) => ({
-        AttributeName: key.name,
-        KeyType: index === 0 ? "HASH" : "RANGE",
-      })),
-      AttributeDefinitions: keys.map((key) => ({
-        AttributeName: key.name,
-        AttributeType: key.type,
-      })),
-    }),
-  );
-}
-
-/** Every item of a table, all pages. */
+/** Every item of a table as DynamoDB returns it, all pages. */
 export async function scanAll(
   client: DynamoDBClient,
   table: string,
 ): Promise<Record<string, AttributeValue>[]> {
   const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
-    );
+  for await (const page of paginateScan({ client }, { TableName: table, ConsistentRead: true })) {
     items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
+  }
   return items;
 }
 
-/** A loopback TCP proxy in front of dynalite: `cut` drops every connection and refuses new ones. */
+/** The outage proxy in front of dynalite, as the tests drive it. */
 export interface CuttableProxy {
   readonly endpoint: string;
-  /** Number of HTTP requests forwarded so far (counted by their request line). */
+  /** Number of HTTP requests received so far (counted by their request line). */
   readonly requests: number;
   /** Cut the link when the n-th request (from 1) arrives, before forwarding it. */
   cutAtRequest(n: number): void;
@@ -125,60 +93,16 @@ export interface CuttableProxy {
   close(): Promise<void>;
 }
 
+/** Starts the local pipeline's outage proxy in front of the dynalite at `target`. */
 export async function startProxy(target: string): Promise<CuttableProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<net.Socket>();
-  let requests = 0;
-  let cutAt = Number.POSITIVE_INFINITY;
-  let down = false;
-  const cut = (): void => {
-    down = true;
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-  };
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    client.on("data", (chunk: Buffer) => {
-      requests += chunk.toString("latin1").split("POST /").length - 1;
-      if (requests >= cutAt) {
-        cut();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Buffer) => client.write(chunk));
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("close", end).on("error", end);
-    upstream.on("close", end).on("error", end);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address() as AddressInfo;
+  const proxy = await startOutageProxy(Number(new URL(target).port));
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: proxy.endpoint,
     get requests() {
-      return requests;
+      return proxy.requests;
     },
-    cutAtRequest(n) {
-      cutAt = requests + n;
-    },
-    restore() {
-      down = false;
-      cutAt = Number.POSITIVE_INFINITY;
-    },
-    close() {
-      cut();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    cutAtRequest: (n) => proxy.downAtRequest(n),
+    restore: () => proxy.up(),
+    close: () => proxy.close(),
   };
 }

@@ -8,7 +8,7 @@ import {
   localKinesisClient,
   startKinesalite,
   type Emulator,
-} from "../../harness/local/emulators";
+} from "../../harness/local/localStack";
 
 /** The current test's stream; the fields change before every test. */
 export interface TestStream {

@@ -2,12 +2,7 @@
  * Test support: a kinesalite server started by the test on a free loopback port, a real Kinesis
  * client for it, and the Kinesis events the event source mapping would build from GetRecords.
  */
-import { once } from "node:events";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
-  CreateStreamCommand,
-  DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -15,54 +10,34 @@ import {
   PutRecordsCommand,
   type _Record,
 } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { kinesisEventRecord } from "../../harness/local/kinesisEvents";
-import { credentials, region } from "./dynamo";
+import {
+  createStream,
+  localKinesisClient,
+  startKinesalite as startEmulator,
+} from "../../harness/local/localStack";
+import { toStreamRecord } from "../../harness/local/streamReader";
+import { region } from "./dynamo";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const kinesalite = require("kinesalite") as (options: Record<string, unknown>) => Server;
+export { createStream };
 
 export interface Kinesalite {
   readonly client: KinesisClient;
   close(): Promise<void>;
 }
 
+/** kinesalite from the local-stack module, with a client for it. */
 export async function startKinesalite(): Promise<Kinesalite> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0 });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  // kinesalite speaks HTTP/1.1 only; the SDK's default Kinesis handler is HTTP/2.
-  const client = new KinesisClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region,
-    credentials,
-    requestHandler: new NodeHttpHandler(),
-  });
+  const emulator = await startEmulator();
+  const client = localKinesisClient(emulator.endpoint);
   return {
     client,
     close: () => {
       client.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return emulator.close();
     },
   };
-}
-
-/** Creates a stream and waits until it is ACTIVE; returns its ARN. */
-export async function createStream(
-  client: KinesisClient,
-  name: string,
-  shards: number,
-): Promise<string> {
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  for (;;) {
-    const { StreamDescription } = await client.send(
-      new DescribeStreamCommand({ StreamName: name }),
-    );
-    if (StreamDescription?.StreamStatus === "ACTIVE") return StreamDescription.StreamARN!;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Puts records in order, keyed by `partitionKey`, 500 per PutRecords call (the API's limit). */
@@ -92,7 +67,7 @@ export function toEventRecord(
   shardId: string,
   streamArn: string,
 ): KinesisStreamRecord {
-  return kinesisEventRecord(record, shardId, streamArn, region);
+  return kinesisEventRecord(toStreamRecord(shardId, record), streamArn, region);
 }
 
 /**

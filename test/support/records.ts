@@ -1,6 +1,7 @@
 /** Record factories for delivery tests: KDA output rows, events and error_stream rows. */
 import type { KinesisAnalyticsOutputDeliveryEvent } from "../../handlers/delivery/event";
 import type { DeliveryLogger } from "../../handlers/delivery/deliverRows";
+import type { DeliveryObject } from "../../handlers/delivery/typedRow";
 
 export const applicationArn =
   "arn:aws:kinesisanalytics:us-west-2:123456789012:application/lab-application";
@@ -10,10 +11,7 @@ export function base64Json(value: unknown): string {
 }
 
 /** A DESTINATION_SQL_STREAM row as KDA delivers it (CHAR(7) user_id blank-padded). */
-export function sessionRow(
-  n: number,
-  overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
+export function sessionRow(n: number, overrides: DeliveryObject = {}): DeliveryObject {
   const user = `user${(n % 20) + 1}`.padEnd(7, " ");
   const time = new Date(Date.UTC(2026, 0, 1, 10) + n * 11_000).toISOString().slice(11, 19);
   return {
@@ -26,7 +24,7 @@ export function sessionRow(
 }
 
 /** An error_stream row as the harness emits it for a record that is not JSON. */
-export function errorStreamRow(n: number): Record<string, unknown> {
+export function errorStreamRow(n: number): DeliveryObject {
   return {
     ERROR_TIME: "2026-01-01 10:00:00.123",
     ERROR_LEVEL: "ERROR",

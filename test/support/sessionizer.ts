@@ -3,13 +3,16 @@
  * tables read back as comparable values, the expected sessions from the harness replay, and a
  * client that "crashes" after a given number of state writes.
  */
-import { CreateTableCommand, DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { paginateScan } from "@aws-sdk/lib-dynamodb";
 import { createReplay } from "../../harness/emulator";
 import { readSessionizeSql } from "../../sql/inputSchema";
-import { stateTableShape } from "../../sql/contracts";
+import type { SessionItem } from "../../sql/contracts";
 import { SessionizeEngine } from "../../handlers/sessionize/engine";
 import type { SessionizeDeps } from "../../handlers/sessionize/sessionizeEvent";
-import { clientFor, createTables, scanAll } from "./dynamo";
+import { documentClient } from "../../handlers/shared/documentClient";
+import { createTable, localTables } from "../../harness/local/localStack";
+import { clientFor, createTables, freshTableName, scanAll } from "./dynamo";
 import { recordingLogger } from "./records";
 
 export const functionArn = "arn:aws:lambda:us-east-1:123456789012:function:sessionize-stream";
@@ -20,25 +23,10 @@ export interface SessionizerTables {
   readonly stateTable: string;
 }
 
-let counter = 0;
-
 /** The sessions and dead-letter tables plus a state table, all with fresh names. */
 export async function createSessionizerTables(client: DynamoDBClient): Promise<SessionizerTables> {
-  counter += 1;
-  const stateTable = `state-${process.pid}-${counter}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: stateTable,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: stateTableShape.hashKey.name, KeyType: "HASH" }],
-      AttributeDefinitions: [
-        {
-          AttributeName: stateTableShape.hashKey.name,
-          AttributeType: stateTableShape.hashKey.type,
-        },
-      ],
-    }),
-  );
+  const stateTable = freshTableName("state");
+  await createTable(client, { ...localTables.state, name: stateTable });
   return { ...(await createTables(client)), stateTable };
 }
 
@@ -60,25 +48,15 @@ export function sessionizerDeps(
   };
 }
 
-/** A session item as plain strings. */
-export interface SessionItemValue {
-  readonly session_id: string;
-  readonly session_time: string;
-  readonly user_id: string;
-}
-
 /** The sessions table, sorted by session_id. */
-export async function sessionsIn(
-  client: DynamoDBClient,
-  table: string,
-): Promise<SessionItemValue[]> {
-  return (await scanAll(client, table))
-    .map((item) => ({
-      session_id: item.session_id.S!,
-      session_time: item.session_time.S!,
-      user_id: item.user_id.S!,
-    }))
-    .sort((a, b) => a.session_id.localeCompare(b.session_id));
+export async function sessionsIn(client: DynamoDBClient, table: string): Promise<SessionItem[]> {
+  const items: SessionItem[] = [];
+  const pages = paginateScan(
+    { client: documentClient(client) },
+    { TableName: table, ConsistentRead: true },
+  );
+  for await (const page of pages) items.push(...((page.Items ?? []) as SessionItem[]));
+  return items.sort((a, b) => a.session_id.localeCompare(b.session_id));
 }
 
 /** Every item of a table as JSON text, sorted: two tables are equal when these are. */
@@ -101,9 +79,9 @@ export async function tableText(
  * What the sessions table must hold after `records`: the harness replay of the same records in
  * order (each a JSON line; ROWTIME from its event_timestamp), the last row of each session_id.
  */
-export function expectedSessions(records: readonly string[]): SessionItemValue[] {
+export function expectedSessions(records: readonly string[]): SessionItem[] {
   const replay = createReplay(readSessionizeSql());
-  const items = new Map<string, SessionItemValue>();
+  const items = new Map<string, SessionItem>();
   for (const line of records) {
     for (const row of replay.feed(line)) {
       const item = {

@@ -1,36 +1,20 @@
 /**
  * Bench peer: records/s of the delivery handler against dynalite, and of the lab's Python loop
  * (one PutItem per record) done the same way in Node, on the same rows in the same run.
- * Prints one JSON line per result (the peer protocol of `harness/bench/run.ts`).
+ * Prints one JSON line per result (the peer protocol of `harness/bench/peerProtocol.ts`).
  *
  *   npx tsx harness/bench/peers/delivery.ts [--records N]   (default 3000, the lab's click count)
  */
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { Option } from "commander";
 import type { handler as Handler } from "../../../handlers/deliver-sessions";
 import type { KinesisAnalyticsOutputDeliveryEvent } from "../../../handlers/delivery/event";
-import { clientFor, createTables, startDynalite } from "../../../test/support/dynamo";
+import { handlerEnvironment } from "../../../sql/contracts";
+import { localAws, localTables, startLocalDynamo, type LocalTable } from "../../local/localStack";
+import { count, parsePeerOptions, type PeerResult } from "../peerProtocol";
 
 /** KDA hands the function at most what fits in Lambda's 6 MB payload; 500 rows is a typical batch. */
 const EVENT_RECORDS = 500;
-
-interface PeerResult {
-  readonly peer: string;
-  readonly items: number;
-  readonly unit: "records";
-  readonly seconds: number;
-  readonly maxRssMB: number;
-  readonly note?: string;
-}
-
-function parseRecords(argv: readonly string[]): number {
-  const at = argv.indexOf("--records");
-  if (at === -1) return 3000;
-  const value = Number(argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`--records is "${argv[at + 1]}"; expected a positive integer`);
-  }
-  return value;
-}
 
 /** Rows as the lab's DESTINATION_SQL_STREAM delivers them, base64 of JSON. */
 function labRows(count: number): string[] {
@@ -49,6 +33,14 @@ function labRows(count: number): string[] {
 
 function maxRssMB(): number {
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
+/** A sessions table and a dead-letter table named after `prefix`, in the deployed key shapes. */
+function tablesOf(prefix: string): { sessionsTable: LocalTable; deadLetterTable: LocalTable } {
+  return {
+    sessionsTable: { ...localTables.sessions, name: `${prefix}-sessions` },
+    deadLetterTable: { ...localTables.deadLetters, name: `${prefix}-dead-letters` },
+  };
 }
 
 async function timed(run: () => Promise<void>): Promise<number> {
@@ -79,16 +71,21 @@ async function labLoop(
 }
 
 async function main(): Promise<void> {
-  const records = parseRecords(process.argv.slice(2));
+  const { records } = parsePeerOptions<{ records: number }>([
+    new Option("--records <N>").argParser(count(1)).default(3000),
+  ]);
   const rows = labRows(records);
-  const dynamo = await startDynalite();
-  const client = clientFor(dynamo.endpoint);
+  const labTables = tablesOf("lab");
+  const handlerTables = tablesOf("handler");
+  const dynamo = await startLocalDynamo([
+    ...Object.values(labTables),
+    ...Object.values(handlerTables),
+  ]);
+  const { client } = dynamo;
   try {
-    const labTables = await createTables(client);
-    const handlerTables = await createTables(client);
     const results: PeerResult[] = [];
 
-    const labSeconds = await timed(() => labLoop(client, labTables.sessionsTable, rows));
+    const labSeconds = await timed(() => labLoop(client, labTables.sessionsTable.name, rows));
     results.push({
       peer: "lab-putitem-loop",
       items: records,
@@ -98,12 +95,12 @@ async function main(): Promise<void> {
     });
 
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "x",
-      AWS_SECRET_ACCESS_KEY: "x",
-      SESSIONS_TABLE: handlerTables.sessionsTable,
-      DEAD_LETTER_TABLE: handlerTables.deadLetterTable,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.emulator.endpoint,
+      AWS_REGION: localAws.region,
+      AWS_ACCESS_KEY_ID: localAws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
+      [handlerEnvironment.sessionsTable]: handlerTables.sessionsTable.name,
+      [handlerEnvironment.deadLetterTable]: handlerTables.deadLetterTable.name,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     // Loaded only now: the handler reads its environment once, at module load, as in Lambda.
@@ -137,7 +134,6 @@ async function main(): Promise<void> {
     });
     for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    client.destroy();
     await dynamo.close();
   }
 }

@@ -9,45 +9,28 @@
  *
  *   npx tsx harness/bench/peers/lambdaEngine.ts --input FILE [--limit N] [--batch N] [--shards N]
  */
-import { parseArgs } from "util";
+import { Option } from "commander";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { SessionizeEngine } from "../../../handlers/sessionize/engine";
-import { sessionizeEvent, type SessionizeDeps } from "../../../handlers/sessionize/sessionizeEvent";
-import { clientFor, startDynalite } from "../../../test/support/dynamo";
-import { createSessionizerTables } from "../../../test/support/sessionizer";
+import {
+  sessionizeEvent,
+  type DeliveredRow,
+  type SessionizeDeps,
+} from "../../../handlers/sessionize/sessionizeEvent";
+import { destinationStreamName } from "../../../sql/contracts";
+import { kinesisEventRecord } from "../../local/kinesisEvents";
+import { localAws, localTables, startLocalDynamo } from "../../local/localStack";
 import { benchArrivalTime, readLineBytes } from "../clickstream";
-import { parsePeerOptions, reportResult, requireInput, secondsSince } from "../peerProtocol";
+import {
+  count,
+  parsePeerOptions,
+  reportRows,
+  requireInput,
+  secondsSince,
+  type DestinationRow,
+} from "../peerProtocol";
 
-const streamArn = "arn:aws:kinesis:us-east-1:000000000000:stream/bench";
-const destination = "DESTINATION_SQL_STREAM";
-
-function own(argv: readonly string[]): { batch: number; shards: number; rest: string[] } {
-  const { values, tokens } = parseArgs({
-    args: [...argv],
-    options: { batch: { type: "string" }, shards: { type: "string" } },
-    strict: false,
-    tokens: true,
-  });
-  const count = (name: string, text: unknown, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new Error(`--${name} "${String(text)}" is not allowed; expected a whole number >= 1`);
-    }
-    return value;
-  };
-  const rest: string[] = [];
-  for (const token of tokens ?? []) {
-    if (token.kind === "option" && (token.name === "batch" || token.name === "shards")) continue;
-    if (token.kind === "option") rest.push(token.rawName, ...(token.value ? [token.value] : []));
-    else if (token.kind === "positional") rest.push(token.value);
-  }
-  return {
-    batch: count("batch", values.batch, 100),
-    shards: count("shards", values.shards, 1),
-    rest,
-  };
-}
+const streamArn = `arn:aws:kinesis:${localAws.region}:000000000000:stream/bench`;
 
 /** The shard a user's records go to, as Kinesis hashes the partition key (here: a cheap hash). */
 function shardOfUser(line: Uint8Array, shards: number): number {
@@ -59,31 +42,32 @@ function shardOfUser(line: Uint8Array, shards: number): number {
 }
 
 async function main(): Promise<void> {
-  const { batch, shards, rest } = own(process.argv.slice(2));
-  const options = parsePeerOptions(rest);
+  const options = parsePeerOptions<{ batch: number; shards: number }>([
+    new Option("--batch <N>").argParser(count(1)).default(100),
+    new Option("--shards <N>").argParser(count(1)).default(1),
+  ]);
+  const { batch, shards } = options;
   const lines = readLineBytes(requireInput(options), options.limit);
   // Build the events first: the measurement is the function, not the file or the event builder.
   const perShard: KinesisStreamRecord[][] = Array.from({ length: shards }, () => []);
   lines.forEach((line, index) => {
     const shard = shardOfUser(line, shards);
     const shardId = `shardId-${String(shard).padStart(12, "0")}`;
-    const sequence = String(49590000000000000000000000000000000000000000000000n + BigInt(index));
-    perShard[shard].push({
-      eventSource: "aws:kinesis",
-      eventVersion: "1.0",
-      eventID: `${shardId}:${sequence}`,
-      eventName: "aws:kinesis:record",
-      invokeIdentityArn: "arn:aws:iam::000000000000:role/bench",
-      awsRegion: "us-east-1",
-      eventSourceARN: streamArn,
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: "bench",
-        sequenceNumber: sequence,
-        data: Buffer.from(line).toString("base64"),
-        approximateArrivalTimestamp: benchArrivalTime(index) / 1000,
-      },
-    });
+    perShard[shard].push(
+      kinesisEventRecord(
+        {
+          shardId,
+          sequenceNumber: String(
+            49590000000000000000000000000000000000000000000000n + BigInt(index),
+          ),
+          partitionKey: "bench",
+          data: line,
+          arrivalTime: benchArrivalTime(index),
+        },
+        streamArn,
+        localAws.region,
+      ),
+    );
   });
   const events: KinesisStreamEvent[][] = perShard.map((records) => {
     const list: KinesisStreamEvent[] = [];
@@ -92,21 +76,23 @@ async function main(): Promise<void> {
     return list;
   });
 
-  const dynamo = await startDynalite();
-  const client = clientFor(dynamo.endpoint);
-  const tables = await createSessionizerTables(client);
-  let outputRows = 0;
+  const dynamo = await startLocalDynamo([
+    localTables.sessions,
+    localTables.deadLetters,
+    localTables.state,
+  ]);
+  const delivered: DeliveredRow[] = [];
   const deps: SessionizeDeps = {
-    client,
+    client: dynamo.client,
     engine: new SessionizeEngine(),
-    ...tables,
+    sessionsTable: localTables.sessions.name,
+    deadLetterTable: localTables.deadLetters.name,
+    stateTable: localTables.state.name,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     remainingTimeMs: () => 60_000,
     invocationId: "bench",
     applicationArn: "arn:aws:lambda:us-east-1:000000000000:function:bench",
-    onDelivered: (rows) => {
-      for (const row of rows) if (row.stream === destination) outputRows++;
-    },
+    onDelivered: (rows) => delivered.push(...rows),
   };
   const started = process.hrtime.bigint();
   // The shards run side by side, each one batch at a time, as with parallelizationFactor 1.
@@ -120,16 +106,19 @@ async function main(): Promise<void> {
     }),
   );
   const seconds = secondsSince(started);
-  client.destroy();
   await dynamo.close();
-  reportResult({
-    peer: "lambda-engine",
-    items: lines.length,
-    unit: "events",
-    seconds,
-    outputRows,
-    note: `sessionizer against dynalite, batches of ${batch}, ${shards} shard(s), state read and written per batch`,
-  });
+  const rows = delivered
+    .filter((row) => row.stream === destinationStreamName)
+    .map((row) => Object.values(row.row) as DestinationRow);
+  reportRows(
+    {
+      peer: "lambda-engine",
+      items: lines.length,
+      seconds,
+      note: `sessionizer against dynalite, batches of ${batch}, ${shards} shard(s), state read and written per batch`,
+    },
+    rows,
+  );
 }
 
 main().catch((error: unknown) => {

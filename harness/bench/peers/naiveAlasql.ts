@@ -5,12 +5,17 @@
  */
 import alasql from "alasql";
 import { readLines } from "../clickstream";
-import { clockTime } from "../../../test/oracles/handwrittenSessionizer";
-import { parsePeerOptions, reportResult, requireInput, secondsSince } from "../peerProtocol";
+import {
+  parsePeerOptions,
+  reportRows,
+  requireInput,
+  secondsSince,
+  sessionStartRow,
+} from "../peerProtocol";
 
 interface SessionStart {
-  readonly user_id: string | null;
-  readonly device_type: string | null;
+  readonly user_id: string;
+  readonly device_type: string;
   readonly ts: number;
 }
 
@@ -38,20 +43,13 @@ const starts = database.exec(`
     FROM events e) AS lagged
   WHERE prev IS NULL OR ts - prev > 10000
   ORDER BY seq`) as SessionStart[];
-const rows = starts.map((start) => {
-  const time = clockTime(start.ts);
-  return [
-    start.user_id?.padEnd(7, " "),
-    `${start.user_id}_${start.device_type}_${time}`,
-    time,
-    time,
-  ];
-});
-reportResult({
-  peer: "naive-alasql",
-  items: lines.length,
-  unit: "events",
-  seconds: secondsSince(started),
-  outputRows: rows.length,
-  note: `prefix of ${lines.length} events (quadratic)`,
-});
+const rows = starts.map((start) => sessionStartRow(start.user_id, start.device_type, start.ts));
+reportRows(
+  {
+    peer: "naive-alasql",
+    items: lines.length,
+    seconds: secondsSince(started),
+    note: `prefix of ${lines.length} events (quadratic)`,
+  },
+  rows,
+);

@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { loadApplication } from "../../../harness/emulator";
+import { loadApplication, type Row } from "../../../harness/emulator";
 import { PollingApplicationRunner } from "../../../harness/local/applicationRunner";
 import { MemoryCheckpointStore, StreamReader } from "../../../harness/local/streamReader";
-import type { Row } from "../../../harness/emulator/types";
 import { readSessionizeSql } from "../../../sql/inputSchema";
 import { streamPerTest, type TestStream } from "../../support/kinesaliteStream";
 

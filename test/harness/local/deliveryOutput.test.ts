@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { DeliveryResult } from "../../../handlers/delivery/event";
 import {
   DeliveryOutput,
@@ -204,7 +205,7 @@ describe("the KDA-like delivery to a Lambda output", () => {
     });
     output.start();
     [1, 2, 3].forEach((n) => output.enqueue(b64({ n })));
-    while (!output.idle) await new Promise((r) => setTimeout(r, 5));
+    while (!output.idle) await sleep(5);
     await output.stop();
     expect(events.flatMap((e) => e.records.map((r) => decode(r.data).n))).to.deep.equal([1, 2, 3]);
   });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { localAws, startDynalite, type Emulator } from "../../../harness/local/emulators";
+import { localAws, startDynalite, type Emulator } from "../../../harness/local/localStack";
 import { startOutageProxy, type OutageProxy } from "../../../harness/local/outageProxy";
 
 describe("the outage proxy in front of dynalite", () => {
@@ -33,5 +33,24 @@ describe("the outage proxy in front of dynalite", () => {
     expect(before.TableNames).to.deep.equal([]);
     expect(during).to.not.equal("answered");
     expect(after.TableNames).to.deep.equal([]);
+  });
+
+  it("goes down at the chosen request, before forwarding it, and counts the requests it receives", async () => {
+    const answered = async (): Promise<boolean> =>
+      client.send(new ListTablesCommand({})).then(
+        () => true,
+        () => false,
+      );
+    const before = proxy.requests;
+
+    proxy.downAtRequest(3);
+    const outcomes = [await answered(), await answered(), await answered(), await answered()];
+    const down = proxy.isDown;
+    proxy.up();
+
+    expect(outcomes).to.deep.equal([true, true, false, false]);
+    expect(down).to.equal(true);
+    expect(proxy.requests - before).to.equal(3);
+    expect(await answered()).to.equal(true);
   });
 });

@@ -3,9 +3,11 @@
  * shard count and outputs to the Pulumi program's own definitions.
  */
 import { expect } from "chai";
-import { parseConfig, projectName } from "../../../infra/config";
+import { engines, parseConfig, projectName } from "../../../infra/config";
+import { defaultEngine, pipelineEngines } from "../../../harness/local/engines";
 import { deliveredStreams } from "../../../sql/contracts";
-import { defaultLocalShards, localNames, localOutputs } from "../../../harness/local/pipeline";
+import { localOutputs } from "../../../harness/local/kdaSqlRunner";
+import { defaultLocalShards, localNames } from "../../../harness/local/localStack";
 
 describe("the local pipeline's stack shape", () => {
   const config = parseConfig(
@@ -29,5 +31,10 @@ describe("the local pipeline's stack shape", () => {
 
   it("delivers the same in-application streams to the Lambda as the deployed application", () => {
     expect([...localOutputs]).to.deep.equal([...deliveredStreams]);
+  });
+
+  it("runs only engines the stack config key engine accepts, defaulting to the config's", () => {
+    expect(engines).to.include.members(pipelineEngines);
+    expect(defaultEngine).to.equal(config.engine);
   });
 });

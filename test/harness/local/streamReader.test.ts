@@ -85,6 +85,76 @@ describe("the stream reader against kinesalite", () => {
   });
 });
 
+describe("the stream reader one batch at a time against kinesalite", () => {
+  const stream = streamPerTest("batches", 1);
+  const reader = (checkpoints = new MemoryCheckpointStore()) =>
+    new StreamReader({ ...stream, checkpoints });
+
+  it("reads a shard in batches of at most the limit, each after the last", async () => {
+    await put(
+      stream,
+      Array.from({ length: 7 }, (_, n): [string, number] => ["a", n]),
+    );
+    const subject = reader();
+    const [shardId] = await subject.openShards();
+
+    const batches = [
+      await subject.readBatch(shardId, 3),
+      await subject.readBatch(shardId, 3),
+      await subject.readBatch(shardId, 3),
+      await subject.readBatch(shardId, 3),
+    ];
+
+    expect(batches.map(values)).to.deep.equal([[0, 1, 2], [3, 4, 5], [6], []]);
+  });
+
+  it("reads a shard again from just after its checkpoint once its iterator is reset", async () => {
+    await put(stream, [
+      ["a", 1],
+      ["a", 2],
+      ["a", 3],
+    ]);
+    const subject = reader();
+    const [shardId] = await subject.openShards();
+    const batch = await subject.readBatch(shardId, 3);
+
+    subject.checkpoint(batch.slice(0, 1));
+    subject.resetIterators(shardId);
+
+    expect(values(await subject.readBatch(shardId, 10))).to.deep.equal([2, 3]);
+  });
+
+  it("gets a new iterator after the last record read when its iterator has expired", async () => {
+    await put(stream, [
+      ["a", 1],
+      ["a", 2],
+    ]);
+    const subject = reader();
+    const [shardId] = await subject.openShards();
+    const first = await subject.readBatch(shardId, 1);
+    await put(stream, [["a", 3]]);
+    let expired = 0;
+    stream.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetRecordsCommand" && expired === 0) {
+          expired++;
+          const error = new Error("Iterator expired (injected)");
+          error.name = "ExpiredIteratorException";
+          throw error;
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "expireOnce" },
+    );
+
+    const rest = await subject.readBatch(shardId, 10);
+    stream.client.middlewareStack.remove("expireOnce");
+
+    expect(expired).to.equal(1);
+    expect([values(first), values(rest)]).to.deep.equal([[1], [2, 3]]);
+  });
+});
+
 describe("merging shards by arrival time", () => {
   const record = (shardId: string, n: number, arrivalTime: number): StreamRecord => ({
     shardId,

@@ -5,7 +5,7 @@ import {
   localKinesisClient,
   startKinesalite,
   type Emulator,
-} from "../../../harness/local/emulators";
+} from "../../../harness/local/localStack";
 import { KinesisWriteError, KinesisWriter } from "../../../harness/simulator/kinesisWriter";
 import { MemoryCheckpointStore, StreamReader } from "../../../harness/local/streamReader";
 import { injectPutRecordsFaults } from "../../support/putRecordsFaults";

@@ -6,7 +6,7 @@ import {
   createStream,
   localKinesisClient,
   startKinesalite,
-} from "../../../harness/local/emulators";
+} from "../../../harness/local/localStack";
 import { MemoryCheckpointStore, StreamReader } from "../../../harness/local/streamReader";
 import { labClickStream, type ClickStreamOptions } from "../../../harness/simulator/clickGenerator";
 import { KinesisWriter } from "../../../harness/simulator/kinesisWriter";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { elide, formatTable } from "../../../harness/local/textTable";
+import { elide, formatTable } from "../../../harness/cli/textTable";
 
 describe("text tables", () => {
   it("pads every column to its widest cell under a rule", () => {

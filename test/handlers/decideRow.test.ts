@@ -1,16 +1,24 @@
 import { expect } from "chai";
 import {
-  classifyRecord,
-  decodeStrictBase64,
-  MAX_ITEM_BYTES,
-  RejectReason,
-} from "../../handlers/delivery/classifyRecord";
-import {
   DEAD_LETTER_LIMITS,
   deadLetterId,
   deadLetterItem,
+  RejectReason,
 } from "../../handlers/delivery/deadLetter";
+import { decideRow, MAX_ITEM_BYTES, type Decision } from "../../handlers/delivery/decideRow";
+import {
+  decodeRecordData,
+  decodeStrictBase64,
+  encodeRecordData,
+} from "../../handlers/delivery/recordData";
+import { destinationStreamName, errorStreamName } from "../../sql/contracts";
 import { applicationArn, base64Json, errorStreamRow, sessionRow } from "../support/records";
+
+/** What the KDA output Lambda makes of one record's `data`: decoded at its edge, then decided. */
+function classify(data: string): Decision {
+  const decoded = decodeRecordData(data);
+  return "reason" in decoded ? { kind: "rejected_record", ...decoded } : decideRow(decoded);
+}
 
 describe("classifying a delivered record", () => {
   it("turns a lab row into the lab's item, keeping CHAR padding and dropping latest_time", () => {
@@ -22,7 +30,7 @@ describe("classifying a delivered record", () => {
       latest_time: "10:00:09",
     };
     // Act
-    const decided = classifyRecord(base64Json(row));
+    const decided = classify(base64Json(row));
     // Assess
     expect(decided).to.deep.equal({
       kind: "session",
@@ -98,7 +106,7 @@ describe("classifying a delivered record", () => {
   ];
   for (const [what, data, reason, message] of rejected) {
     it(`rejects ${what} as ${reason} with a message saying why`, () => {
-      const decided = classifyRecord(data);
+      const decided = classify(data);
       expect(decided).to.include({ kind: "rejected_record", reason });
       expect(decided.kind === "rejected_record" && decided.message).to.match(message);
     });
@@ -109,7 +117,7 @@ describe("classifying a delivered record", () => {
     const data = Buffer.from(`{"session_id":${deep},"session_time":"t","user_id":"u"}`).toString(
       "base64",
     );
-    const decided = classifyRecord(data);
+    const decided = classify(data);
     expect(decided).to.deep.equal({
       kind: "rejected_record",
       reason: RejectReason.InvalidField,
@@ -118,21 +126,21 @@ describe("classifying a delivered record", () => {
     const errorRow = Buffer.from(
       `{"ERROR_TIME":${deep},"ERROR_LEVEL":"E","ERROR_NAME":"N","MESSAGE":"M"}`,
     );
-    expect(classifyRecord(errorRow.toString("base64"))).to.have.nested.property(
+    expect(classify(errorRow.toString("base64"))).to.have.nested.property(
       "columns.ERROR_TIME",
       "[...]",
     );
   });
 
   it("recognises an error_stream row by its columns and keeps all seven", () => {
-    const decided = classifyRecord(base64Json(errorStreamRow(3)));
+    const decided = classify(base64Json(errorStreamRow(3)));
     expect(decided).to.deep.equal({ kind: "error_stream", columns: errorStreamRow(3) });
   });
 
   it("keeps a non-string error_stream value as JSON text and a missing column as null", () => {
     const row: Record<string, unknown> = { ...errorStreamRow(1), MESSAGE: { detail: 1 } };
     delete row.DATA_ROW;
-    const decided = classifyRecord(base64Json(row));
+    const decided = classify(base64Json(row));
     expect(decided.kind === "error_stream" && decided.columns).to.include({
       MESSAGE: '{"detail":1}',
       DATA_ROW: null,
@@ -143,6 +151,64 @@ describe("classifying a delivered record", () => {
     expect(decodeStrictBase64("eyJ9")?.toString()).to.equal('{"}');
     expect(decodeStrictBase64("eyJ9\n")).to.equal(undefined);
     expect(decodeStrictBase64("e-J9")).to.equal(undefined);
+  });
+
+  it("decodes what it encodes, telling the stream by the columns", () => {
+    expect(decodeRecordData(encodeRecordData(sessionRow(1)))).to.deep.equal({
+      stream: destinationStreamName,
+      row: sessionRow(1),
+    });
+    expect(decodeRecordData(encodeRecordData(errorStreamRow(1)))).to.deep.equal({
+      stream: errorStreamName,
+      row: errorStreamRow(1),
+    });
+    expect(encodeRecordData(sessionRow(1))).to.equal(base64Json(sessionRow(1)));
+  });
+});
+
+describe("deciding what a typed row is", () => {
+  it("takes the stream from the row, not from its columns", () => {
+    // Prepare: an error_stream row without the columns KDA's records are told apart by
+    const row = { ERROR_NAME: "Not_A_JSON_Object", DATA_ROW: "6f6f7073" };
+    // Act
+    const decided = decideRow({ stream: errorStreamName, row });
+    // Assess
+    expect(decided).to.deep.equal({
+      kind: "error_stream",
+      columns: {
+        ERROR_TIME: null,
+        ERROR_LEVEL: null,
+        ERROR_NAME: "Not_A_JSON_Object",
+        MESSAGE: null,
+        DATA_ROWTIME: null,
+        DATA_ROW: "6f6f7073",
+        PUMP_NAME: null,
+      },
+    });
+  });
+
+  it("decides a number JSON cannot carry as NULL, as its KDA delivery would be", () => {
+    const session = sessionRow(1, { session_time: NaN });
+    expect(decideRow({ stream: destinationStreamName, row: session })).to.deep.equal(
+      classify(encodeRecordData(session)),
+    );
+    const error = { ...errorStreamRow(1), DATA_ROW: Infinity };
+    expect(decideRow({ stream: errorStreamName, row: error })).to.deep.equal(
+      classify(encodeRecordData(error)),
+    );
+    expect(decideRow({ stream: errorStreamName, row: error })).to.have.nested.property(
+      "columns.DATA_ROW",
+      null,
+    );
+  });
+
+  it("holds a session row with error_stream's columns to the session rules", () => {
+    const decided = decideRow({ stream: destinationStreamName, row: errorStreamRow(1) });
+    expect(decided).to.deep.equal({
+      kind: "rejected_record",
+      reason: RejectReason.InvalidField,
+      message: "field session_id is missing; expected a string",
+    });
   });
 });
 
@@ -162,35 +228,35 @@ describe("the dead-letter item", () => {
   it("is keyed by the application and the raw data, not by recordId or delivery", () => {
     const first = deadLetterItem(letter);
     const redelivered = deadLetterItem({ ...letter, recordId: "record-99", retryHint: 0 });
-    expect(first.id).to.deep.equal(redelivered.id);
-    expect(first.id.S)
+    expect(first.id).to.equal(redelivered.id);
+    expect(first.id)
       .to.equal(deadLetterId(applicationArn, "bm90IGpzb24="))
       .and.match(/^[0-9a-f]{64}$/);
-    expect(deadLetterId("arn:other", letter.data)).not.to.equal(first.id.S);
+    expect(deadLetterId("arn:other", letter.data)).not.to.equal(first.id);
   });
 
   it("carries the raw data, reason, ids, retry hint and time of the delivery", () => {
     expect(deadLetterItem(letter)).to.deep.include({
-      kind: { S: "rejected_record" },
-      reason: { S: "NotJson" },
-      message: { S: "data is not JSON" },
-      data: { S: "bm90IGpzb24=" },
-      dataLength: { N: "12" },
-      recordId: { S: "record-7" },
-      invocationId: { S: "invocation-1" },
-      applicationArn: { S: applicationArn },
-      retryHint: { N: "2" },
-      receivedAt: { S: "2026-01-01T10:00:00.000Z" },
-      truncated: { BOOL: false },
+      kind: "rejected_record",
+      reason: "NotJson",
+      message: "data is not JSON",
+      data: "bm90IGpzb24=",
+      dataLength: 12,
+      recordId: "record-7",
+      invocationId: "invocation-1",
+      applicationArn,
+      retryHint: 2,
+      receivedAt: "2026-01-01T10:00:00.000Z",
+      truncated: false,
     });
   });
 
   it("truncates huge data to stay under DynamoDB's item limit and says so", () => {
     const data = "A".repeat(1_000_000);
     const item = deadLetterItem({ ...letter, data });
-    expect(item.data.S).to.have.length(DEAD_LETTER_LIMITS.dataBytes);
-    expect(item.dataLength).to.deep.equal({ N: "1000000" });
-    expect(item.truncated).to.deep.equal({ BOOL: true });
-    expect(item.id.S).to.equal(deadLetterId(applicationArn, data));
+    expect(item.data).to.have.length(DEAD_LETTER_LIMITS.dataBytes);
+    expect(item.dataLength).to.equal(1_000_000);
+    expect(item.truncated).to.equal(true);
+    expect(item.id).to.equal(deadLetterId(applicationArn, data));
   });
 });
