@@ -75,8 +75,10 @@ export function compileRecordDecoder(schema: InputSchema): (data: RecordData) =>
     const raw = isParsedRecord(data) ? data.raw : data;
     try {
       if (isParsedRecord(data)) return DecodedRecord.accepted(map(data.parsed), raw);
-      // Bytes are decoded as UTF-8; invalid sequences become U+FFFD, as KDA reads them.
-      const text = typeof data === "string" ? data : utf8.decode(data);
+      // Bytes are decoded as UTF-8; invalid sequences become U+FFFD, as KDA reads them. A
+      // byte-order mark before the record is ignored (the decoder drops it from bytes itself).
+      let text = typeof data === "string" ? data : utf8.decode(data);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const scanned = scan === null ? undefined : scan(text);
       if (scanned !== undefined) return DecodedRecord.accepted(scanned, raw);
       let parsed: unknown;

@@ -151,6 +151,8 @@ export class LineFeeder {
 
   /** Feeds one line, its rows to `sink`; a blank line feeds nothing. */
   feed(line: string, sink: RowSink): void {
+    // A byte-order mark before a record is ignored, as in every engine (docs/semantics.md).
+    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (this.scan !== null) {
       let values: SqlValue[] | undefined;
       try {
