@@ -126,6 +126,7 @@ const isNumberType = (type: SqlType): boolean =>
  * Rows of one partition in arrival order: a circular buffer of positions (the row's ordinal in its
  * partition for ROWS frames, its ROWTIME for RANGE frames) and values, growing and shrinking by
  * powers of two so it stays the size of the frame. `aux` holds the suffix sums of a DOUBLE SUM.
+ * Free slots hold 0, never null, so that an array of numbers stays an unboxed double array.
  */
 export class Ring {
   positions: number[];
@@ -135,9 +136,9 @@ export class Ring {
   size = 0;
   private mask: number;
 
-  constructor(withAux = false, capacity = 4) {
+  constructor(withAux = false, capacity = 8) {
     this.positions = new Array<number>(capacity).fill(0);
-    this.values = new Array<SqlValue>(capacity).fill(null);
+    this.values = new Array<SqlValue>(capacity).fill(0);
     this.aux = withAux ? new Array<number>(capacity).fill(0) : null;
     this.mask = capacity - 1;
   }
@@ -165,7 +166,7 @@ export class Ring {
 
   /** Drops the oldest row. */
   shift(): void {
-    this.values[this.head] = null;
+    this.values[this.head] = 0;
     this.head = (this.head + 1) & this.mask;
     this.size--;
     if (this.positions.length > 16 && this.size * 4 <= this.positions.length)
@@ -175,7 +176,7 @@ export class Ring {
   /** Drops the newest row. */
   pop(): void {
     this.size--;
-    this.values[(this.head + this.size) & this.mask] = null;
+    this.values[(this.head + this.size) & this.mask] = 0;
   }
 
   /** Drops the rows whose position is below `lowest`: they have left the frame. */
@@ -190,7 +191,7 @@ export class Ring {
 
   private resize(capacity: number): void {
     const positions = new Array<number>(capacity).fill(0);
-    const values = new Array<SqlValue>(capacity).fill(null);
+    const values = new Array<SqlValue>(capacity).fill(0);
     const aux = this.aux === null ? null : new Array<number>(capacity).fill(0);
     for (let i = 0; i < this.size; i++) {
       const from = (this.head + i) & this.mask;
@@ -323,13 +324,43 @@ interface WindowCode {
   newest(columns: Columns, i: number): number;
 }
 
-/** The code of the window in pump slot `slot`. */
-function windowCode(window: BoundWindow, slot: number): WindowCode {
+/**
+ * What a window's ring holds and how it is summed: windows of a group with the same key keep the
+ * same rows (SUM and AVG of one argument over one frame), so the first of them keeps the ring
+ * and the others read it.
+ */
+function ringKey(window: BoundWindow): string | null {
+  const fn = window.function;
+  const accumulator =
+    fn === "SUM" || fn === "AVG"
+      ? window.argument !== null && isIntegerType(window.argument.type)
+        ? "exact"
+        : "double"
+      : fn === "COUNT" || fn === "FIRST_VALUE"
+        ? "none"
+        : null;
+  // LAG keeps only its k newest rows and MIN and MAX a monotonic queue: nothing to share.
+  if (accumulator === null) return null;
+  const skipsNulls = fn !== "FIRST_VALUE" || window.ignoreNulls;
+  const argument = JSON.stringify(window.argument, (_key, v: unknown) =>
+    typeof v === "bigint" ? `${v}n` : v,
+  );
+  return `${JSON.stringify(window.frame)} ${argument} ${skipsNulls} ${accumulator}`;
+}
+
+/**
+ * The code of the window in pump slot `slot`; `owner` is the slot of an earlier window of its
+ * group that keeps the same ring (see `ringKey`), which this one then only reads.
+ */
+function windowCode(window: BoundWindow, slot: number, owner = slot): WindowCode {
   const fn = window.function;
   const rows = window.frame.kind === "rows";
   const span = window.frame.kind === "rows" ? window.frame.preceding : window.frame.milliseconds;
   const [w, a, d] = [`w${slot}`, `a${slot}`, `d${slot}`];
   const name = (prefix: string) => `${prefix}${slot}`;
+  const reads = owner !== slot;
+  /** A column of the ring's state: the owner's. */
+  const shared = (prefix: string) => `${prefix}${owner}`;
   const numbers = window.argument !== null && isNumberType(window.argument.type);
   const noState = (step: string): WindowCode => ({
     columns: [],
@@ -339,15 +370,24 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
     restore: () => {},
     newest: () => -Infinity,
   });
-  const ring = name("r");
+  const ring = shared("r");
   const R = `S.${ring}[i]`;
-  /** A window keeping its rows in a ring; `body` runs once rows below the frame are evicted. */
+  /**
+   * A window keeping its rows in a ring: `push` runs once rows below the frame are evicted (by
+   * `evict`), then `result`; a window reading another's ring runs `prepare` and `result` only.
+   */
   const ringWindow = (
-    body: string,
-    options: { evict?: string; aux?: boolean; checksRange?: boolean } = {},
+    push: string,
+    result: string,
+    options: { evict?: string; prepare?: string; aux?: boolean; checksRange?: boolean } = {},
   ): WindowCode => ({
-    columns: [{ name: ring, kind: "rings", aux: options.aux === true }],
-    step: `var ${ring} = ${R};\n${options.evict ?? `${ring}.evictBelow(L);`}\n${body}`,
+    columns: reads ? [] : [{ name: ring, kind: "rings", aux: options.aux === true }],
+    step:
+      `var ${ring} = ${R};\n` +
+      (reads
+        ? (options.prepare ?? "")
+        : `${options.evict ?? `${ring}.evictBelow(L);`}\n${push}\n`) +
+      result,
     checksRange: options.checksRange === true,
     snapshot: (columns, i) => ({ buffer: ringJson((columns[ring] as Ring[])[i]) }),
     restore: (columns, i, state) => {
@@ -418,6 +458,7 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
       return ringWindow(
         `${w} = ${ring}.size >= ${k} ? ${ring}.value(${ring}.size - ${k}) : ${d};\n` +
           `if (${keep(window.ignoreNulls)}) { ${ring}.push(P, ${a}); if (${ring}.size > ${k}) ${ring}.shift(); }`,
+        "",
       );
     }
     case "LAST_VALUE": {
@@ -448,14 +489,15 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
     }
     case "FIRST_VALUE":
       return ringWindow(
-        `if (${keep(window.ignoreNulls)}) ${ring}.push(P, ${a});\n` +
-          `${w} = ${ring}.size > 0 ? ${ring}.value(0) : null;`,
+        `if (${keep(window.ignoreNulls)}) ${ring}.push(P, ${a});`,
+        `${w} = ${ring}.size > 0 ? ${ring}.value(0) : null;`,
       );
     case "COUNT":
       if (window.argument === null && rows)
         return noState(`${w} = n < ${span} ? n + 1 : ${span + 1};`);
       return ringWindow(
-        `if (${keep(window.argument !== null)}) ${ring}.push(P, null);\n${w} = ${ring}.size;`,
+        `if (${keep(window.argument !== null)}) ${ring}.push(P, ${a});`,
+        `${w} = ${ring}.size;`,
       );
     case "MIN":
     case "MAX": {
@@ -464,8 +506,8 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
       return ringWindow(
         `if (${a} !== null) {\n` +
           `  while (${ring}.size > 0 && ${ring}.last() ${dominated} ${a}) ${ring}.pop();\n` +
-          `  ${ring}.push(P, ${a});\n}\n` +
-          `${w} = ${ring}.size > 0 ? ${ring}.value(0) : null;`,
+          `  ${ring}.push(P, ${a});\n}`,
+        `${w} = ${ring}.size > 0 ? ${ring}.value(0) : null;`,
       );
     }
     case "SUM":
@@ -474,25 +516,28 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
       if (window.argument !== null && isIntegerType(window.argument.type)) {
         // An exact total (a bigint while beyond 2^53): it never drifts, and only the SUM result
         // is range-checked, after every window took the row.
-        const total = name("t");
+        const total = shared("t");
         const T = `S.${total}`;
         const result =
           fn === "SUM"
             ? "t"
             : `(typeof t === "number" ? Math.trunc(t / ${count}) || 0 : H.fromBigint(t / BigInt(${count})))`;
         const code = ringWindow(
-          `if (${a} !== null) { ${ring}.push(P, ${a}); t = H.addIntegers(t, ${a}); }\n` +
-            `${T}.set(i, t);\n${w} = ${count} === 0 ? null : ${result};`,
+          `if (${a} !== null) { ${ring}.push(P, ${a}); t = H.addIntegers(t, ${a}); }\n${T}.set(i, t);`,
+          `${w} = ${count} === 0 ? null : ${result};`,
           {
             evict:
               `var t = ${T}.get(i);\nwhile (${ring}.size > 0 && ${ring}.position(0) < L) ` +
               `{ t = H.subtractInteger(t, ${ring}.value(0)); ${ring}.shift(); }`,
+            prepare: `var t = ${T}.get(i);\n`,
             checksRange: fn === "SUM",
           },
         );
         return {
           ...code,
-          columns: [...code.columns, { name: total, kind: "values", numbers: true, initial: 0 }],
+          columns: reads
+            ? []
+            : [...code.columns, { name: total, kind: "values", numbers: true, initial: 0 }],
           restore: (columns, i, state) => {
             code.restore(columns, i, state);
             const r = (columns[ring] as Ring[])[i];
@@ -504,12 +549,12 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
       }
       // DOUBLE, REAL, DECIMAL: two stacks (see `suffixSums`); a BIGINT beyond 2^53 counts as the
       // nearest double.
-      const [front, back] = [`S.${name("f")}`, `S.${name("b")}`];
+      const [front, back] = [`S.${shared("f")}`, `S.${shared("b")}`];
       const sum = `(${front}[i] > 0 ? H.frontSum(${ring}) : 0) + ${back}[i]`;
       const code = ringWindow(
         `if (${a} !== null) { var x${slot} = Number(${a}); ${ring}.push(P, x${slot}); ${back}[i] += x${slot}; }\n` +
-          `if (${count} === 0) { ${back}[i] = 0; ${w} = null; }\n` +
-          `else ${w} = ${fn === "SUM" ? sum : `(${sum}) / ${count}`};`,
+          `if (${count} === 0) ${back}[i] = 0;`,
+        `${w} = ${count} === 0 ? null : ${fn === "SUM" ? sum : `(${sum}) / ${count}`};`,
         {
           evict:
             `while (${ring}.size > 0 && ${ring}.position(0) < L) {\n` +
@@ -520,14 +565,16 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
       );
       return {
         ...code,
-        columns: [
-          ...code.columns,
-          { name: name("f"), kind: "f64", initial: 0 },
-          { name: name("b"), kind: "f64", initial: 0 },
-        ],
+        columns: reads
+          ? []
+          : [
+              ...code.columns,
+              { name: shared("f"), kind: "f64", initial: 0 },
+              { name: shared("b"), kind: "f64", initial: 0 },
+            ],
         snapshot: (columns, i) => ({
           ...code.snapshot(columns, i),
-          front: (columns[name("f")] as Float64Array)[i],
+          front: (columns[shared("f")] as Float64Array)[i],
         }),
         restore: (columns, i, state) => {
           code.restore(columns, i, state);
@@ -537,8 +584,8 @@ function windowCode(window: BoundWindow, slot: number): WindowCode {
           suffixSums(r, frontRows);
           let backSum = 0;
           for (let j = frontRows; j < r.size; j++) backSum += r.value(j) as number;
-          (columns[name("f")] as Float64Array)[i] = frontRows;
-          (columns[name("b")] as Float64Array)[i] = backSum;
+          (columns[shared("f")] as Float64Array)[i] = frontRows;
+          (columns[shared("b")] as Float64Array)[i] = backSum;
         },
       };
     }
@@ -585,7 +632,14 @@ export class WindowGroup {
     );
     this.countsRows = this.frames.some((frame) => frame.rows);
     this.expires = !this.countsRows;
-    this.codes = windows.map((w) => windowCode(w.window, w.slot));
+    const owners = new Map<string, number>();
+    this.codes = windows.map(({ window, slot }) => {
+      const key = ringKey(window);
+      if (key === null) return windowCode(window, slot);
+      const owner = owners.get(key) ?? slot;
+      owners.set(key, owner);
+      return windowCode(window, slot, owner);
+    });
     this.specs = [
       ...(this.countsRows ? [{ name: "rows", kind: "f64", initial: 0 } as const] : []),
       ...this.codes.flatMap((code) => code.columns),

@@ -121,9 +121,10 @@ describe("window state", () => {
 
   it("continues bit for bit after a snapshot, wherever the stream is split", () => {
     const sql = pumpSql(
-      `"s" DOUBLE, "x" BIGINT, "f" BIGINT, "l" BIGINT`,
+      `"s" DOUBLE, "m" DOUBLE, "x" BIGINT, "f" BIGINT, "l" BIGINT`,
       [
         over(`SUM(CAST("v" AS DOUBLE) / 3)`, "RANGE INTERVAL '3' SECOND PRECEDING"),
+        over(`AVG(CAST("v" AS DOUBLE) / 3)`, "RANGE INTERVAL '3' SECOND PRECEDING"),
         over(`SUM("v")`, "ROWS 3 PRECEDING"),
         over(`FIRST_VALUE("v") IGNORE NULLS`, "ROWS 2 PRECEDING"),
         over(`LAG("v", 2) IGNORE NULLS`, "RANGE INTERVAL '2' SECOND PRECEDING"),
