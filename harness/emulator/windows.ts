@@ -25,27 +25,71 @@ import { deliveryJson, parseJson } from "./json";
 /**
  * The partition keys of an application: a dense index per distinct Map key (the PARTITION BY
  * value itself for one expression, exact JSON text of the values for several), counted by the
- * groups holding it and recycled when none does.
+ * groups holding it and recycled when none does. Text keys, nearly all of them, are found through
+ * an open-addressing table of their hashes, whose probes stay in one typed array instead of
+ * walking a Map's entries; other keys go to a Map.
  */
 export class PartitionKeys {
-  private readonly indexes = new Map<unknown, number>();
+  private readonly others = new Map<unknown, number>();
   /** The Map key of each index. */
   keys: unknown[] = [];
   /** How many groups hold each index. */
   private holders = new Uint16Array(64);
   private readonly free: number[] = [];
+  /** Text keys: the index in each slot (-1 for none), and each index's hash. */
+  private slots = new Int32Array(1024).fill(-1);
+  private hashes = new Int32Array(64);
+  private texts = 0;
 
   /** The index of a Map key, new when no group holds the key. */
   index(mapKey: unknown): number {
-    let index = this.indexes.get(mapKey);
+    if (typeof mapKey === "string") return this.textIndex(mapKey);
+    let index = this.others.get(mapKey);
     if (index === undefined) {
-      index = this.free.length > 0 ? this.free.pop()! : this.keys.length;
-      this.indexes.set(mapKey, index);
-      this.keys[index] = mapKey;
-      if (index >= this.holders.length) this.holders = grown(this.holders, index);
-      this.holders[index] = 0;
+      index = this.allocate(mapKey);
+      this.others.set(mapKey, index);
     }
     return index;
+  }
+
+  private textIndex(key: string): number {
+    const hash = hashText(key);
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let slot = hash & mask;
+    for (;;) {
+      const index = slots[slot];
+      if (index < 0) break;
+      if (this.hashes[index] === hash && this.keys[index] === key) return index;
+      slot = (slot + 1) & mask;
+    }
+    const index = this.allocate(key);
+    if (index >= this.hashes.length) this.hashes = grown(this.hashes, index);
+    this.hashes[index] = hash;
+    slots[slot] = index;
+    // At most half full, so that probes stay short.
+    if (++this.texts * 2 > slots.length) this.rehash(slots.length * 2);
+    return index;
+  }
+
+  private allocate(mapKey: unknown): number {
+    const index = this.free.length > 0 ? this.free.pop()! : this.keys.length;
+    this.keys[index] = mapKey;
+    if (index >= this.holders.length) this.holders = grown(this.holders, index);
+    this.holders[index] = 0;
+    return index;
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    for (const index of this.slots) {
+      if (index < 0) continue;
+      let slot = this.hashes[index] & mask;
+      while (slots[slot] >= 0) slot = (slot + 1) & mask;
+      slots[slot] = index;
+    }
+    this.slots = slots;
   }
 
   hold(index: number): void {
@@ -54,10 +98,42 @@ export class PartitionKeys {
 
   release(index: number): void {
     if (--this.holders[index] > 0) return;
-    this.indexes.delete(this.keys[index]);
+    const key = this.keys[index];
+    if (typeof key === "string") this.removeText(index);
+    else this.others.delete(key);
     this.keys[index] = undefined;
     this.free.push(index);
   }
+
+  /** Empties the slot of a text key, moving later keys of its probe run back (no tombstones). */
+  private removeText(index: number): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let slot = this.hashes[index] & mask;
+    while (slots[slot] !== index) slot = (slot + 1) & mask;
+    let next = (slot + 1) & mask;
+    while (slots[next] >= 0) {
+      const home = this.hashes[slots[next]] & mask;
+      // The key at `next` may move into the hole unless its home lies cyclically in (slot, next].
+      if (
+        (next > slot && (home <= slot || home > next)) ||
+        (next < slot && home <= slot && home > next)
+      ) {
+        slots[slot] = slots[next];
+        slot = next;
+      }
+      next = (next + 1) & mask;
+    }
+    slots[slot] = -1;
+    this.texts--;
+  }
+}
+
+/** FNV-1a of a text's UTF-16 code units. */
+function hashText(text: string): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
 }
 
 type TypedArray = Float64Array | Uint8Array | Uint16Array | Int32Array;

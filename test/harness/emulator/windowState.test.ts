@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadApplication } from "../../../harness/emulator";
+import { PartitionKeys } from "../../../harness/emulator/windows";
 import type { EngineSnapshot, SqlApplication } from "../../../harness/emulator/types";
 import { pumpSql, pushAll, rec, run, testSchema } from "./helpers";
 
@@ -211,5 +212,45 @@ CREATE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM LAG("event_timestamp") OVER (
         }),
       ).to.throw(TypeError, /Invalid snapshot state for window "P#0": "x"; expected an object/);
     });
+  });
+});
+
+describe("the partition keys", () => {
+  it("give each held key one index, and a released key's index to a new key, as a Map would", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.oneof(
+              fc.string({ maxLength: 3 }),
+              fc.integer({ min: -3, max: 3 }),
+              fc.constant(null),
+            ),
+          ),
+          { maxLength: 400 },
+        ),
+        (operations) => {
+          const keys = new PartitionKeys();
+          const model = new Map<unknown, number>();
+          for (const [release, key] of operations) {
+            if (release && model.has(key)) {
+              keys.release(model.get(key)!);
+              model.delete(key);
+            } else if (!release) {
+              const index = keys.index(key);
+              if (model.has(key)) expect(index, String(key)).to.equal(model.get(key));
+              else {
+                expect([...model.values()]).to.not.include(index);
+                keys.hold(index);
+                model.set(key, index);
+              }
+            }
+            for (const [k, index] of model) expect(keys.index(k)).to.equal(index);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
