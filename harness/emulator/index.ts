@@ -3,7 +3,8 @@
  * `sql/sessionize.sql`) offline with KDA's semantics. See `types.ts` for the contract.
  */
 export { loadApplication, loadSessionizeApplication } from "./application";
-export { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+export { rowToDeliveryObject } from "./delivery";
+export { deliveryJson, parseJson, type DeliveryValue } from "./json";
 export {
   createReplay,
   replayLines,
