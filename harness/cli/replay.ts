@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import { destinationStreamName } from "../../sql/contracts";
 import { clickInputSchema, sessionizeSqlPath } from "../../sql/inputSchema";
-import { loadApplication, SqlLoadError, type SqlApplication } from "../emulator";
+import { deliveryJson, loadApplication, SqlLoadError, type SqlApplication } from "../emulator";
 import { InputReadError } from "../replay/fileSource";
 import { formatCounts, ReplayRun } from "../replay/replayRun";
 import {
@@ -153,8 +153,9 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     app,
     stream: options.stream,
     trimChar: options.trimChar,
-    onRow: (row) => output.push(JSON.stringify(row)),
-    onError: errors && ((row) => errors.push(JSON.stringify(row))),
+    // deliveryJson writes a BIGINT beyond 2^53 with its exact digits (JSON.stringify throws).
+    onRow: (row) => output.push(deliveryJson(row)),
+    onError: errors && ((row) => errors.push(deliveryJson(row))),
     onOversized: (warning) => {
       if (warnings.length < maxWarnings) process.stderr.write(`replay: warning: ${warning}\n`);
       warnings.push(warning);
