@@ -27,7 +27,7 @@ describe("the SQL types", () => {
     expect(coerceForColumn("abcd", type, "truncate", "c")).to.equal("abc");
   });
 
-  it("refuses a value longer than the column even when the excess is blanks, as SEMANTICS.md says", () => {
+  it("refuses a value longer than the column even when the excess is blanks, as docs/semantics.md says", () => {
     expect(() => coerceForColumn("ab   ", { kind: "VARCHAR", length: 3 }, "error", "c")).to.throw(
       SqlRowError,
     );
