@@ -7,7 +7,8 @@
  * DESTINATION_SQL_STREAM and error_stream to the same function), so the decoder tells them apart
  * by the columns, and only here: every other way in hands the delivery its rows with their stream.
  */
-import { deliveryJson, parseJson } from "../../harness/emulator";
+// The JSON codec alone (a public entry of its own): the KDA delivery function bundles no SQL engine.
+import { deliveryJson, parseJson } from "../../harness/emulator/json";
 import {
   destinationStreamName,
   errorStreamName,

@@ -1,5 +1,5 @@
 /**
- * Exact 64-bit BIGINT (docs/semantics.md, "Types and values"). A BIGINT value is a JavaScript
+ * Exact 64-bit BIGINT (docs/semantics.md, "Types and overflow"). A BIGINT value is a JavaScript
  * `number` while it is a safe integer (|v| <= 2^53 - 1), the fast path every lab value takes, and a
  * `bigint` only beyond: one value has one representation, so `===` still compares BIGINTs of
  * either kind and a `number` never holds a rounded integer. Every operation that may leave the

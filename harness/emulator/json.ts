@@ -1,10 +1,13 @@
 /**
  * JSON text with exact 64-bit integers. `JSON.parse` reads every number as a double, so an integer
  * beyond 2^53 arrives rounded, and `JSON.stringify` refuses a `bigint`; BIGINT needs both exact
- * (docs/semantics.md, "Types and values"). Node 20 has no reviver with source text
+ * (docs/semantics.md, "Types and overflow"). Node 20 has no reviver with source text
  * (`context.source`) and no `JSON.rawJSON`, so: `parseJson` lets `JSON.parse` validate and parse,
  * and only when the text holds a run of 16 or more digits reads it again with a small parser that
  * keeps such integers as `bigint`; `deliveryJson` writes `bigint` values as their digits.
+ *
+ * A public entry of the emulator beside its index: it imports only the integer helpers, so the KDA
+ * delivery function can read and write rows with it without bundling the SQL engine.
  */
 import { integerOfDigits } from "./integers";
 

@@ -25,7 +25,7 @@ const maxSafe = Number.MAX_SAFE_INTEGER;
 
 /**
  * The exact slow path of a BIGINT operator, taken when an operand is a bigint or the double result
- * left the safe range: the bigint result, range-checked (docs/semantics.md, "Types and values").
+ * left the safe range: the bigint result, range-checked (docs/semantics.md, "Types and overflow").
  */
 function exactly(result: bigint, a: Value, symbol: string, b: Value): number | bigint {
   return bigintResult(result, () => `${a} ${symbol} ${b}`);

@@ -772,6 +772,14 @@ const comparisons: Record<string, string> = {
 const arithmetic: Record<string, string> = { ADD: "+", SUB: "-", MUL: "*" };
 
 function call(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql {
+  if (e.function === "TIMESTAMP_FORMAT" || e.function === "TIMESTAMP_FORMAT_NULL_STRING") {
+    // The planner compiles a literal TIMESTAMP_TO_CHAR format once, into a constant that keeps its
+    // pattern; the translation reads the pattern back as the call's literal format.
+    const { pattern } = (e.args[1] as { value: { pattern: string } }).value;
+    const format: BoundExpression = { kind: "literal", value: pattern, type: e.type };
+    const original = e.function.replace("TIMESTAMP_FORMAT", "TIMESTAMP_TO_CHAR");
+    return call({ ...e, function: original, args: [format, e.args[0]] }, scope);
+  }
   const name = e.function;
   const refuse = (
     construct: string,

@@ -1,5 +1,5 @@
 /**
- * Exact 64-bit BIGINT end to end (docs/semantics.md, "Types and values"): input integers beyond
+ * Exact 64-bit BIGINT end to end (docs/semantics.md, "Types and overflow"): input integers beyond
  * 2^53 on the fast and the general path, arithmetic, SUM and AVG without drift, overflow only past
  * the 64-bit range, exact digits on output and through a snapshot.
  */
