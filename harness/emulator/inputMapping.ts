@@ -125,11 +125,18 @@ export function bigintValue(value: unknown): number | bigint | null {
 }
 
 function describeJson(value: unknown): string {
-  // A bigint nested in an object or array is shown as its digits in quotes; only messages use this.
-  const text =
-    typeof value === "bigint"
-      ? value.toString()
-      : JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  let text: string;
+  try {
+    // A bigint nested in an object or array is shown as its digits in quotes; only messages use this.
+    text =
+      typeof value === "bigint"
+        ? value.toString()
+        : JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  } catch {
+    // JSON.parse accepts nesting deeper than JSON.stringify can recurse (a 24 KB record can hold
+    // 12,000 levels): such a value is named by its kind, so the record still becomes an error row.
+    text = Array.isArray(value) ? "[...]" : "{...}";
+  }
   return text.length > 60 ? text.slice(0, 60) + "..." : text;
 }
 
