@@ -151,8 +151,9 @@ public final class RecordValidator implements Serializable {
       case "BIGINT":
       case "INTEGER":
         {
-          long low = column.kind.equals("BIGINT") ? -MAX_SAFE : Integer.MIN_VALUE;
-          long high = column.kind.equals("BIGINT") ? MAX_SAFE : Integer.MAX_VALUE;
+          // BIGINT is 64-bit, as the harness reads it (docs/semantics.md, "Types and overflow").
+          long low = column.kind.equals("BIGINT") ? Long.MIN_VALUE : Integer.MIN_VALUE;
+          long high = column.kind.equals("BIGINT") ? Long.MAX_VALUE : Integer.MAX_VALUE;
           Long n = integerValue(value, low, high);
           if (n == null) {
             throw reject(
@@ -195,7 +196,6 @@ public final class RecordValidator implements Serializable {
     if (value.isNumber()) {
       if (value.isIntegralNumber()) {
         BigInteger big = value.bigIntegerValue();
-        // JavaScript holds the number as a double: beyond 2^53 it is out of range either way.
         return big.compareTo(BigInteger.valueOf(low)) >= 0
                 && big.compareTo(BigInteger.valueOf(high)) <= 0
             ? big.longValue()
