@@ -8,7 +8,7 @@ import * as path from "path";
 import { defaultEngine, engines, pipelineEngines, type PipelineEngine } from "../local/engines";
 import { defaultLocalShards, localAws, localNames } from "../local/localStack";
 import { runLocalPipeline, type LocalPipelineResult } from "../local/pipeline";
-import { renderReport } from "../local/report";
+import { renderReport, sessionStart } from "../local/report";
 import { formatSummary } from "../local/summary";
 import { resolveClickStream, type ClickStreamSettings } from "../simulator/clickStreamConfig";
 import { userIdPartitionKey } from "../simulator/sinks";
@@ -193,10 +193,10 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 function printSessions(result: LocalPipelineResult, limit: number): void {
-  const rows = result.sessions.map((s) => [s.user_id, s.session_id, s.session_time]);
+  const rows = result.sessions.map((s) => [String(s.user_id ?? ""), s.session_id, sessionStart(s)]);
   const shown = elide(rows, limit, (hidden) => ["...", `(${hidden} more, all in the report)`, ""]);
   process.stdout.write(
-    `\nSessions in ${localNames.sessionsTable} (${result.sessions.length} items)\n${formatTable(["user_id", "session_id", "session_time"], shown)}\n`,
+    `\nSessions in ${localNames.sessionsTable} (${result.sessions.length} items)\n${formatTable(["user_id", "session_id", "session start"], shown)}\n`,
   );
 }
 

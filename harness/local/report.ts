@@ -65,7 +65,7 @@ ${ticks(start, end, x)}
   const sessionRows = data.sessions
     .map(
       (s) =>
-        `<tr><td>${escapeHtml(s.user_id)}</td><td>${escapeHtml(s.session_id)}</td><td>${escapeHtml(s.session_time)}</td></tr>`,
+        `<tr><td>${escapeHtml(String(s.user_id ?? ""))}</td><td>${escapeHtml(s.session_id)}</td><td>${escapeHtml(sessionStart(s))}</td></tr>`,
     )
     .join("\n");
 
@@ -90,7 +90,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 8px;text-
 <p>${new Date(start).toISOString()} to ${new Date(end).toISOString()}; scroll sideways; hover for details.</p>
 ${lanes.join("\n")}
 <h2>Sessions table (${data.sessions.length} items)</h2>
-<table><thead><tr><th>user_id</th><th>session_id</th><th>session_time</th></tr></thead>
+<table><thead><tr><th>user_id</th><th>session_id</th><th>session start</th></tr></thead>
 <tbody>
 ${sessionRows}
 </tbody></table>
@@ -102,6 +102,14 @@ ${sessionRows}
 function sessionIdOf(click: ClickRecord): string {
   // Built from INTERMEDIATE_SQL_STREAM's VARCHAR user_id, so without CHAR(7) padding.
   return `${click.user_id}_${click.device_type}_${clock(Number(click.event_timestamp))}`;
+}
+
+/**
+ * When a session started, as its item says: the product's `session_start` (full UTC time) or the
+ * lab's `session_time` (clock time only).
+ */
+export function sessionStart(item: SessionItem): string {
+  return String(item.session_start ?? item.session_time ?? "");
 }
 
 /** HH:mm:ss in UTC, as TIMESTAMP_TO_CHAR('HH:mm:ss', ...) formats it. */

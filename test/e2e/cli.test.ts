@@ -22,7 +22,7 @@ function cli(script: string, args: string[]): string {
 /** The session_id column of the sessions table `npm start` prints. */
 function printedSessionIds(output: string): string[] {
   const lines = output.split("\n");
-  const header = lines.findIndex((line) => /^user_id +session_id +session_time$/.test(line));
+  const header = lines.findIndex((line) => /^user_id +session_id +session start$/.test(line));
   const end = lines.indexOf("", header);
   return lines.slice(header + 2, end).map((line) => line.split(/ +/)[1]);
 }
