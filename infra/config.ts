@@ -4,6 +4,11 @@
  * program never sees a raw string and a bad stack file fails before any resource is planned.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  defaultSqlApplication,
+  sqlApplicationNames,
+  type SqlApplicationName,
+} from "../sql/applications";
 
 /** The project name: the namespace of every config key (`clickstream-sessionizer:streamName`). */
 export const projectName = "clickstream-sessionizer";
@@ -53,10 +58,14 @@ export const awsManagedKinesisKey = "alias/aws/kinesis";
  */
 export const minimumRetentionHours = 24;
 
-/** Where alarm notifications go. */
+/**
+ * Where alarm notifications go: nowhere, a new topic (without subscribers), a new topic that mails
+ * `address` (AWS sends a confirmation mail first), or an existing topic.
+ */
 export type AlarmTopic =
   | { readonly kind: "none" }
   | { readonly kind: "create" }
+  | { readonly kind: "email"; readonly address: string }
   | { readonly kind: "existing"; readonly arn: string };
 
 /** Thresholds of the pipeline's alarms (each alarm fires when its metric exceeds the value). */
@@ -73,6 +82,8 @@ export interface AlarmThresholds {
   readonly tableThrottles: number;
   /** Batches in the failed-batches queue (engine `lambda`; maximum over 5 minutes). */
   readonly failedBatches: number;
+  /** Items the function wrote to the dead-letter table (its `DeadLetters` metric; sum over 5 minutes). */
+  readonly deadLetters: number;
 }
 
 /** Physical names of everything the stack creates. */
@@ -109,6 +120,8 @@ export interface PipelineConfig {
   readonly stack: string;
   readonly region: string;
   readonly engine: Engine;
+  /** The SQL application the engine runs (`sql/applications.ts`). */
+  readonly sqlApplication: SqlApplicationName;
   readonly names: PipelineNames;
   readonly stream: {
     readonly mode: StreamMode;
@@ -137,6 +150,7 @@ export interface PipelineConfig {
 /** Every key this project reads, without the `clickstream-sessionizer:` namespace. */
 export const configKeys = [
   "engine",
+  "sqlApplication",
   "namePrefix",
   "streamName",
   "applicationName",
@@ -168,6 +182,7 @@ export const configKeys = [
   "alarmMillisBehindLatestMs",
   "alarmTableThrottles",
   "alarmFailedBatches",
+  "alarmDeadLetters",
   "tags",
 ] as const;
 export type ConfigKey = (typeof configKeys)[number];
@@ -201,6 +216,8 @@ const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
 const queueNamePattern = /^[a-zA-Z0-9_-]{1,80}$/;
 const snsTopicArnPattern = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}$/;
+// An address SNS can mail: something@domain.tld, no spaces (SNS confirms it by mail).
+const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u;
 
 /**
@@ -364,7 +381,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       "must be 1 to 80 letters, digits, '_' or '-'",
     ),
   };
-  const engine = oneOf("engine", engines, "kda-sql");
+  // New stacks run the sessionizer Lambda: AWS no longer creates KDA SQL applications.
+  const engine = oneOf("engine", engines, "lambda");
+  const sqlApplication = oneOf("sqlApplication", sqlApplicationNames, defaultSqlApplication);
   if (names.sessionsTable === names.deadLetterTable) {
     problems.push(
       `${full("deadLetterTableName")} = ${JSON.stringify(names.deadLetterTable)}: must differ from ${full("sessionsTableName")}`,
@@ -420,11 +439,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
   let topic: AlarmTopic = { kind: "none" };
   if (topicValue === "create") topic = { kind: "create" };
   else if (snsTopicArnPattern.test(topicValue)) topic = { kind: "existing", arn: topicValue };
+  else if (emailPattern.test(topicValue)) topic = { kind: "email", address: topicValue };
   else if (topicValue !== "none") {
     bad(
       full("alarmTopic"),
       topicValue,
-      "must be none (alarms without notifications), create (a new SNS topic) or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+      "must be none (alarms without notifications), create (a new SNS topic), an email address (a new SNS topic that mails it) or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
     );
   }
 
@@ -453,6 +473,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     stack: context.stack,
     region: region ?? "",
     engine,
+    sqlApplication,
     names,
     stream: {
       mode,
@@ -485,6 +506,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       millisBehindLatestMs: integer("alarmMillisBehindLatestMs", 60_000, 1000, 604_800_000),
       tableThrottles: integer("alarmTableThrottles", 0, 0, 1_000_000),
       failedBatches: integer("alarmFailedBatches", 0, 0, 1_000_000),
+      deadLetters: integer("alarmDeadLetters", 0, 0, 1_000_000),
       topic,
     },
     tags: { project: context.project, stack: context.stack, ...tags },

@@ -77,6 +77,17 @@ describe("URNs computed as the Pulumi engine does (test/infra/urns.ts)", () => {
   });
 });
 
+/**
+ * Resources added after the move (issue 10): the alarms on the handlers' own metrics and the alarm
+ * topic the dev stack now creates. New, not moved, so they have no old URN.
+ */
+const addedSinceTheMove = [
+  "aws:sns/topic:Topic::sessionizer-alarms",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-dead-letters-written",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-table-errors",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-concurrent-batches",
+];
+
 describe(`a deployed stack survives the engines' move (URNs of ${urnsBefore.commit} in test/infra/fixtures/urnsBefore.ts)`, () => {
   for (const old of urnsBefore.cases) {
     const engine = old.config["clickstream-sessionizer:engine"];
@@ -100,12 +111,18 @@ describe(`a deployed stack survives the engines' move (URNs of ${urnsBefore.comm
         expect(problems, "old URNs not reached exactly once").to.deep.equal([]);
       });
 
-      it("creates no cloud resource: every resource without an old URN is a component", () => {
+      it("creates no cloud resource but those added since on purpose: every other resource without an old URN is a component", () => {
         const known = new Set<string>(old.urns);
         const fresh = urnsNow.keys.filter(
           (k) => !known.has(urnsNow.urnOf(k)) && !urnsNow.aliasesOf(k).some((a) => known.has(a)),
         );
-        for (const key of fresh) expect(key).to.match(/^clickstream-sessionizer:/);
+        for (const key of fresh) {
+          expect(
+            /^clickstream-sessionizer:/.test(key) ||
+              addedSinceTheMove.some((added) => added === key),
+            key,
+          ).to.equal(true);
+        }
       });
     });
   }

@@ -21,6 +21,7 @@ export const resourceType = {
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
+  topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
 } as const;
 
 /** One statement of an IAM policy document as the program writes it. */

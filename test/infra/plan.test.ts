@@ -140,7 +140,10 @@ describe("the plan tool (npm run plan)", () => {
       "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
     ]);
     expect(onlyDev).to.deep.equal([
+      // The dev stack's alarm topic (alarmTopic create); the lab's alarms notify no one.
+      "aws:sns/topic:Topic::sessionizer-alarms",
       "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-concurrent-batches",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
@@ -152,6 +155,15 @@ describe("the plan tool (npm run plan)", () => {
 
   it("prints the plan for people with the SQL, outputs, the end-of-life warning and a count", () => {
     expect(devText).to.match(/^Plan of stack dev \(project clickstream-sessionizer\)/);
+    expect(devText).to.contain("product.sql:");
+    expect(devText).to.contain('SQL_APPLICATION: "product"');
+    expect(devText).to.contain("+         aws:sns/topic:Topic: sessionizer-alarms");
+    expect(devText).to.contain(
+      "aws:cloudwatch/metricAlarm:MetricAlarm: sessionizer-concurrent-batches",
+    );
+    expect(devText).to.contain(
+      "aws:cloudwatch/metricAlarm:MetricAlarm: sessionizer-dead-letters-written",
+    );
     expect(devText).to.contain("+         aws:kinesis/stream:Stream: sessionizer-stream");
     expect(labText).to.contain('WHERE "session_timestamp" IS NOT NULL;');
     expect(devText).to.contain(
