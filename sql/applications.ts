@@ -61,7 +61,8 @@ export const sqlApplications: { readonly [N in SqlApplicationName]: SqlApplicati
     sessionIdOf(click) {
       const t = new Date(Number(click.event_timestamp));
       const clock = `${pad2(t.getUTCHours())}:${pad2(t.getUTCMinutes())}:${pad2(t.getUTCSeconds())}`;
-      return `${click.user_id.slice(0, 7)}_${click.device_type.slice(0, 10)}_${clock}`;
+      // Built from INTERMEDIATE_SQL_STREAM's VARCHAR user_id, so without CHAR(7) padding.
+      return `${click.user_id}_${click.device_type}_${clock}`;
     },
   },
   product: {

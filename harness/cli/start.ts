@@ -5,6 +5,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import {
+  defaultSqlApplication,
+  sqlApplicationNames,
+  sqlApplications,
+  type SqlApplicationName,
+} from "../../sql/applications";
 import { defaultEngine, engines, pipelineEngines, type PipelineEngine } from "../local/engines";
 import { defaultLocalShards, localAws, localNames } from "../local/localStack";
 import { runLocalPipeline, type LocalPipelineResult } from "../local/pipeline";
@@ -36,6 +42,7 @@ interface StartOptions extends ClickStreamSettings {
   readonly partitionKey: string;
   readonly shards: number;
   readonly engine: PipelineEngine;
+  readonly app: SqlApplicationName;
   readonly batchSize: number;
   readonly deliveryInterval: number;
   readonly chaos: boolean;
@@ -50,7 +57,7 @@ function startCommand() {
   const command = createCommand(
     "npm start --",
     "Runs the pipeline on this machine: the click simulator -> a kinesalite stream -> the engine " +
-      "that runs sql/sessionize.sql -> dynalite tables. Prints the sessions read back from the " +
+      "that runs the SQL application -> dynalite tables. Prints the sessions read back from the " +
       "table and a summary that must reconcile (exit 1 otherwise), and writes an HTML report.",
   );
   command.optionsGroup("Clicks:");
@@ -81,6 +88,14 @@ function startCommand() {
         "what runs the SQL, as the stack config key engine (see Engines below)",
         oneOf(pipelineEngines),
         { value: defaultEngine },
+      ),
+    )
+    .addOption(
+      valueOption(
+        "--app <NAME>",
+        "the SQL application, as the stack config key sqlApplication (see Applications below)",
+        oneOf(sqlApplicationNames),
+        { value: defaultSqlApplication },
       ),
     )
     .addOption(
@@ -125,7 +140,11 @@ function startCommand() {
       definitionList(
         "Engines:",
         pipelineEngines.map((name) => [name, engines[name].description] as const),
-      ),
+      ) +
+        definitionList(
+          "Applications:",
+          sqlApplicationNames.map((name) => [name, sqlApplications[name].description] as const),
+        ),
     );
 }
 
@@ -142,7 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const chaosSeed = options.chaosSeed ?? clicks.seed;
 
   process.stdout.write(
-    `Local pipeline (engine ${options.engine}): ${clicks.count} clicks, seed ${clicks.seed}, ${options.realtime ? "real time" : "compressed time"}${options.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
+    `Local pipeline (engine ${options.engine}, application ${options.app}): ${clicks.count} clicks, seed ${clicks.seed}, ${options.realtime ? "real time" : "compressed time"}${options.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
   );
   const bars: Partial<Record<"send" | "deliver", Progress>> = {};
   const result = await runLocalPipeline({
@@ -151,6 +170,7 @@ async function main(argv: readonly string[]): Promise<number> {
     partitionKey: options.partitionKey,
     shards: options.shards,
     engine: options.engine,
+    app: options.app,
     batchSize: options.batchSize,
     deliveryIntervalMs: options.deliveryInterval,
     chaos: options.chaos ? { seed: chaosSeed } : undefined,
@@ -184,6 +204,8 @@ async function main(argv: readonly string[]): Promise<number> {
       clicks: result.clicks,
       sessions: result.sessions,
       generatedAt: new Date(),
+      sessionGapMs: sqlApplications[result.app].sessionGapMs,
+      sessionIdOf: sqlApplications[result.app].sessionIdOf,
     }),
   );
   process.stdout.write(`\nReport: ${reportPath}\n`);

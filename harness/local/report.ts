@@ -4,6 +4,7 @@
  * the sessions table holds, and the summary.
  */
 import type { ClickRecord } from "../simulator/clickGenerator";
+import { sqlApplications } from "../../sql/applications";
 import type { SessionItem } from "../../sql/contracts";
 import { formatSummary, type Summary } from "./summary";
 
@@ -15,6 +16,11 @@ export interface ReportData {
   readonly generatedAt: Date;
   /** The SQL's session gap: a pause longer than this starts a session (10 s in the lab). */
   readonly sessionGapMs?: number;
+  /**
+   * The session_id the SQL gives a session starting with a click (`SqlApplicationSpec.sessionIdOf`),
+   * to mark the clicks the table holds a session for; the lab's when not given.
+   */
+  readonly sessionIdOf?: (click: ClickRecord) => string;
 }
 
 const pixelsPerSecond = 0.5;
@@ -23,6 +29,7 @@ const laneHeight = 70;
 /** Renders the report as one HTML document. */
 export function renderReport(data: ReportData): string {
   const gapMs = data.sessionGapMs ?? 10_000;
+  const sessionIdOf = data.sessionIdOf ?? sqlApplications.lab.sessionIdOf;
   const sessionIds = new Set(data.sessions.map((s) => s.session_id));
   const users = [...new Set(data.clicks.map((c) => c.user_id))].sort();
   const times = data.clicks.map((c) => Number(c.event_timestamp));
@@ -99,11 +106,6 @@ ${sessionRows}
 }
 
 /** The session_id the lab's SQL gives a session starting with `click`. */
-function sessionIdOf(click: ClickRecord): string {
-  // Built from INTERMEDIATE_SQL_STREAM's VARCHAR user_id, so without CHAR(7) padding.
-  return `${click.user_id}_${click.device_type}_${clock(Number(click.event_timestamp))}`;
-}
-
 /**
  * When a session started, as its item says: the product's `session_start` (full UTC time) or the
  * lab's `session_time` (clock time only).

@@ -60,7 +60,7 @@ describe("the HTML report", () => {
   });
 
   it("includes the summary and the sessions table", () => {
-    expect(html).to.contain("reconciled            yes");
+    expect(html).to.contain(`${"reconciled".padEnd("users without sessions".length)}  yes`);
     expect(html).to.contain("<td>user1_desktop_10:00:20</td>");
   });
 });
