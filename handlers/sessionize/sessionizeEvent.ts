@@ -455,12 +455,10 @@ async function runShard(
     lastRowtime: leased.lastRowtime,
     states,
     isApplied,
-    // Live batches come in order under the lease, so the shard's `sequence` tells what is done
-    // among records without a key; a redrive writes them again (the same dead letters).
+    // Batches come in order under the lease (a redrive's under its own, per range), so the lease
+    // item's `sequence` tells what is done among records without a key.
     isDoneWithoutKey: (sequence) =>
-      mode.kind === "live" &&
-      leased.sequence !== null &&
-      compareSequence(sequence, leased.sequence) <= 0,
+      leased.sequence !== null && compareSequence(sequence, leased.sequence) <= 0,
     segmentEveryKey: mode.kind === "redrive",
     segmentBytes: tuning.segmentBytes,
   };

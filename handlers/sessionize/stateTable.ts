@@ -350,6 +350,17 @@ export class StateTable {
     }
   }
 
+  /** The ranges of the shard the event source mapping skipped and no redrive has closed yet. */
+  public async gapsOf(shard: ShardRef): Promise<Gap[]> {
+    const [item] = await this.batchGet([shardPk(shard)]);
+    const gaps = (item?.gaps ?? {}) as Record<string, { to?: unknown; at?: unknown }>;
+    return Object.entries(gaps).map(([from, gap]) => ({
+      from,
+      to: String(gap.to),
+      at: Number(gap.at ?? 0),
+    }));
+  }
+
   /** Reads the items of `keys` with strongly consistent reads; missing ones are empty. */
   public async loadPartitions(keys: Iterable<string>): Promise<Map<string, PartitionState>> {
     const wanted = [...keys];

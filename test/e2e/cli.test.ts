@@ -67,7 +67,15 @@ describe("the simulate, replay and start CLIs together", () => {
 });
 
 describe("every CLI's command line", () => {
-  const clis = ["start.ts", "simulate.ts", "replay.ts", "plan.ts", "planComment.ts", "bench.ts"];
+  const clis = [
+    "start.ts",
+    "simulate.ts",
+    "replay.ts",
+    "plan.ts",
+    "planComment.ts",
+    "bench.ts",
+    "redrive.ts",
+  ];
   const run = (script: string, args: string[]) =>
     spawnSync(process.execPath, [tsx, path.join(root, "harness", "cli", script), ...args], {
       cwd: root,
