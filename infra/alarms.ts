@@ -2,14 +2,16 @@
  * The pipeline's CloudWatch alarms, all built alike: one metric over 5 minutes compared with a
  * threshold, missing data counted as no traffic, the stack's alarm topic (if any) told on alarm and on
  * recovery. The pipeline creates the alarms of what every engine shares; each engine creates its own
- * with the same settings, which the pipeline hands it.
+ * with the same settings, which the pipeline hands it. Alarms are auto-named by Pulumi (nobody types
+ * an alarm's name); the description starts with the stack's name prefix, so the console tells the
+ * stacks apart.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One alarm: what it watches and what it says. */
 export interface AlarmSpec {
-  /** Ends both names: logical `<component>-<part>`, physical `<prefix>-<part>`. */
+  /** Ends the logical name `<component>-<part>`, which the auto-named alarm's name starts with. */
   readonly part: string;
   readonly description: string;
   readonly namespace: string;
@@ -22,26 +24,28 @@ export interface AlarmSpec {
 
 /** What all of a stack's alarms share. */
 export interface AlarmSettings {
-  /** The stack's name prefix (config `namePrefix`): alarms are named `<prefix>-<part>`. */
+  /** The stack's name prefix (config `namePrefix`), which starts each alarm's description. */
   readonly prefix: string;
   /** The topic to notify, or none. */
   readonly actions: readonly pulumi.Input<string>[];
-  readonly tags: Readonly<Record<string, string>>;
 }
 
 /**
- * The alarm's arguments. `alarmArgs({part: "stream-iterator-age", ...}, {prefix: "lab", ...}).name`
- * -> `"lab-stream-iterator-age"`
+ * The alarm's arguments. `alarmArgs({description: "A reader ...", ...}, {prefix: "lab", ...})
+ * .alarmDescription` -> `"lab: A reader ..."`
  */
 export function alarmArgs(
   spec: AlarmSpec,
   settings: AlarmSettings,
 ): aws.cloudwatch.MetricAlarmArgs {
-  const { part, description, ...metric } = spec;
+  const { namespace, metricName, statistic, dimensions, threshold } = spec;
   return {
-    name: `${settings.prefix}-${part}`,
-    alarmDescription: description,
-    ...metric,
+    alarmDescription: `${settings.prefix}: ${spec.description}`,
+    namespace,
+    metricName,
+    statistic,
+    dimensions,
+    threshold,
     comparisonOperator: "GreaterThanThreshold",
     period: 300,
     evaluationPeriods: 1,
@@ -49,7 +53,6 @@ export function alarmArgs(
     treatMissingData: "notBreaching",
     alarmActions: [...settings.actions],
     okActions: [...settings.actions],
-    tags: settings.tags,
   };
 }
 

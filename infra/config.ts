@@ -9,6 +9,7 @@ import {
   sqlApplicationNames,
   type SqlApplicationName,
 } from "../sql/applications";
+import { derivedNamePrefix, maxNamePrefixLength, namePrefixPattern } from "./names";
 
 /** The project name: the namespace of every config key (`clickstream-sessionizer:streamName`). */
 export const projectName = "clickstream-sessionizer";
@@ -59,6 +60,13 @@ export const awsManagedKinesisKey = "alias/aws/kinesis";
 export const minimumRetentionHours = 24;
 
 /**
+ * Keys of the `aws` namespace the program reads. The stack's resources go through an explicit
+ * provider (it carries the default tags, see infra/provider.ts), which does not read `aws:*` stack
+ * config on its own; any other `aws:` key would be silently ignored, so it is refused instead.
+ */
+export const awsConfigKeys = ["aws:region", "aws:profile"] as const;
+
+/**
  * Where alarm notifications go: nowhere, a new topic (without subscribers), a new topic that mails
  * `address` (AWS sends a confirmation mail first), or an existing topic.
  */
@@ -86,9 +94,12 @@ export interface AlarmThresholds {
   readonly deadLetters: number;
 }
 
-/** Physical names of everything the stack creates. */
+/**
+ * Physical names of everything the stack creates that someone types: in the console, the CLI, a
+ * query. Roles, policies, alarms, queues, topics and log streams are auto-named by Pulumi instead.
+ */
 export interface PipelineNames {
-  /** Prefix of every derived name (roles, log groups, alarms, defaults below). */
+  /** Prefix of the names below (and of the IAM roles' name prefix). */
   readonly prefix: string;
   readonly stream: string;
   readonly application: string;
@@ -97,8 +108,6 @@ export interface PipelineNames {
   readonly deadLetterTable: string;
   /** The sessionizer's window state (engine `lambda` only). */
   readonly stateTable: string;
-  /** The queue of batches the event source mapping gave up on (engine `lambda` only). */
-  readonly failedBatchesQueue: string;
 }
 
 /** How the event source mapping feeds the sessionizer (engine `lambda`). */
@@ -108,7 +117,10 @@ export interface EventSourceSettings {
   /** Seconds to gather records before invoking, 0 to 300. */
   readonly maximumBatchingWindowSeconds: number;
   readonly bisectBatchOnFunctionError: boolean;
-  /** Oldest record the mapping still sends, -1 (as long as the stream keeps it) or 60 to 604800. */
+  /**
+   * Oldest record the mapping still sends, 60 to 604800 s, and at most the stream's retention minus
+   * the redrive window.
+   */
   readonly maximumRecordAgeSeconds: number;
   /** Retries of a failing batch, -1 (until the record expires) or 0 to 10000. */
   readonly maximumRetryAttempts: number;
@@ -118,7 +130,10 @@ export interface EventSourceSettings {
 export interface PipelineConfig {
   readonly project: string;
   readonly stack: string;
+  /** The region the stack's AWS provider is configured with (`aws:region`). */
   readonly region: string;
+  /** The shared-config profile the provider uses (`aws:profile`), if any. */
+  readonly awsProfile?: string;
   readonly engine: Engine;
   /** The SQL application the engine runs (`sql/applications.ts`). */
   readonly sqlApplication: SqlApplicationName;
@@ -128,6 +143,8 @@ export interface PipelineConfig {
     /** Set only in provisioned mode. */
     readonly shardCount?: number;
     readonly retentionHours: number;
+    /** Hours a failed batch's records must stay in the stream after the mapping gives up on it. */
+    readonly redriveWindowHours: number;
     /** `alias/aws/kinesis` or the ARN of a customer-managed key. */
     readonly kmsKey: string;
     readonly shardLevelMetrics: readonly ShardLevelMetric[];
@@ -142,8 +159,13 @@ export interface PipelineConfig {
   };
   readonly eventSource: EventSourceSettings;
   readonly logRetentionDays: number;
-  readonly tables: { readonly deletionProtection: boolean };
+  /**
+   * Whether the resources that hold data (the stream and every table) are protected: the tables
+   * refuse deletion in AWS, and Pulumi refuses to delete or replace any of them.
+   */
+  readonly deletionProtection: boolean;
   readonly alarms: AlarmThresholds & { readonly topic: AlarmTopic };
+  /** The provider's default tags: project and stack, then the stack's `tags`. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -158,10 +180,10 @@ export const configKeys = [
   "sessionsTableName",
   "deadLetterTableName",
   "stateTableName",
-  "failedBatchesQueueName",
   "streamMode",
   "shardCount",
   "retentionHours",
+  "redriveWindowHours",
   "streamKmsKey",
   "shardLevelMetrics",
   "startingPosition",
@@ -210,21 +232,69 @@ export interface StackContext {
 const streamNamePattern = /^[a-zA-Z0-9_.-]{1,128}$/;
 const functionNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 const tableNamePattern = /^[a-zA-Z0-9_.-]{3,255}$/;
-// Long enough for `<stack>` names, short enough that `<prefix>-application-role` fits IAM's 64.
-const prefixPattern = /^[a-zA-Z0-9-]{1,40}$/;
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
-const queueNamePattern = /^[a-zA-Z0-9_-]{1,80}$/;
 const snsTopicArnPattern = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}$/;
 // An address SNS can mail: something@domain.tld, no spaces (SNS confirms it by mail).
 const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u;
+
+/** Shards of a provisioned stream unless the stack sets `shardCount`: the lab's one. */
+export const defaultShardCount = 1;
+
+/**
+ * The stack's `tags`: a map of tag name to value, given as JSON (how Pulumi hands the program a map).
+ * Reports each bad entry through `bad(value, allowed)`. Names follow AWS's tag rules and may not
+ * start with `aws:`; values are strings of at most 256 characters.
+ */
+function tagMap(
+  raw: string | undefined,
+  bad: (value: string, allowed: string) => void,
+): Record<string, string> {
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (Array.isArray(parsed)) {
+    bad(
+      raw,
+      "must be a map of tag name to value (tags was a list of name=value strings until docs/upgrading.md; write `environment: dev` under tags, or `pulumi config set --path tags.environment dev`)",
+    );
+    return {};
+  }
+  if (typeof parsed !== "object" || parsed === null) {
+    bad(raw, "must be a map of tag name to value, e.g. {environment: dev}");
+    return {};
+  }
+  const tags: Record<string, string> = {};
+  for (const [key, tagValue] of Object.entries(parsed)) {
+    if (
+      !tagKeyPattern.test(key) ||
+      key.toLowerCase().startsWith("aws:") ||
+      typeof tagValue !== "string" ||
+      tagValue.length > 256
+    ) {
+      bad(
+        JSON.stringify({ [key]: tagValue }),
+        "each tag needs a name of 1 to 128 characters not starting with aws: and a string value of at most 256",
+      );
+    } else {
+      tags[key] = tagValue;
+    }
+  }
+  return tags;
+}
 
 /**
  * Validates raw config values into a {@link PipelineConfig}; pure, so every rule is testable without
  * Pulumi. Collects all problems before throwing one {@link ConfigError}.
  *
  * `parseConfig({"aws:region": "us-west-2"}, {project: "p", stack: "dev"}).names.stream` -> `"p-dev-stream"`
+ *
+ * Any stack name Pulumi accepts gives valid names: see {@link derivedNamePrefix}.
  */
 export function parseConfig(raw: RawConfig, context: StackContext): PipelineConfig {
   const problems: string[] = [];
@@ -243,6 +313,16 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       !(configKeys as readonly string[]).includes(key.slice(projectName.length + 1))
     ) {
       problems.push(`${key} is not a key of this project; allowed keys: ${configKeys.join(", ")}`);
+    } else if (
+      key.startsWith("aws:") &&
+      !(awsConfigKeys as readonly string[]).includes(key) &&
+      raw[key] !== undefined
+    ) {
+      problems.push(
+        key === "aws:defaultTags"
+          ? `aws:defaultTags is not read: set the project's tags key instead (a map of name to value), which the stack's AWS provider applies as default tags`
+          : `${key} is not passed to the stack's AWS provider (an explicit provider, for the default tags); allowed aws: keys: ${awsConfigKeys.join(", ")}; set anything else in the environment (AWS_* variables)`,
+      );
     }
   }
 
@@ -285,8 +365,8 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     return v;
   };
 
-  /** A JSON list of strings; with `allowed`, each must be one of them. */
-  function list<T extends string>(key: ConfigKey, allowed: readonly T[] | null): T[] {
+  /** A JSON list of strings, each one of `allowed`. */
+  function list<T extends string>(key: ConfigKey, allowed: readonly T[]): T[] {
     const v = value(key);
     if (v === undefined) return [];
     let parsed: unknown;
@@ -296,28 +376,15 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       parsed = undefined;
     }
     if (!Array.isArray(parsed)) {
-      bad(
-        full(key),
-        v,
-        allowed ? `must be a list of: ${allowed.join(", ")}` : "must be a list of strings",
-      );
+      bad(full(key), v, `must be a list of: ${allowed.join(", ")}`);
       return [];
     }
     const accepted: T[] = [];
     for (const item of parsed) {
-      if (
-        typeof item === "string" &&
-        (allowed === null || (allowed as readonly string[]).includes(item))
-      ) {
+      if (typeof item === "string" && (allowed as readonly string[]).includes(item)) {
         accepted.push(item as T);
       } else {
-        bad(
-          full(key),
-          v,
-          allowed
-            ? `${JSON.stringify(item)} is not one of ${allowed.join(", ")}`
-            : `${JSON.stringify(item)} is not a string`,
-        );
+        bad(full(key), v, `${JSON.stringify(item)} is not one of ${allowed.join(", ")}`);
       }
     }
     return accepted;
@@ -330,12 +397,19 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     bad("aws:region", region, "must be an AWS region name such as us-west-2");
   }
 
-  const prefix = name(
+  // A set prefix is the user's and is checked as given; the derived one is valid for any stack name
+  // and also names the rest when a set one is not, so that only namePrefix is blamed.
+  const derivedPrefix = derivedNamePrefix(context.project, context.stack);
+  const givenPrefix = name(
     "namePrefix",
-    `${context.project}-${context.stack}`,
-    prefixPattern,
-    "must be 1 to 40 letters, digits or hyphens (it starts role names, which IAM caps at 64)",
+    derivedPrefix,
+    new RegExp(`^(?=.{1,${maxNamePrefixLength}}$)${namePrefixPattern.source.slice(1)}`),
+    `must be 1 to ${maxNamePrefixLength} letters, digits, '_' or '-' (it starts the function name, which Lambda caps at 64)`,
   );
+  const prefix =
+    givenPrefix.length <= maxNamePrefixLength && namePrefixPattern.test(givenPrefix)
+      ? givenPrefix
+      : derivedPrefix;
   const names: PipelineNames = {
     prefix,
     stream: name(
@@ -374,12 +448,6 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       tableNamePattern,
       "must be 3 to 255 letters, digits, '_', '.' or '-'",
     ),
-    failedBatchesQueue: name(
-      "failedBatchesQueueName",
-      `${prefix}-failed-batches`,
-      queueNamePattern,
-      "must be 1 to 80 letters, digits, '_' or '-'",
-    ),
   };
   // New stacks run the sessionizer Lambda: AWS no longer creates KDA SQL applications.
   const engine = oneOf("engine", engines, "lambda");
@@ -398,19 +466,17 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
   }
 
   const mode = oneOf("streamMode", streamModes, "provisioned");
-  const rawShards = value("shardCount");
-  let shardCount: number | undefined;
-  if (mode === "on-demand") {
-    if (rawShards !== undefined) {
-      bad(
-        full("shardCount"),
-        rawShards,
-        `only one of [shardCount] and [streamMode: on-demand] may be set: on-demand streams scale their own shards`,
-      );
-    }
-  } else {
-    shardCount = integer("shardCount", 1, 1, 10000);
+  // Pulumi hands the program the declared default (1) when the stack sets none, so on-demand mode
+  // accepts exactly that value and ignores it.
+  const shards = integer("shardCount", defaultShardCount, 1, 10000);
+  if (mode === "on-demand" && shards !== defaultShardCount) {
+    bad(
+      full("shardCount"),
+      String(shards),
+      `only one of [shardCount] and [streamMode: on-demand] may be set: on-demand streams scale their own shards (leave shardCount at its default, ${defaultShardCount})`,
+    );
   }
+  const shardCount = mode === "on-demand" ? undefined : shards;
 
   const kmsKey = value("streamKmsKey") ?? awsManagedKinesisKey;
   if (kmsKey !== awsManagedKinesisKey && !kmsKeyArnPattern.test(kmsKey)) {
@@ -448,37 +514,49 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     );
   }
 
-  const tags: Record<string, string> = {};
-  for (const item of list("tags", null)) {
-    const match = /^([^=]+)=(.*)$/s.exec(item);
-    const [key, tagValue] = match ? [match[1] ?? "", match[2] ?? ""] : ["", ""];
-    if (
-      !match ||
-      !tagKeyPattern.test(key) ||
-      key.toLowerCase().startsWith("aws:") ||
-      tagValue.length > 256
-    ) {
-      bad(
-        full("tags"),
-        item,
-        "each tag must be name=value: a name of 1 to 128 characters not starting with aws:, a value of at most 256",
-      );
-    } else {
-      tags[key] = tagValue;
-    }
+  const tags = tagMap(value("tags"), (v, allowed) => bad(full("tags"), v, allowed));
+
+  const retentionHours = integer(
+    "retentionHours",
+    minimumRetentionHours,
+    minimumRetentionHours,
+    8760,
+  );
+  const redriveWindowHours = integer("redriveWindowHours", 6, 1, 8760);
+  if (redriveWindowHours >= retentionHours) {
+    bad(
+      full("redriveWindowHours"),
+      String(redriveWindowHours),
+      `must be less than ${full("retentionHours")} (${retentionHours}): a failed batch is redriven from the records the stream still holds`,
+    );
+  }
+  // A batch the mapping gives up on goes to the failed-batches queue as a pointer (shard and
+  // sequence numbers) that SQS keeps 14 days, but the records themselves expire with the stream's
+  // retention: the mapping must give up early enough to leave the redrive window.
+  const latestRecordAge = (retentionHours - redriveWindowHours) * 3600;
+  const maximumRecordAgeSeconds = integer("maximumRecordAgeSeconds", 64_800, 60, 604_800);
+  if (redriveWindowHours < retentionHours && maximumRecordAgeSeconds > latestRecordAge) {
+    bad(
+      full("maximumRecordAgeSeconds"),
+      String(maximumRecordAgeSeconds),
+      `must be at most ${latestRecordAge} (retentionHours ${retentionHours} h minus redriveWindowHours ${redriveWindowHours} h), so that a batch the event source mapping gives up on can still be redriven from the stream; lower it, or raise retentionHours`,
+    );
   }
 
+  const awsProfile = raw["aws:profile"];
   const config: PipelineConfig = {
     project: context.project,
     stack: context.stack,
     region: region ?? "",
+    ...(awsProfile === undefined || awsProfile === "" ? {} : { awsProfile }),
     engine,
     sqlApplication,
     names,
     stream: {
       mode,
       ...(shardCount === undefined ? {} : { shardCount }),
-      retentionHours: integer("retentionHours", minimumRetentionHours, minimumRetentionHours, 8760),
+      retentionHours,
+      redriveWindowHours,
       kmsKey,
       shardLevelMetrics,
     },
@@ -494,11 +572,11 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       batchSize: integer("batchSize", 100, 1, 10000),
       maximumBatchingWindowSeconds: integer("maximumBatchingWindowSeconds", 1, 0, 300),
       bisectBatchOnFunctionError: boolean("bisectBatchOnFunctionError", true),
-      maximumRecordAgeSeconds: minusOneOr("maximumRecordAgeSeconds", 82_800, 60, 604_800),
+      maximumRecordAgeSeconds,
       maximumRetryAttempts: minusOneOr("maximumRetryAttempts", 10_000, 0, 10_000),
     },
     logRetentionDays: retentionDays,
-    tables: { deletionProtection: boolean("deletionProtection", false) },
+    deletionProtection: boolean("deletionProtection", true),
     alarms: {
       functionErrors: integer("alarmFunctionErrors", 0, 0, 1_000_000),
       functionThrottles: integer("alarmFunctionThrottles", 0, 0, 1_000_000),
@@ -521,14 +599,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
  */
 export function loadConfig(): PipelineConfig {
   const raw: Record<string, string | undefined> = {};
-  // allConfig() also holds keys nobody documented (typos): parseConfig rejects those by name.
+  // allConfig() also holds keys nobody documented (typos) and aws: keys the explicit provider would
+  // not read: parseConfig rejects those by name.
+  const namespaces = [projectName, "aws"];
   for (const key of Object.keys(pulumi.runtime.allConfig())) {
-    if (key.startsWith(`${projectName}:`)) raw[key] = undefined;
+    const [namespace = "", name = ""] = key.split(/:(.*)/s);
+    if (namespaces.includes(namespace)) raw[key] = new pulumi.Config(namespace).get(name);
   }
-  const config = new pulumi.Config(projectName);
-  for (const key of Object.keys(raw).map((k) => k.slice(projectName.length + 1))) {
-    raw[`${projectName}:${key}`] = config.get(key);
-  }
-  raw["aws:region"] = new pulumi.Config("aws").get("region");
   return parseConfig(raw, { project: pulumi.getProject(), stack: pulumi.getStack() });
 }

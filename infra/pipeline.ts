@@ -10,8 +10,9 @@ import { deadLetterTableShape, sessionsTableShape } from "../sql/contracts";
 import { type AlarmSettings, createAlarms, tableThrottlesAlarm } from "./alarms";
 import { type PipelineConfig, shardLevelMetricNames } from "./config";
 import type { EngineComponent, SharedResources } from "./engines/engine";
-import { engineStrategies } from "./engines";
-import { createTable } from "./tables";
+import { createEngine } from "./engines";
+import { consoleLinks, type ConsoleLinks, putRecordCommand, simulatorCommand } from "./outputs";
+import { createTable, dataOptions } from "./tables";
 
 /** The component's type token: `<project>:<module>:<Type>`. */
 export const pipelineType = "clickstream-sessionizer:pipeline:Pipeline";
@@ -28,6 +29,7 @@ const everyShardLevelMetric = shardLevelMetricNames.filter((m) => m !== "ALL");
 /**
  * The lab's pipeline. Children (the engine's component included) are named `<name>-<part>` or, for
  * the engine, `<name>`, and parented to the component; physical names come from the validated config.
+ * The AWS provider is the caller's (`providers` in `opts`), inherited by every child.
  */
 export class Pipeline extends pulumi.ComponentResource {
   readonly stream: aws.kinesis.Stream;
@@ -35,9 +37,15 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly deadLetterTable: aws.dynamodb.Table;
   /** The engine's component (config `engine`), which owns the engine's resources and alarms. */
   readonly engine: EngineComponent;
-  /** The topic alarms notify, or `none`. */
-  readonly alarmTopicArn: pulumi.Output<string>;
-  /** A command that sends the lab's simulated clicks to this stack's stream. */
+  /** The region the stack deploys to, as its AWS provider answers. */
+  readonly region: pulumi.Output<string>;
+  /** The topic alarms notify; undefined when alarms notify nobody (config `alarmTopic: none`). */
+  readonly alarmTopicArn?: pulumi.Output<string>;
+  /** Where to look at the stack in the AWS console. */
+  readonly consoleLinks: pulumi.Output<ConsoleLinks>;
+  /** An `aws kinesis put-record` command that sends one click to the stream, from any shell. */
+  readonly putRecordCommand: pulumi.Output<string>;
+  /** A command that sends the lab's simulated clicks to the stream, from a checkout. */
   readonly simulatorCommand: pulumi.Output<string>;
 
   constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -46,6 +54,7 @@ export class Pipeline extends pulumi.ComponentResource {
     const { names } = config;
     const child = { parent: this };
 
+    this.region = aws.getRegionOutput({}, child).region;
     this.stream = this.createStream(name, config);
     this.sessionsTable = createTable(
       `${name}-sessions`,
@@ -65,15 +74,15 @@ export class Pipeline extends pulumi.ComponentResource {
       stream: this.stream,
       sessionsTable: this.sessionsTable,
       deadLetterTable: this.deadLetterTable,
+      region: this.region,
     };
-    const topicArn = this.createAlarmTopic(name, config);
+    this.alarmTopicArn = this.createAlarmTopic(name, config);
     const alarms: AlarmSettings = {
       prefix: names.prefix,
-      actions: topicArn === undefined ? [] : [topicArn],
-      tags: config.tags,
+      actions: this.alarmTopicArn === undefined ? [] : [this.alarmTopicArn],
     };
 
-    this.engine = engineStrategies[config.engine](name, { config, shared, alarms }, child);
+    this.engine = createEngine(config.engine, name, { config, shared, alarms }, child);
 
     const { iteratorAgeMs, tableThrottles } = config.alarms;
     createAlarms(
@@ -95,17 +104,28 @@ export class Pipeline extends pulumi.ComponentResource {
       child,
     );
 
-    this.alarmTopicArn = topicArn ?? pulumi.output("none");
-    this.simulatorCommand = pulumi.interpolate`npm run simulate -- --stream ${this.stream.name} --region ${config.region}`;
+    const where = {
+      region: this.region,
+      stream: this.stream.name,
+      function: this.engine.outputs.functionName,
+      sessionsTable: this.sessionsTable.name,
+      deadLetterTable: this.deadLetterTable.name,
+    };
+    this.consoleLinks = pulumi.output(where).apply(consoleLinks);
+    this.putRecordCommand = pulumi.output(where).apply(putRecordCommand);
+    this.simulatorCommand = pulumi.output(where).apply(simulatorCommand);
 
     this.registerOutputs({
       engine: config.engine,
+      region: this.region,
       streamName: this.stream.name,
       streamArn: this.stream.arn,
       sessionsTableName: this.sessionsTable.name,
       deadLetterTableName: this.deadLetterTable.name,
       ...this.engine.outputs,
-      alarmTopicArn: this.alarmTopicArn,
+      ...(this.alarmTopicArn === undefined ? {} : { alarmTopicArn: this.alarmTopicArn }),
+      consoleLinks: this.consoleLinks,
+      putRecordCommand: this.putRecordCommand,
       simulatorCommand: this.simulatorCommand,
     });
   }
@@ -130,16 +150,15 @@ export class Pipeline extends pulumi.ComponentResource {
         encryptionType: "KMS",
         kmsKeyId: stream.kmsKey,
         shardLevelMetrics: metrics.length > 0 ? [...metrics] : undefined,
-        tags: config.tags,
       },
-      { parent: this },
+      dataOptions(config, { parent: this }),
     );
   }
 
   /**
-   * The topic every alarm notifies (config `alarmTopic`): a new one, a new one that mails an address
-   * (SNS sends a confirmation mail first; until it is confirmed nothing is delivered), an existing
-   * one, or none.
+   * The topic every alarm notifies (config `alarmTopic`): a new one (auto-named), a new one that
+   * mails an address (SNS sends a confirmation mail first; until it is confirmed nothing is
+   * delivered), an existing one, or none.
    */
   private createAlarmTopic(
     name: string,
@@ -147,11 +166,7 @@ export class Pipeline extends pulumi.ComponentResource {
   ): pulumi.Output<string> | undefined {
     const { topic } = config.alarms;
     if (topic.kind === "create" || topic.kind === "email") {
-      const created = new aws.sns.Topic(
-        `${name}-alarms`,
-        { name: `${config.names.prefix}-alarms`, tags: config.tags },
-        { parent: this },
-      );
+      const created = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
       if (topic.kind === "email") {
         new aws.sns.TopicSubscription(
           `${name}-alarms-email`,

@@ -15,7 +15,7 @@ export interface PolicyStatement<Ref> {
   readonly Effect: "Allow";
   Action: string[];
   Resource: Ref[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, Ref>>>>;
 }
 
 /** An identity-based policy document. */
@@ -57,6 +57,15 @@ export function streamKeyToGrant(kmsKey: string): string | undefined {
   return kmsKey === awsManagedKinesisKey ? undefined : kmsKey;
 }
 
+/**
+ * The service name a key may be used through when Kinesis decrypts for a reader in `region`: the
+ * `kms:ViaService` condition's value. `kinesisViaService("us-west-2")` ->
+ * `"kinesis.us-west-2.amazonaws.com"`
+ */
+export function kinesisViaService(region: string): string {
+  return `kinesis.${region}.amazonaws.com`;
+}
+
 /** A reader of the stream: the stream, its customer-managed key if any, the region. */
 interface StreamReaderRefs<Ref> {
   readonly streamArn: Ref;
@@ -65,8 +74,11 @@ interface StreamReaderRefs<Ref> {
    * policy already lets Kinesis decrypt for any principal allowed to read the stream.
    */
   readonly streamKeyArn?: Ref;
-  /** The region, for the `kms:ViaService` condition that limits decryption to reads through Kinesis. */
-  readonly region: string;
+  /**
+   * The `kms:ViaService` condition that limits decryption to reads through Kinesis in the stream's
+   * region: {@link kinesisViaService} of the region the provider deploys to.
+   */
+  readonly viaService: Ref;
 }
 
 /**
@@ -87,7 +99,7 @@ function streamReadStatements<Ref>(
       Effect: "Allow",
       Action: ["kms:Decrypt"],
       Resource: [refs.streamKeyArn],
-      Condition: { StringEquals: { "kms:ViaService": `kinesis.${refs.region}.amazonaws.com` } },
+      Condition: { StringEquals: { "kms:ViaService": refs.viaService } },
     });
   }
   return statements;

@@ -1,7 +1,7 @@
 /**
  * The pipeline's DynamoDB tables, all built alike from a key shape of `sql/contracts.ts` (the shapes
  * the handlers and the local pipeline use): billed on demand, recoverable to a point in time,
- * encrypted with the AWS-managed key.
+ * encrypted with the AWS-managed key, and protected unless the stack opts out.
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
@@ -15,7 +15,7 @@ import type { PipelineConfig } from "./config";
 export function tableArgs(
   tableName: string,
   shape: TableShape,
-  config: Pick<PipelineConfig, "tables" | "tags">,
+  config: Pick<PipelineConfig, "deletionProtection">,
 ): aws.dynamodb.TableArgs {
   const keys = [shape.hashKey, ...(shape.rangeKey ? [shape.rangeKey] : [])];
   return {
@@ -28,18 +28,34 @@ export function tableArgs(
     // Encrypted with the AWS-managed key (aws/dynamodb) rather than the AWS-owned default, so key
     // use shows in CloudTrail.
     serverSideEncryption: { enabled: true },
-    deletionProtectionEnabled: config.tables.deletionProtection,
-    tags: config.tags,
+    deletionProtectionEnabled: config.deletionProtection,
   };
 }
 
-/** Creates the table `tableName` as the resource `logicalName`. */
+/**
+ * The options of a resource that holds data (the stream, every table). With `deletionProtection`
+ * Pulumi refuses to delete or to replace it: renaming it (a new name forces a replacement) or
+ * `pulumi destroy` then stops with an error instead of losing the data. The options never ask for
+ * `deleteBeforeReplace`: a replacement under the same name would delete the data first.
+ */
+export function dataOptions(
+  config: Pick<PipelineConfig, "deletionProtection">,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResourceOptions {
+  return { ...opts, protect: config.deletionProtection };
+}
+
+/** Creates the table `tableName` as the resource `logicalName`, protected as data. */
 export function createTable(
   logicalName: string,
   tableName: string,
   shape: TableShape,
-  config: Pick<PipelineConfig, "tables" | "tags">,
+  config: Pick<PipelineConfig, "deletionProtection">,
   opts: pulumi.CustomResourceOptions,
 ): aws.dynamodb.Table {
-  return new aws.dynamodb.Table(logicalName, tableArgs(tableName, shape, config), opts);
+  return new aws.dynamodb.Table(
+    logicalName,
+    tableArgs(tableName, shape, config),
+    dataOptions(config, opts),
+  );
 }

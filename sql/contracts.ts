@@ -51,8 +51,11 @@ export const deadLetterTableShape: TableShape = { hashKey: { name: "id", type: "
  */
 export const stateTableShape: TableShape = { hashKey: { name: "pk", type: "S" } };
 
-/** A value a sessions item keeps: what a SQL column delivers, NULL left out. */
-export type SessionAttribute = string | number | boolean;
+/**
+ * A value a sessions item keeps: what a SQL column delivers, NULL left out; a BIGINT beyond 2^53 is
+ * a `bigint` (issue 12), which the document client writes as a DynamoDB number, digit for digit.
+ */
+export type SessionAttribute = string | number | bigint | boolean;
 
 /**
  * A sessions item: the destination row's columns as attributes, keyed by `session_id`, so every

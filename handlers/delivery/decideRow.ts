@@ -80,7 +80,11 @@ export function sessionItemBytes(item: SessionItem): number {
   for (const [name, value] of Object.entries(item)) {
     size += Buffer.byteLength(name);
     size +=
-      typeof value === "string" ? Buffer.byteLength(value) : typeof value === "number" ? 21 : 1;
+      typeof value === "string"
+        ? Buffer.byteLength(value)
+        : typeof value === "number" || typeof value === "bigint"
+          ? 21
+          : 1;
   }
   return size;
 }

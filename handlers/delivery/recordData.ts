@@ -7,6 +7,8 @@
  * DESTINATION_SQL_STREAM and error_stream to the same function), so the decoder tells them apart
  * by the columns, and only here: every other way in hands the delivery its rows with their stream.
  */
+// The JSON codec alone (a public entry of its own): the KDA delivery function bundles no SQL engine.
+import { deliveryJson, parseJson } from "../../harness/emulator/json";
 import {
   destinationStreamName,
   errorStreamName,
@@ -35,7 +37,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * @example encodeRecordData({ n: 1 }) // -> "eyJuIjoxfQ=="
  */
 export function encodeRecordData(row: DeliveryObject): string {
-  return Buffer.from(JSON.stringify(row), "utf8").toString("base64");
+  return Buffer.from(deliveryJson(row), "utf8").toString("base64");
 }
 
 /**
@@ -75,7 +77,7 @@ export function decodeRecordData(data: string): TypedRow | Undecodable {
   }
   let row: unknown;
   try {
-    row = JSON.parse(text);
+    row = parseJson(text);
   } catch (error) {
     return {
       reason: RejectReason.NotJson,

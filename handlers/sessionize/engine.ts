@@ -10,7 +10,9 @@
  */
 import { clickInputSchema, readSessionizeSql, type InputSchema } from "../../sql/inputSchema";
 import {
+  deliveryJson,
   loadApplication,
+  parseJson,
   rowToDeliveryObject,
   type DecodedRecord,
   type PartitionSnapshot,
@@ -80,7 +82,7 @@ export class UnsupportedPartitioningError extends Error {
  * `[null]` (the one partition of every record without a user) are distinct, stable strings.
  */
 export function keyText(key: readonly SqlValue[]): string {
-  return JSON.stringify(key.map((value) => value ?? null));
+  return deliveryJson(key.map((value) => value ?? null));
 }
 
 /** Loads the SQL once and runs batches of one shard against restored partition state. */
@@ -156,7 +158,7 @@ export class SessionizeEngine {
     }
     const partitions: PartitionSnapshot[] = [];
     for (const [text, stored] of states) {
-      const key = JSON.parse(text) as SqlValue[];
+      const key = parseJson(text) as SqlValue[];
       const byWindow = new Map((stored ?? []).map((entry) => [entry.window, entry.state]));
       for (const window of this.windowIds) {
         // `{ rows: 0 }` restores a partition exactly as the application creates it on first use.

@@ -84,8 +84,6 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText(command));
     return 0;
   }
-  // The peers inherit it: the warning is about this machine's Node and would litter the output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const reports = await runBench(run);
   return reports.some((report) => report.failures.length > 0) ? 1 : 0;
 }

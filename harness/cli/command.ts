@@ -6,7 +6,10 @@
  * - an unknown option, a missing value or a bad value is a usage error: exit status 2 and one line
  *   on stderr naming the option, the value and what is allowed
  *   (`--events is "many"; expected an integer of at least 1`);
- * - any other failure exits 1 with `<cli>: <message>`.
+ * - any other failure exits 1 with one line, `<cli>: <cause>` (`errorLine`);
+ * - `--json` prints only JSON on stdout; progress, headers and notes go to stderr, and only once the
+ *   arguments are valid;
+ * - SIGINT and SIGTERM stop the command cleanly with exit status 130 and 143 (`runCli`).
  */
 import { Command, CommanderError, Help, Option } from "commander";
 
@@ -249,6 +252,11 @@ function usageError(command: Command, error: CommanderError): UsageError {
       const extra = command.args[command.registeredArguments.length];
       return new UsageError(`Unknown argument ${JSON.stringify(extra)}; expected ${expected}`);
     }
+    case "commander.conflictingOption": {
+      // "error: option '--partition-key <KEY>' cannot be used with option '--out <FILE>'"
+      const [given, other] = [...error.message.matchAll(/'(-[^' ]+)/g)].map((m) => m[1]);
+      return new UsageError(`${given} cannot be used with ${other}`);
+    }
     default:
       return new UsageError(error.message.replace(/^error: /, ""));
   }
@@ -259,26 +267,118 @@ function expectedOptions(command: Command): string {
   return listed(command.options.map((option) => optionTerm(option, false)));
 }
 
+/** What `runCli` hands a CLI's `main` besides its arguments. */
+export interface CliContext {
+  /**
+   * Aborted when SIGINT or SIGTERM arrives, for a CLI run with `onSignal: "abort"`: `main` then
+   * stops what it started (emulators, servers, files) and returns; the exit status is 130 or 143.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** How a CLI reacts to SIGINT and SIGTERM. */
+export interface CliOptions {
+  /**
+   * `exit` (the default, for a CLI that holds nothing worth stopping): exit at once with 130 or 143.
+   * `abort`: abort `CliContext.signal` and exit with 130 or 143 once `main` has cleaned up and
+   * returned; a second signal, or `main` still running after `stopGraceMs`, exits at once.
+   */
+  readonly onSignal?: "exit" | "abort";
+  readonly stopGraceMs?: number;
+}
+
+/** The exit status of a process stopped by a signal, as a shell reports it: 128 + its number. */
+export const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof signalExitCodes;
+
 /**
  * Runs a CLI's `main` with the process's arguments and sets the exit status: what `main` returns
- * (0 when nothing), 2 with the message for a `UsageError`, 1 with `<name>: <message>` otherwise.
+ * (0 when nothing), 2 with the message for a `UsageError`, 1 with `<name>: <one line>` otherwise
+ * (`errorLine`: no stack trace, an AWS SDK error explained). SIGINT and SIGTERM end the run with
+ * 130 and 143 (`CliOptions.onSignal`). The AWS SDK's warning about this machine's Node version is
+ * turned off for the process and its children: it is about the machine, not the run, and would
+ * break the one-line rule.
  */
 export function runCli(
   name: string,
-  main: (argv: readonly string[]) => Promise<number | void>,
+  main: (argv: readonly string[], context: CliContext) => Promise<number | void>,
+  options: CliOptions = {},
 ): void {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code ?? 0;
-    },
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const controller = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const stop = (signal: StopSignal): void => {
+    if (stoppedBy !== undefined || options.onSignal !== "abort") {
+      process.exit(signalExitCodes[stoppedBy ?? signal]);
+    }
+    stoppedBy = signal;
+    process.stderr.write(`${name}: stopping (${signal})\n`);
+    controller.abort(new CliStopped(signal));
+    setTimeout(() => process.exit(signalExitCodes[signal]), options.stopGraceMs ?? 10_000).unref();
+  };
+  for (const signal of Object.keys(signalExitCodes) as StopSignal[]) process.on(signal, stop);
+
+  const finish = (code: number): void => {
+    if (stoppedBy === undefined) {
+      process.exitCode = code;
+      return;
+    }
+    // Stopped: whatever main left behind (timers, sockets it was told to drop) must not keep it up.
+    process.exit(signalExitCodes[stoppedBy]);
+  };
+  main(process.argv.slice(2), { signal: controller.signal }).then(
+    (code) => finish(code ?? 0),
     (error: unknown) => {
+      if (stoppedBy !== undefined) return finish(1);
       if (error instanceof UsageError) {
         process.stderr.write(`${error.message}\n`);
-        process.exitCode = 2;
-        return;
+        return finish(2);
       }
-      process.stderr.write(`${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.stderr.write(`${name}: ${errorLine(error)}\n`);
+      finish(1);
     },
   );
+}
+
+/** The reason of `CliContext.signal` once a signal has arrived. */
+export class CliStopped extends Error {
+  override readonly name = "CliStopped";
+  constructor(readonly signal: string) {
+    super(`stopped by ${signal}`);
+  }
+}
+
+/**
+ * An error as one line naming its cause: the message, its lines joined; an AWS service's error led
+ * by its name (`ResourceNotFoundException: Stream s under account 1 not found.`), and the SDK's
+ * errors about a missing region or missing credentials said with the fix.
+ */
+export function errorLine(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  const explained = explainAwsError(error);
+  if (explained !== undefined) return explained;
+  const message = oneLine(error.message);
+  const fromService = "$metadata" in error && !message.startsWith(error.name);
+  return fromService ? `${error.name}: ${message}` : message;
+}
+
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, " ");
+}
+
+/** The AWS SDK's errors that a user fixes in the environment, said with the fix. */
+function explainAwsError(error: Error): string | undefined {
+  if (/^Region is missing/.test(error.message)) {
+    return "no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)";
+  }
+  if (error.name === "CredentialsProviderError") {
+    return (
+      "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY " +
+      `(${oneLine(error.message)})`
+    );
+  }
+  if (error.name === "UnrecognizedClientException" || error.name === "ExpiredTokenException") {
+    return `AWS refused the credentials: ${error.name}: ${oneLine(error.message)}`;
+  }
+  return undefined;
 }

@@ -23,7 +23,8 @@ function planCommand() {
     "Prints the resources `pulumi up` would create for a stack: type, name, parent and inputs of " +
       "each, in a stable order. Runs the Pulumi program (infra/index.ts) under Pulumi's mocks with " +
       "the stack's configuration (Pulumi.yaml defaults, then Pulumi.<stack>.yaml); needs no " +
-      "credentials, no Pulumi CLI and no network. Values known only after deployment show as " +
+      "credentials, no Pulumi CLI and no network. ARNs are built from each resource's type, name " +
+      "and region in account 123456789012; values known only after deployment show as " +
       "(computed), secrets as [secret].",
   )
     .usage("[--stack NAME] [--json] [--diff BASE.json]")
@@ -39,8 +40,10 @@ function planCommand() {
     .addOption(
       valueOption(
         "--diff <BASE.json>",
-        "compare with a plan saved by --json and print what is added, removed and changed, " +
-          "property by property, as a preview does; with --json, the diff as JSON",
+        "compare with a plan saved by --json and print what is created, updated, replaced " +
+          "(+-, naming the inputs that force it) and deleted, property by property, as a " +
+          "preview does, warnings about data a replacement or deletion loses first; resources " +
+          "moved through an alias are matched; with --json, the diff as JSON",
         anyText,
         { text: "none, print the plan itself" },
       ),

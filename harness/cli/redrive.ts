@@ -6,6 +6,7 @@
  * and deletes each message only once its records are applied. The library is
  * `harness/local/redrive.ts`; docs/engines.md ("Redrive") says what redriven clicks mean.
  */
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
@@ -66,7 +67,7 @@ function redriveCommand() {
     )
     .addOption(
       valueOption("--queue-url <URL>", "the failed-batches queue", anyText, {
-        text: "looked up by the stack's failedBatchesQueueName",
+        text: "the stack's output failedBatchesQueueUrl, from pulumi stack output",
       }),
     )
     .addOption(
@@ -126,6 +127,30 @@ function stackConfig(stack: string): PipelineConfig {
   return config;
 }
 
+/**
+ * The failed-batches queue's URL, as the stack's output says: the queue is auto-named (issue 15), so
+ * its name cannot be derived from the stack's config.
+ */
+function stackQueueUrl(stack: string): string {
+  const result = spawnSync(
+    "pulumi",
+    ["stack", "output", "failedBatchesQueueUrl", "--stack", stack],
+    {
+      cwd: repositoryRoot,
+      encoding: "utf8",
+    },
+  );
+  const url = result.status === 0 ? result.stdout.trim() : "";
+  if (url === "") {
+    throw new Error(
+      `could not read the output failedBatchesQueueUrl of stack ${stack} (pulumi stack output: ${
+        result.error?.message ?? (result.stderr.trim() || "no value")
+      }); give the queue with --queue-url`,
+    );
+  }
+  return url;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const command = redriveCommand();
   const options = parseCommand<RedriveArguments>(command, argv);
@@ -136,10 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const config = stackConfig(options.stack);
   const region = options.region ?? config.region;
   const sqs = { region, endpoint: process.env.AWS_ENDPOINT_URL_SQS };
-  const queue =
-    options.queueUrl === undefined
-      ? await SqsQueue.named(config.names.failedBatchesQueue, sqs)
-      : new SqsQueue(options.queueUrl, sqs);
+  const queue = new SqsQueue(options.queueUrl ?? stackQueueUrl(options.stack), sqs);
   const account = /\/(\d{12})\//.exec(queue.queueUrl)?.[1];
   const functionArn =
     options.functionArn ??

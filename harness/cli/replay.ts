@@ -1,13 +1,15 @@
 /**
- * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|-]`: runs a SQL application over
- * recorded records (JSON lines) and prints one stream's rows as JSON lines. A thin shell over the
- * replay module; reads with readline, so inputs of any size run in bounded memory.
+ * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME]`: runs a SQL
+ * application over recorded records and prints one stream's rows as JSON lines. A thin shell over
+ * the replay library (`harness/replay/`): the sources stream their input, so inputs of any size
+ * run in bounded memory.
  */
 import * as fs from "fs";
-import * as readline from "readline";
 import { destinationStreamName } from "../../sql/contracts";
-import { sessionizeSqlPath } from "../../sql/inputSchema";
-import { createReplay, UnknownStreamError, type Replay } from "../emulator";
+import { clickInputSchema, sessionizeSqlPath } from "../../sql/inputSchema";
+import { deliveryJson, loadApplication, SqlLoadError, type SqlApplication } from "../emulator";
+import { InputReadError } from "../replay/fileSource";
+import { formatCounts, ReplayRun } from "../replay/replayRun";
 import {
   anyText,
   createCommand,
@@ -17,25 +19,35 @@ import {
   oneOf,
   parseCommand,
   runCli,
+  UsageError,
   valueOption,
+  type CliContext,
 } from "./command";
+import { LineWriter } from "./lineWriter";
+import {
+  addReplayInputOptions,
+  openReplaySource,
+  type OpenedSource,
+  type ReplayInputArguments,
+} from "./replayInputOptions";
 
 /** The options of `npm run replay`, as parsed. */
-export interface ReplayArguments {
+export interface ReplayArguments extends ReplayInputArguments {
   readonly sql: string;
   readonly stream: string;
-  readonly input: string;
+  readonly errors?: string;
   readonly overflow: "error" | "truncate";
   readonly trimChar: boolean;
 }
 
 function replayCommand() {
-  return createCommand(
+  const command = createCommand(
     "npm run replay --",
     "Runs a Kinesis Data Analytics SQL application offline over recorded records and writes one " +
       "stream's rows to stdout as JSON lines, one object per row: keys in column order, TIMESTAMP " +
-      "as 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), NULL as null, as the Lambda destination receives them.\n\n" +
-      'Input lines: a bare event object (ROWTIME = its event_timestamp, else the previous ROWTIME), or an envelope {"data": <object or base64 text>, "arrivalTime": <epoch ms>}; any other line becomes an error_stream row. Blank lines are skipped. ROWTIME never decreases.',
+      "as 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), NULL as null, as the Lambda destination receives them. " +
+      "On stderr it prints the records read, the rows per stream and the errors by reason.\n\n" +
+      'JSON lines: a bare event object (ROWTIME = its event_timestamp, else the previous ROWTIME), or an envelope {"data": <object or base64 text>, "arrivalTime": <epoch ms>}; any other line becomes an error_stream row. Lines end at \\n (a \\r before it is dropped); a byte-order mark is ignored; blank lines are skipped. get-records output and stream records take ApproximateArrivalTimestamp as ROWTIME, Firehose records their event_timestamp. ROWTIME never decreases.',
   )
     .addOption(
       valueOption("--sql <FILE>", "SQL application to run", anyText, {
@@ -50,9 +62,16 @@ function replayCommand() {
         anyText,
         { value: destinationStreamName },
       ),
-    )
+    );
+  return addReplayInputOptions(command)
+    .optionsGroup("Output:")
     .addOption(
-      valueOption("--input <FILE|->", "JSON-lines input; - reads stdin", anyText, { value: "-" }),
+      valueOption(
+        "--errors <FILE>",
+        "also write every error_stream row to FILE as JSON lines, each with the input's line (or shard and sequence number) beside KDA's columns",
+        anyText,
+        { text: "none" },
+      ),
     )
     .addOption(
       valueOption(
@@ -72,8 +91,9 @@ function replayCommand() {
     .addHelpText(
       "after",
       helpParagraph(
-        "Exit codes: 0 done; 1 the SQL cannot be loaded or a file cannot be read; 2 usage error " +
-          "(an unknown option or stream name, a missing or bad value).",
+        "Exit codes: 0 done (also when the reader of stdout goes away, as with | head); 1 the SQL " +
+          "cannot be loaded or the input cannot be read; 2 usage error (an unknown option or " +
+          "stream name, a missing or bad value); 130/143 stopped by SIGINT/SIGTERM.",
       ),
     );
 }
@@ -87,57 +107,87 @@ export function parseReplayArguments(argv: readonly string[]): ReplayArguments |
   return options.help ? "help" : options;
 }
 
-/** Writes lines to stdout in large chunks, waiting when the pipe is full. */
-class Output {
-  private buffer = "";
-
-  async write(line: string): Promise<void> {
-    this.buffer += line + "\n";
-    if (this.buffer.length >= 1 << 16) await this.flush();
+/** Loads the SQL (exit 1 when it cannot) and checks the stream name (a usage error). */
+export function loadReplayApplication(
+  options: Pick<ReplayArguments, "sql" | "stream" | "overflow">,
+  extra: { includeSourceRows?: boolean } = {},
+): SqlApplication {
+  const sqlText = fs.readFileSync(options.sql, "utf8");
+  const app = loadApplication(sqlText, {
+    overflow: options.overflow,
+    includeSourceRows:
+      extra.includeSourceRows === true || options.stream === clickInputSchema.streamName,
+  });
+  if (!app.streams.has(options.stream)) {
+    const known = [...app.streams.keys()].map((name) => `"${name}"`).join(", ");
+    throw new UsageError(`Unknown stream "${options.stream}"; expected one of ${known}`);
   }
-
-  async flush(): Promise<void> {
-    if (this.buffer === "") return;
-    const chunk = this.buffer;
-    this.buffer = "";
-    if (!process.stdout.write(chunk)) {
-      await new Promise<void>((resolve) => process.stdout.once("drain", resolve));
-    }
-  }
+  return app;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const options = parseReplayArguments(argv);
-  if (options === "help") {
+async function main(argv: readonly string[], { signal }: CliContext): Promise<number> {
+  const command = replayCommand();
+  const options = parseCommand<ReplayArguments>(command, argv);
+  if (options.help) {
     process.stdout.write(usage);
     return 0;
   }
-  let replay: Replay;
+  let app: SqlApplication;
+  let source: OpenedSource;
   try {
-    const sqlText = fs.readFileSync(options.sql, "utf8");
-    replay = createReplay(sqlText, {
-      stream: options.stream,
-      overflow: options.overflow,
-      trimChar: options.trimChar,
-    });
+    app = loadReplayApplication(options);
+    source = await openReplaySource(options, command, signal);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    return error instanceof UnknownStreamError ? 2 : 1;
-  }
-  const input = options.input === "-" ? process.stdin : fs.createReadStream(options.input);
-  const output = new Output();
-  try {
-    const lines = readline.createInterface({ input, crlfDelay: Infinity });
-    for await (const line of lines) {
-      const rows = replay.feed(line);
-      for (let i = 0; i < rows.length; i++) await output.write(JSON.stringify(rows[i]));
+    // The SQL's load error (with its position) or the unreadable file, as the one line.
+    if (error instanceof UsageError || !(error instanceof SqlLoadError || isFileError(error))) {
+      throw error;
     }
-  } catch (error) {
-    process.stderr.write(`Cannot read --input ${options.input}: ${(error as Error).message}\n`);
+    process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
-  await output.flush();
+  const output = new LineWriter(process.stdout);
+  const errors =
+    options.errors === undefined ? undefined : new LineWriter(fs.createWriteStream(options.errors));
+  const warnings: string[] = [];
+  const run = new ReplayRun({
+    app,
+    stream: options.stream,
+    trimChar: options.trimChar,
+    // deliveryJson writes a BIGINT beyond 2^53 with its exact digits (JSON.stringify throws).
+    onRow: (row) => output.push(deliveryJson(row)),
+    onError: errors && ((row) => errors.push(deliveryJson(row))),
+    onOversized: (warning) => {
+      if (warnings.length < maxWarnings) process.stderr.write(`replay: warning: ${warning}\n`);
+      warnings.push(warning);
+    },
+  });
+  try {
+    for await (const batch of source.records()) {
+      run.feed(batch);
+      await output.flushIfFull();
+      await errors?.flushIfFull();
+      if (output.closed || signal.aborted) break;
+    }
+    await output.flush();
+    await errors?.end();
+  } finally {
+    source.close();
+  }
+  if (output.closed) return 0;
+  const lines = formatCounts(run.counts, source.description);
+  if (options.errors !== undefined) {
+    const written = Object.keys(run.counts.errorsByName).length > 0;
+    lines[2] += written ? ` (written to ${options.errors})` : ` (${options.errors} is empty)`;
+  }
+  process.stderr.write(lines.map((line) => `replay: ${line}\n`).join(""));
   return 0;
 }
 
-if (require.main === module) runCli("replay", main);
+function isFileError(error: unknown): boolean {
+  return error instanceof InputReadError || (error as NodeJS.ErrnoException).syscall === "open";
+}
+
+/** Oversized records warned about one by one; the rest are counted. */
+const maxWarnings = 5;
+
+if (require.main === module) runCli("replay", main, { onSignal: "abort" });

@@ -17,6 +17,7 @@ import {
   parseCommand,
   runCli,
   valueOption,
+  type CliContext,
 } from "./command";
 import { progressBar } from "./progressBar";
 
@@ -44,7 +45,7 @@ function simulateCommand() {
         "Kinesis stream to PutRecords into (AWS credentials from the usual chain)",
         anyText,
         { text: "none" },
-      ),
+      ).conflicts("out"),
     )
     .addOption(
       valueOption(
@@ -58,7 +59,7 @@ function simulateCommand() {
     .addOption(
       valueOption("--region <REGION>", "AWS region", anyText, {
         text: "AWS_REGION or your profile's",
-      }),
+      }).conflicts("out"),
     )
     .addOption(
       valueOption(
@@ -66,7 +67,7 @@ function simulateCommand() {
         "another Kinesis endpoint, e.g. http://127.0.0.1:4567 for kinesalite",
         anyText,
         { text: "the region's" },
-      ),
+      ).conflicts("out"),
     )
     .addOption(
       valueOption(
@@ -74,7 +75,7 @@ function simulateCommand() {
         `"${userIdPartitionKey}" keys each click by its user; anything else is a constant key, e.g. 1 as in the lab`,
         anyText,
         { value: userIdPartitionKey },
-      ),
+      ).conflicts("out"),
     )
     .optionsGroup("Clicks:");
   for (const option of clickStreamOptions({
@@ -86,7 +87,7 @@ function simulateCommand() {
   return command;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+async function main(argv: readonly string[], { signal }: CliContext): Promise<void> {
   const command = simulateCommand();
   const options = parseCommand<SimulateOptions>(command, argv);
   if (options.help) {
@@ -99,13 +100,17 @@ async function main(argv: readonly string[]): Promise<void> {
   const stream = resolveClickStream(options);
   let sink: ClickSink;
   let writer: KinesisWriter | undefined;
+  let client: KinesisClient | undefined;
   if (options.stream !== undefined) {
-    const client = new KinesisClient({
+    client = new KinesisClient({
       region: options.region,
       endpoint: options.endpoint,
       // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.
       requestHandler: new NodeHttpHandler(),
     });
+    // A missing region or missing credentials is said before anything is printed or sent.
+    await client.config.region();
+    await client.config.credentials();
     writer = new KinesisWriter({ client, streamName: options.stream });
     sink = new KinesisSink(writer, options.partitionKey);
   } else {
@@ -120,8 +125,9 @@ async function main(argv: readonly string[]): Promise<void> {
     stream,
     sink,
     realtime: options.realtime,
+    signal,
     onProgress: (sent) => progress.update(sent),
-  });
+  }).finally(() => client?.destroy());
   progress.finish();
   const span =
     result.firstTimestamp === null
@@ -133,4 +139,4 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stderr.write(`Sent ${result.events} clicks${span}${calls}\n`);
 }
 
-if (require.main === module) runCli("simulate", main);
+if (require.main === module) runCli("simulate", main, { onSignal: "abort" });

@@ -1,21 +1,26 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account and no network. Clicks go onto a
  * kinesalite stream, through the engine that runs the SQL, into dynalite tables; then it prints the
- * sessions, a reconciled summary and writes an HTML report.
+ * sessions, a reconciled summary and writes an HTML report. With `--json`, stdout is one JSON
+ * object and nothing else; the header and progress always go to stderr. SIGINT or SIGTERM stops
+ * the emulators and exits 130 or 143.
  */
 import * as fs from "fs";
 import * as path from "path";
 import {
   defaultSqlApplication,
   sqlApplicationNames,
+  readApplicationSql,
   sqlApplications,
   type SqlApplicationName,
 } from "../../sql/applications";
+import type { SessionItem } from "../../sql/contracts";
 import { defaultEngine, engines, pipelineEngines, type PipelineEngine } from "../local/engines";
 import { defaultLocalShards, localAws, localNames } from "../local/localStack";
 import { runLocalPipeline, type LocalPipelineResult } from "../local/pipeline";
-import { renderReport, sessionStart } from "../local/report";
 import { formatSummary } from "../local/summary";
+import { clickFacts, pipelineReportPage } from "../report/pipelineReport";
+import { renderReport } from "../report/renderReport";
 import { resolveClickStream, type ClickStreamSettings } from "../simulator/clickStreamConfig";
 import { userIdPartitionKey } from "../simulator/sinks";
 import { clickStreamOptions } from "./clickStreamOptions";
@@ -30,6 +35,7 @@ import {
   parseCommand,
   runCli,
   valueOption,
+  type CliContext,
 } from "./command";
 import { progressBar, type Progress } from "./progressBar";
 import { elide, formatTable } from "./textTable";
@@ -131,7 +137,12 @@ function startCommand() {
     .addOption(
       valueOption("--report <PATH>", "HTML report path", anyText, { value: defaultReport }),
     )
-    .addOption(flag("--json", "print the summary as one JSON object on the last line"))
+    .addOption(
+      flag(
+        "--json",
+        "print only one JSON object on stdout: the summary, the first --rows sessions and the report's path",
+      ),
+    )
     .addOption(
       flag("--keep", "leave the emulators running, print their endpoints and AWS CLI examples"),
     )
@@ -148,19 +159,17 @@ function startCommand() {
     );
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], { signal }: CliContext): Promise<number> {
   const command = startCommand();
   const options = parseCommand<StartOptions>(command, argv);
   if (options.help) {
     process.stdout.write(helpText(command));
     return 0;
   }
-  // The warning is about this machine's Node, not the run; it would interleave with the output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const clicks = resolveClickStream(options);
   const chaosSeed = options.chaosSeed ?? clicks.seed;
 
-  process.stdout.write(
+  process.stderr.write(
     `Local pipeline (engine ${options.engine}, application ${options.app}): ${clicks.count} clicks, seed ${clicks.seed}, ${options.realtime ? "real time" : "compressed time"}${options.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
   );
   const bars: Partial<Record<"send" | "deliver", Progress>> = {};
@@ -175,6 +184,7 @@ async function main(argv: readonly string[]): Promise<number> {
     deliveryIntervalMs: options.deliveryInterval,
     chaos: options.chaos ? { seed: chaosSeed } : undefined,
     keep: options.keep,
+    signal,
     onProgress: (event) => {
       if (event.phase === "outage") {
         process.stderr.write(`${event.down ? "\nDynamoDB outage begins" : "DynamoDB is back"}\n`);
@@ -187,30 +197,40 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   bars.deliver?.finish();
 
-  printSessions(result, options.rows);
-  process.stdout.write(`\nSummary\n${formatSummary(result.summary)}\n`);
-  if (result.chaos) {
-    const c = result.chaos;
-    process.stdout.write(
-      `chaos: ${c.refusedInvocations} invocations refused, ${c.lostResponses} responses lost, ${c.droppedAnswers} answers dropped, ${c.outages} DynamoDB outage(s)\n`,
-    );
-  }
   const reportPath = path.resolve(options.report);
   fs.mkdirSync(path.dirname(reportPath), { recursive: true });
+  const facts = clickFacts(
+    result.clicks,
+    {},
+    readApplicationSql(result.app),
+    sqlApplications[result.app].inputSchema,
+  );
   fs.writeFileSync(
     reportPath,
-    renderReport({
-      summary: result.summary,
-      clicks: result.clicks,
-      sessions: result.sessions,
-      generatedAt: new Date(),
-      sessionGapMs: sqlApplications[result.app].sessionGapMs,
-      sessionIdOf: sqlApplications[result.app].sessionIdOf,
-    }),
+    renderReport(
+      pipelineReportPage(result.summary, facts, `${options.engine}, application ${result.app}`),
+    ),
   );
-  process.stdout.write(`\nReport: ${reportPath}\n`);
-  if (options.keep) await keepRunning(result);
-  if (options.json) process.stdout.write(`${JSON.stringify({ ...result.summary, reportPath })}\n`);
+  const chaos = result.chaos
+    ? `chaos: ${result.chaos.refusedInvocations} invocations refused, ${result.chaos.lostResponses} responses lost, ${result.chaos.droppedAnswers} answers dropped, ${result.chaos.outages} DynamoDB outage(s)`
+    : undefined;
+  if (options.json) {
+    const sessions = options.rows === 0 ? result.sessions : result.sessions.slice(0, options.rows);
+    const json = {
+      ...result.summary,
+      missingTimestamps: facts.missingTimestamps,
+      chaos: result.chaos,
+      sessions,
+      reportPath,
+    };
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    printSessions(result, options.rows);
+    process.stdout.write(`\nSummary\n${formatSummary(result.summary)}\n`);
+    if (chaos !== undefined) process.stdout.write(`${chaos}\n`);
+    process.stdout.write(`\nReport: ${reportPath}\n`);
+  }
+  if (options.keep) await keepRunning(result, signal);
   return result.summary.reconciled ? 0 : 1;
 }
 
@@ -222,12 +242,13 @@ function printSessions(result: LocalPipelineResult, limit: number): void {
   );
 }
 
-async function keepRunning(result: LocalPipelineResult): Promise<void> {
+/** Leaves the emulators up until SIGINT or SIGTERM, saying on stderr how to reach them. */
+async function keepRunning(result: LocalPipelineResult, signal: AbortSignal): Promise<void> {
   const { kinesis, dynamodb } = result.endpoints;
   const cli = (endpoint: string) =>
     `AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region ${localAws.region} --endpoint-url ${endpoint}`;
-  process.stdout.write(`
-Emulators left running; Ctrl-C stops them.
+  process.stderr.write(`
+Emulators left running; Ctrl-C (or SIGTERM) stops them.
   Kinesis   ${kinesis}  stream ${localNames.stream}
   DynamoDB  ${dynamodb}  tables ${result.tables.join(", ")}
 Inspect them with the AWS CLI (any credentials work):
@@ -237,8 +258,18 @@ Inspect them with the AWS CLI (any credentials work):
 Send more clicks (they stay in the stream; the application is stopped):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npm run simulate -- --endpoint ${kinesis} --region ${localAws.region} --stream ${localNames.stream} --events 60
 `);
-  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  if (!signal.aborted) {
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+  }
   await result.close();
 }
 
-if (require.main === module) runCli("start", main);
+if (require.main === module) runCli("start", main, { onSignal: "abort" });
+
+/**
+ * When a session started, as its item says: the product's `session_start` (full UTC time) or the
+ * lab's `session_time` (clock time only).
+ */
+function sessionStart(item: SessionItem): string {
+  return String(item.session_start ?? item.session_time ?? "");
+}

@@ -113,15 +113,28 @@ function toAlasqlSql(expression: BoundExpression, constants: unknown[]): string 
 }
 
 /**
- * Compiles expressions into one JavaScript function returning their values, using alasql's
- * parser and its expression compiler. alasql writes a column `x` as `p['x']`; our column names
- * (`c0`, `w1`, `k2`, `rt`) are rewritten to the function's parameters.
+ * Scalar expressions as JavaScript, compiled by alasql once: `texts[i]` is the i-th expression,
+ * reading the row's values as `c[<column>]`, its ROWTIME as `rt`, window values as `windowRef`
+ * writes them and literals as `k[<j>]` from `constants`; operators and functions are called as
+ * `f_<NAME>`, bound by `bind`. The text expects `p` and `params` declared (alasql's CASE passes
+ * them along; they carry nothing here).
  */
-function compile(
+export interface ScalarTexts {
+  readonly texts: readonly string[];
+  readonly constants: readonly unknown[];
+  /** The names of the `f_<NAME>` functions the texts call, and the functions, in one order. */
+  readonly functionNames: readonly string[];
+  readonly functions: readonly unknown[];
+}
+
+/** Compiles expressions with alasql's parser and its expression compiler (`toJS`). */
+export function compileScalarTexts(
   expressions: readonly BoundExpression[],
-  asArray: boolean,
-): (...args: unknown[]) => unknown {
+  windowRef: (slot: number) => string,
+): ScalarTexts {
   registerFunctions();
+  if (expressions.length === 0)
+    return { texts: [], constants: [], functionNames: [], functions: [] };
   const constants: unknown[] = [];
   const sqlTexts = expressions.map((e) => toAlasqlSql(e, constants));
   const ast = engine.parse(`SELECT ${sqlTexts.map((s, i) => `${s} AS r${i}`).join(", ")} FROM t`);
@@ -129,7 +142,7 @@ function compile(
     column
       .toJS("p", "", null)
       .replace(/p\['c(\d+)'\]/g, "c[$1]")
-      .replace(/p\['w(\d+)'\]/g, "w[$1]")
+      .replace(/p\['w(\d+)'\]/g, (_match, slot: string) => windowRef(Number(slot)))
       .replace(/p\['k(\d+)'\]/g, "k[$1]")
       .replace(/p\['rt'\]/g, "rt"),
   );
@@ -139,26 +152,57 @@ function compile(
   // alasql calls user functions as `alasql.fn["KDA_X"](...)`, a lookup in a large dictionary on
   // every call; binding each function to a local lets V8 inline it.
   const used = new Set<string>();
-  const linked = js.map((text) =>
+  const texts = js.map((text) =>
     text.replace(/alasql\.fn\["KDA_(\w+)"\]/g, (_match, name: string) => {
       used.add(name);
       return `f_${name}`;
     }),
   );
-  const names = [...used];
-  const body = asArray ? `[${linked.join(", ")}]` : linked[0];
-  // `p` and `params` are referenced by alasql's CASE wrapper; they carry nothing here.
+  const functionNames = [...used];
+  return {
+    texts,
+    constants,
+    functionNames,
+    functions: functionNames.map((name) => engine.fn[prefix + name]),
+  };
+}
+
+/**
+ * Creates a function from JavaScript source that uses scalar texts: `body` is the source of the
+ * function to return, with `k`, `alasql`, the `f_<NAME>` functions, `p`, `params` and the names
+ * of `extra` in scope.
+ */
+export function linkScalarTexts(
+  compiled: ScalarTexts,
+  body: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): unknown {
+  const names = Object.keys(extra);
   const factory = new Function(
     "alasql",
     "k",
-    ...names.map((n) => `f_${n}`),
-    `"use strict"; var p, params; return function kdaExpression(c, rt, w) { var y; return ${body}; };`,
-  ) as (
-    alasqlRef: unknown,
-    k: unknown[],
-    ...functions: unknown[]
-  ) => (...args: unknown[]) => unknown;
-  return factory(alasql, constants, ...names.map((n) => engine.fn[prefix + n]));
+    ...compiled.functionNames.map((n) => `f_${n}`),
+    ...names,
+    `"use strict"; var p, params; return ${body};`,
+  ) as (...args: unknown[]) => unknown;
+  return factory(
+    alasql,
+    compiled.constants,
+    ...compiled.functions,
+    ...names.map((name) => extra[name]),
+  );
+}
+
+function compile(
+  expressions: readonly BoundExpression[],
+  asArray: boolean,
+): (...args: unknown[]) => unknown {
+  const compiled = compileScalarTexts(expressions, (slot) => `w[${slot}]`);
+  const body = asArray ? `[${compiled.texts.join(", ")}]` : compiled.texts[0];
+  return linkScalarTexts(
+    compiled,
+    `function kdaExpression(c, rt, w) { var y; return ${body}; }`,
+  ) as (...args: unknown[]) => unknown;
 }
 
 /** Compiles one scalar expression. */

@@ -8,12 +8,12 @@ import { readSessionizeSql, clickInputSchema } from "../../sql/inputSchema";
 import { errorStreamColumns, errorStreamName } from "../../sql/contracts";
 import { SqlLoadError, SqlRowError } from "./errors";
 import { PumpRuntime } from "./evaluator";
-import { hexDataRow } from "./inputMapping";
+import { hexDataRow, type InputErrorName } from "./inputMapping";
 import { parseSql } from "./parser";
 import { planApplication } from "./planner";
 import { compileRecordDecoder, DecodedRecord, type RecordData } from "./recordDecoder";
-import type { WindowRuntime } from "./windows";
-import { rowToDeliveryObject } from "./delivery";
+import { PartitionKeys, type WindowGroup } from "./windows";
+import { compileRowJson } from "./delivery";
 import type {
   ApplicationOptions,
   EngineSnapshot,
@@ -30,17 +30,37 @@ const errorColumnLengths = errorStreamColumns.map((column) =>
   column.type.kind === "VARCHAR" ? column.type.length : undefined,
 );
 
-class Application implements SqlApplication {
+/**
+ * Receives every row a record causes, in emission order, source rows included. When the engine
+ * reuses row arrays (`reuseRows`), `values` are valid only during the call.
+ */
+export type RowSink = (stream: StreamInfo, values: readonly SqlValue[], rowtime: number) => void;
+
+/**
+ * The application behind `SqlApplication`, with the entry points the replay uses to feed lines
+ * without building a record or a row object per line.
+ */
+export class Engine implements SqlApplication {
   readonly streams: ReadonlyMap<string, StreamInfo>;
-  private readonly source: StreamInfo;
+  readonly source: StreamInfo;
   readonly decode: (data: RecordData) => DecodedRecord;
+  private readonly errorStream: StreamInfo;
   /** The pumps reading each stream, in dependency order. */
-  private readonly consumers = new Map<string, PumpRuntime[]>();
-  private readonly windows = new Map<string, WindowRuntime>();
+  private readonly consumers = new Map<StreamInfo, PumpRuntime[]>();
+  /** The partition keys of every window group. */
+  private readonly keys = new PartitionKeys();
+  /** The group of every window id, in pump and slot order. */
+  private readonly windows = new Map<string, WindowGroup>();
+  /** The groups whose partitions expire (RANGE frames only). */
+  private readonly expiring: WindowGroup[] = [];
   private readonly includeSourceRows: boolean;
   private rowtime: number | null = null;
 
-  constructor(sqlText: string, options: ApplicationOptions) {
+  /**
+   * `reuseRows`: every pump writes its rows into one array it reuses, for callers whose sink
+   * consumes each row before the next record (the replay); `push` needs fresh rows.
+   */
+  constructor(sqlText: string, options: ApplicationOptions, reuseRows = false) {
     const inputSchema = options.inputSchema ?? clickInputSchema;
     const plan = planApplication(parseSql(sqlText), {
       inputSchema,
@@ -48,14 +68,18 @@ class Application implements SqlApplication {
     });
     this.streams = plan.streams;
     this.source = plan.source;
+    this.errorStream = plan.streams.get(errorStreamName)!;
     this.decode = compileRecordDecoder(inputSchema);
     this.includeSourceRows = options.includeSourceRows === true;
     for (const pumpPlan of plan.pumps) {
-      const pump = new PumpRuntime(pumpPlan, options.overflow ?? "error");
-      const list = this.consumers.get(pump.source.name) ?? [];
+      const pump = new PumpRuntime(pumpPlan, options.overflow ?? "error", this.keys, reuseRows);
+      const list = this.consumers.get(pump.source) ?? [];
       list.push(pump);
-      this.consumers.set(pump.source.name, list);
-      for (const window of pump.windows) this.windows.set(window.id, window);
+      this.consumers.set(pump.source, list);
+      for (const group of pump.groups) {
+        for (const id of group.ids) this.windows.set(id, group);
+        if (group.expires) this.expiring.push(group);
+      }
     }
   }
 
@@ -64,16 +88,31 @@ class Application implements SqlApplication {
   }
 
   push(record: InputRecord): Row[] {
+    const out: Row[] = [];
+    const includeSource = this.includeSourceRows;
+    const source = this.source;
+    this.pushRecord(record, (stream, values, rowtime) => {
+      if (stream !== source || includeSource) out.push({ stream: stream.name, rowtime, values });
+    });
+    return out;
+  }
+
+  /** `push`, with the rows to `sink`. */
+  pushRecord(record: InputRecord, sink: RowSink): void {
     const rowtime = this.advance(record.arrivalTime);
     const decoded = record.data instanceof DecodedRecord ? record.data : this.decode(record.data);
-    const out: Row[] = [];
     if (decoded.values === null) {
       const { errorName, message } = decoded.rejection!;
-      out.push(this.errorRow(rowtime, errorName, message, hexDataRow(decoded.raw), null));
-    } else {
-      this.insert(this.source, decoded.values, rowtime, out);
-    }
-    return out;
+      this.emitError(rowtime, errorName, message, hexDataRow(decoded.raw), null, sink);
+    } else this.insert(this.source, decoded.values, rowtime, sink);
+  }
+
+  /**
+   * Feeds a record whose text the flat-record scanner accepts as the source row `values`, at
+   * `arrivalTime`: `push` without a decoded record in between.
+   */
+  pushSourceRow(values: readonly SqlValue[], arrivalTime: number, sink: RowSink): void {
+    this.insert(this.source, values, this.advance(arrivalTime), sink);
   }
 
   /** The one clamp of ROWTIME: a record's arrival time, never below the previous record's. */
@@ -86,6 +125,8 @@ class Application implements SqlApplication {
     const rowtime =
       this.rowtime !== null && arrivalTime < this.rowtime ? this.rowtime : Math.floor(arrivalTime);
     this.rowtime = rowtime;
+    // No later row can read a partition whose rows have all left its RANGE frames: forget it.
+    for (let i = 0; i < this.expiring.length; i++) this.expiring[i].expire(rowtime);
     return rowtime;
   }
 
@@ -93,11 +134,10 @@ class Application implements SqlApplication {
     stream: StreamInfo,
     values: readonly SqlValue[],
     rowtime: number,
-    out: Row[],
+    sink: RowSink,
   ): void {
-    if (stream !== this.source || this.includeSourceRows)
-      out.push({ stream: stream.name, rowtime, values });
-    const pumps = this.consumers.get(stream.name);
+    sink(stream, values, rowtime);
+    const pumps = this.consumers.get(stream);
     if (pumps === undefined) return;
     for (let i = 0; i < pumps.length; i++) {
       const pump = pumps[i];
@@ -108,38 +148,47 @@ class Application implements SqlApplication {
         if (!(error instanceof SqlRowError)) throw error;
         // docs/semantics.md, "error_stream": DATA_ROW of a pump error is the input row's
         // delivery JSON, hex-encoded.
-        const data = JSON.stringify(
-          rowToDeliveryObject(stream, { stream: stream.name, rowtime, values }),
-        );
-        out.push(
-          this.errorRow(rowtime, error.errorName, error.message, hexDataRow(data), pump.name),
-        );
+        const data = rowJson(stream)(values);
+        this.emitError(rowtime, error.errorName, error.message, hexDataRow(data), pump.name, sink);
         continue;
       }
-      if (output !== null) this.insert(pump.target, output, rowtime, out);
+      if (output !== null) this.insert(pump.target, output, rowtime, sink);
     }
   }
 
-  private errorRow(
+  private emitError(
     rowtime: number,
     errorName: string,
     message: string,
     dataRow: string,
     pumpName: string | null,
-  ): Row {
+    sink: RowSink,
+  ): void {
     const values = [rowtime, "ERROR", errorName, message, rowtime, dataRow, pumpName];
-    return {
-      stream: errorStreamName,
-      rowtime,
-      values: values.map((value, i) =>
+    sink(
+      this.errorStream,
+      values.map((value, i) =>
         typeof value === "string" ? value.slice(0, errorColumnLengths[i]) : value,
       ),
-    };
+      rowtime,
+    );
+  }
+
+  /** An error row for a record rejected before mapping (the replay's framing). */
+  pushRejection(
+    raw: Uint8Array | string,
+    errorName: InputErrorName,
+    message: string,
+    arrivalTime: number,
+    sink: RowSink,
+  ): void {
+    const rowtime = this.advance(arrivalTime);
+    this.emitError(rowtime, errorName, message, hexDataRow(raw), null, sink);
   }
 
   snapshot(filter?: (key: readonly SqlValue[]) => boolean): EngineSnapshot {
     const partitions: PartitionSnapshot[] = [];
-    for (const window of this.windows.values()) partitions.push(...window.snapshot(filter));
+    for (const [id, group] of this.windows) partitions.push(...group.snapshot(id, filter));
     return { version: 1, lastRowtime: this.rowtime, partitions };
   }
 
@@ -150,20 +199,47 @@ class Application implements SqlApplication {
       );
     }
     for (const partition of snapshot.partitions) {
-      const window = this.windows.get(partition.window);
-      if (window === undefined) {
+      const group = this.windows.get(partition.window);
+      if (group === undefined) {
         throw new TypeError(
           `Snapshot names window "${partition.window}", which this SQL does not have; expected one of ` +
             [...this.windows.keys()].map((k) => `"${k}"`).join(", "),
         );
       }
-      window.restore(partition);
+      group.restore(partition.window, partition);
     }
     this.rowtime = snapshot.lastRowtime;
   }
 
   partitionCounts(): Record<string, number> {
-    return Object.fromEntries([...this.windows].map(([id, w]) => [id, w.partitionCount]));
+    return Object.fromEntries([...this.windows].map(([id, group]) => [id, group.size]));
+  }
+}
+
+/** The delivery JSON of a stream's rows, compiled once per stream. */
+const rowJsonCache = new WeakMap<StreamInfo, (values: readonly SqlValue[]) => string>();
+
+function rowJson(stream: StreamInfo): (values: readonly SqlValue[]) => string {
+  let compiled = rowJsonCache.get(stream);
+  if (compiled === undefined) {
+    compiled = compileRowJson(stream);
+    rowJsonCache.set(stream, compiled);
+  }
+  return compiled;
+}
+
+/** Loads SQL as an `Engine`, naming the SQL file in load errors when given. */
+export function loadEngine(
+  sqlText: string,
+  options: ApplicationOptions = {},
+  reuseRows = false,
+): Engine {
+  try {
+    return new Engine(sqlText, options, reuseRows);
+  } catch (error) {
+    if (error instanceof SqlLoadError && options.sqlFile !== undefined)
+      throw error.inFile(options.sqlFile);
+    throw error;
   }
 }
 
@@ -172,13 +248,7 @@ class Application implements SqlApplication {
  * SQL the harness cannot run. `loadApplication(readSessionizeSql())` runs the lab's SQL.
  */
 export function loadApplication(sqlText: string, options: ApplicationOptions = {}): SqlApplication {
-  try {
-    return new Application(sqlText, options);
-  } catch (error) {
-    if (error instanceof SqlLoadError && options.sqlFile !== undefined)
-      throw error.inFile(options.sqlFile);
-    throw error;
-  }
+  return loadEngine(sqlText, options);
 }
 
 /** The lab's SQL application, as deployed. */

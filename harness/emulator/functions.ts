@@ -5,6 +5,7 @@
  */
 import type { SqlValue } from "./types";
 import { SqlRowError } from "./errors";
+import { bigintResult, fromBigint, toBigint } from "./integers";
 import {
   BigintType,
   formatType,
@@ -39,7 +40,44 @@ const monthNames = [
 ];
 const dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-type Formatter = (d: Date) => string;
+/**
+ * The instant a format reads: the UTC date (a Date at the day's midnight, made once per day, so a
+ * stream's consecutive rows share it) and the time of day, computed without a Date.
+ */
+class Instant {
+  date = new Date(NaN);
+  private day = NaN;
+  hour = 0;
+  minute = 0;
+  second = 0;
+  milli = 0;
+
+  set(ms: number): void {
+    if (Number.isInteger(ms) && Math.abs(ms) <= maxTimestamp) {
+      const day = Math.floor(ms / dayMs);
+      if (day !== this.day) {
+        this.day = day;
+        this.date = new Date(day * dayMs);
+      }
+      const time = ms - day * dayMs;
+      this.hour = Math.floor(time / 3_600_000);
+      this.minute = Math.floor(time / 60_000) % 60;
+      this.second = Math.floor(time / 1000) % 60;
+      this.milli = time % 1000;
+    } else {
+      // Outside Date's range or fractional: exactly as a Date reads it (NaN fields when invalid).
+      const date = new Date(ms);
+      this.day = NaN;
+      this.date = date;
+      this.hour = date.getUTCHours();
+      this.minute = date.getUTCMinutes();
+      this.second = date.getUTCSeconds();
+      this.milli = date.getUTCMilliseconds();
+    }
+  }
+}
+
+type Formatter = (t: Instant) => string;
 
 const pad = (n: number, width: number): string => {
   const text = String(n);
@@ -75,11 +113,47 @@ function weekOfMonth(d: Date): number {
 const yearOfEra = (year: number): number => (year > 0 ? year : 1 - year);
 
 function letterFormatter(letter: string, count: number): Formatter | null {
+  const date = letterOfDate(letter, count);
+  if (date !== null) return (t) => date(t.date);
   const number =
-    (get: (d: Date) => number): Formatter =>
+    (get: (t: Instant) => number): Formatter =>
+    (t) =>
+      pad(get(t), count);
+  switch (letter) {
+    case "a":
+      return (t) => (t.hour < 12 ? "AM" : "PM");
+    case "H":
+      return number((t) => t.hour);
+    case "k":
+      return number((t) => t.hour || 24);
+    case "K":
+      return number((t) => t.hour % 12);
+    case "h":
+      return number((t) => t.hour % 12 || 12);
+    case "m":
+      return number((t) => t.minute);
+    case "s":
+      return number((t) => t.second);
+    case "S":
+      return number((t) => t.milli);
+    case "z":
+      return () => (count >= 4 ? "Coordinated Universal Time" : "UTC");
+    case "Z":
+      return () => "+0000";
+    case "X":
+      return () => "Z";
+    default:
+      return null;
+  }
+}
+
+/** A letter of the date (era, years, months, weeks, days), from the UTC date. */
+function letterOfDate(letter: string, count: number): ((d: Date) => string) | null {
+  const number =
+    (get: (d: Date) => number): ((d: Date) => string) =>
     (d) =>
       pad(get(d), count);
-  const text = (names: readonly string[], get: (d: Date) => number): Formatter =>
+  const text = (names: readonly string[], get: (d: Date) => number): ((d: Date) => string) =>
     count >= 4 ? (d) => names[get(d)] : (d) => names[get(d)].slice(0, 3);
   switch (letter) {
     case "G":
@@ -114,28 +188,6 @@ function letterFormatter(letter: string, count: number): Formatter | null {
       return text(dayNames, (d) => d.getUTCDay());
     case "u":
       return number((d) => d.getUTCDay() || 7);
-    case "a":
-      return (d) => (d.getUTCHours() < 12 ? "AM" : "PM");
-    case "H":
-      return number((d) => d.getUTCHours());
-    case "k":
-      return number((d) => d.getUTCHours() || 24);
-    case "K":
-      return number((d) => d.getUTCHours() % 12);
-    case "h":
-      return number((d) => d.getUTCHours() % 12 || 12);
-    case "m":
-      return number((d) => d.getUTCMinutes());
-    case "s":
-      return number((d) => d.getUTCSeconds());
-    case "S":
-      return number((d) => d.getUTCMilliseconds());
-    case "z":
-      return () => (count >= 4 ? "Coordinated Universal Time" : "UTC");
-    case "Z":
-      return () => "+0000";
-    case "X":
-      return () => "Z";
     default:
       return null;
   }
@@ -197,12 +249,20 @@ export function compileDateFormat(pattern: string): (ms: number) => string {
     parts.push(() => ch);
     i++;
   }
+  // One instant per compiled format: formatting is synchronous, never re-entered.
+  const instant = new Instant();
   return (ms) => {
-    const d = new Date(ms);
+    instant.set(ms);
     let out = "";
-    for (const part of parts) out += part(d);
+    for (let i = 0; i < parts.length; i++) out += parts[i](instant);
     return out;
   };
+}
+
+/** A literal format as the planner compiles it. */
+interface CompiledFormat {
+  readonly pattern: string;
+  readonly format: (ms: number) => string;
 }
 
 const formatCache = new Map<string, (ms: number) => string>();
@@ -241,7 +301,8 @@ function trimmer(side: "BOTH" | "LEADING" | "TRAILING") {
 export const functionImplementations: Readonly<Record<string, (...args: Value[]) => SqlValue>> = {
   TO_TIMESTAMP: (ms) => {
     if (ms == null) return null;
-    if (Math.abs(ms as number) > maxTimestamp) {
+    // A bigint is beyond 2^53, so beyond the TIMESTAMP range too.
+    if (typeof ms === "bigint" || Math.abs(ms as number) > maxTimestamp) {
       throw new SqlRowError(
         RowErrorName.NumericOverflow,
         `TO_TIMESTAMP(${ms}) is outside the TIMESTAMP range of ±${maxTimestamp} ms around 1970-01-01`,
@@ -252,6 +313,11 @@ export const functionImplementations: Readonly<Record<string, (...args: Value[])
   UNIX_TIMESTAMP: (ts) => (ts == null ? null : (ts as number)),
   TIMESTAMP_TO_CHAR: (format, ts) =>
     format == null || ts == null ? null : formatTimestampWith(format as string, ts as number),
+  /** TIMESTAMP_TO_CHAR with a literal format, compiled by the planner. */
+  TIMESTAMP_FORMAT: (ts, compiled) =>
+    ts == null ? null : (compiled as unknown as CompiledFormat).format(ts as number),
+  TIMESTAMP_FORMAT_NULL_STRING: (ts, compiled) =>
+    ts == null ? "null" : (compiled as unknown as CompiledFormat).format(ts as number),
   // AWS's page says TIMESTAMP_TO_CHAR of NULL is the string 'null'; opt-in variant.
   TIMESTAMP_TO_CHAR_NULL_STRING: (format, ts) =>
     format == null
@@ -265,16 +331,17 @@ export const functionImplementations: Readonly<Record<string, (...args: Value[])
   SUBSTRING: (s, start, length) => {
     if (s == null || start == null) return null;
     const text = s as string;
-    const from = start as number;
+    // A BIGINT position beyond 2^53 is far outside any string; its nearest double says the same.
+    const from = Number(start);
     if (length === undefined) return text.slice(Math.max(from - 1, 0));
     if (length === null) return null;
-    if ((length as number) < 0) {
+    if (Number(length) < 0) {
       throw new SqlRowError(
         RowErrorName.InvalidArgument,
         `SUBSTRING length must not be negative, got ${length}`,
       );
     }
-    const end = from + (length as number) - 1;
+    const end = from + Number(length) - 1;
     return text.slice(Math.max(from - 1, 0), Math.max(end, 0));
   },
   TRIM_BOTH: trimmer("BOTH"),
@@ -284,13 +351,22 @@ export const functionImplementations: Readonly<Record<string, (...args: Value[])
     for (const a of args) if (a != null) return a;
     return null;
   },
-  ABS: (n) => (n == null ? null : Math.abs(n as number)),
-  FLOOR: (n) => (n == null ? null : Math.floor(n as number)),
-  CEIL: (n) => (n == null ? null : Math.ceil(n as number)),
+  ABS: (n) =>
+    n == null
+      ? null
+      : typeof n === "bigint"
+        ? bigintResult(n < 0n ? -n : n, () => `ABS(${n})`)
+        : Math.abs(n as number),
+  // A bigint is an integer already, and FLOOR and CEIL of an integer are the integer.
+  FLOOR: (n) => (n == null ? null : typeof n === "bigint" ? n : Math.floor(n as number)),
+  CEIL: (n) => (n == null ? null : typeof n === "bigint" ? n : Math.ceil(n as number)),
   MOD: (a, b) => {
     if (a == null || b == null) return null;
     if (b === 0) throw new SqlRowError(RowErrorName.DivisionByZero, "Division by zero in MOD");
-    return (a as number) % (b as number);
+    if (typeof a === "number" && typeof b === "number") return a % b;
+    // The first argument is an integer (the planner checks); a fractional divisor needs doubles.
+    if (typeof b === "number" && !Number.isInteger(b)) return Number(a) % b;
+    return fromBigint(toBigint(a as number | bigint) % toBigint(b as number | bigint));
   },
   /** FLOOR(ts TO unit) and STEP(ts BY interval): the start of the epoch-aligned period. */
   FLOOR_TIME: (ts, period) =>

@@ -3,7 +3,8 @@
  * `sql/sessionize.sql`) offline with KDA's semantics. See `types.ts` for the contract.
  */
 export { loadApplication, loadSessionizeApplication } from "./application";
-export { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+export { rowToDeliveryObject } from "./delivery";
+export { deliveryJson, parseJson, type DeliveryValue } from "./json";
 export {
   createReplay,
   replayLines,
@@ -12,7 +13,7 @@ export {
   type ReplayOptions,
 } from "./replay";
 export { SqlLoadError } from "./errors";
-export { InputErrorName } from "./inputMapping";
+export { bigintValue, InputErrorName } from "./inputMapping";
 export {
   DecodedRecord,
   type ParsedRecord,
@@ -20,3 +21,17 @@ export {
   type RecordRejection,
 } from "./recordDecoder";
 export type * from "./types";
+// The parsed and bound application, for translators to other engines (harness/flink).
+export { parseSql } from "./parser";
+export { planApplication, type PlanOptions } from "./planner";
+export type * as SqlAst from "./ast";
+export type {
+  ApplicationPlan,
+  BoundExpression,
+  BoundFrame,
+  BoundWindow,
+  PumpPlan,
+  WindowFunctionName,
+} from "./bound";
+export type { SqlType } from "./sqlTypes";
+export type { SourcePosition } from "./errors";

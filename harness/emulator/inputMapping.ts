@@ -1,6 +1,6 @@
 /**
  * Input mapping: a JSON record to the values of the source stream's row, following the input
- * schema (`sql/inputSchema.ts`): each column's JSONPath, then the coercion rules of SEMANTICS.md.
+ * schema (`sql/inputSchema.ts`): each column's JSONPath, then the coercion rules of docs/semantics.md.
  * A record that is not a JSON object or that has a value that cannot be coerced is rejected with
  * an `InputRejection` and becomes an `error_stream` row.
  */
@@ -8,6 +8,7 @@ import { errorStreamColumns } from "../../sql/contracts";
 import type { InputSchema, InputSqlType } from "../../sql/inputSchema";
 import type { SqlValue } from "./types";
 import { DataError } from "./errors";
+import { fromBigint, inBigintRange, integerOfDouble, maxBigint, minBigint } from "./integers";
 import { parseTimestamp } from "./sqlTypes";
 
 /** ERROR_NAME values for records the input mapping rejects. */
@@ -29,10 +30,11 @@ export class InputRejection extends DataError {
 }
 
 /**
- * The value of a plain integer text (`"1654000000000"`, `"-5"`): digits with an optional leading
- * `-`, nothing else; null otherwise. A hand loop, because this runs for every lab record.
+ * The exact value of a plain integer text (`"1654000000000"`, `"-5"`, `"007"`): digits with an
+ * optional leading `-`, nothing else; null otherwise. In the BIGINT representation: a number while
+ * safe, a bigint beyond 2^53. A hand loop, because this runs for every lab record.
  */
-export function integerFromText(text: string): number | null {
+export function integerFromText(text: string): number | bigint | null {
   const length = text.length;
   const negative = text.charCodeAt(0) === 45;
   let i = negative ? 1 : 0;
@@ -43,31 +45,37 @@ export function integerFromText(text: string): number | null {
     if (digit < 0 || digit > 9) return null;
     n = n * 10 + digit;
   }
-  // Past 15 digits the running product may round; let the number parser decide exactly.
-  if (length - (negative ? 1 : 0) > 15) n = Math.abs(Number(text));
+  // Past 15 digits the running product may round; read the digits exactly instead.
+  if (length - (negative ? 1 : 0) > 15) return fromBigint(BigInt(text));
   return negative ? -n || 0 : n;
 }
 
+/** The range of each integer input column (for BIGINT, named in messages). */
+const ranges = {
+  BIGINT: [minBigint, maxBigint],
+  INTEGER: [-2147483648, 2147483647],
+} as const;
+
 /**
- * The integer a JSON value maps to in an integer column of range [low, high]: a number, or a plain
- * integer text; null for anything else (the mapper rejects it).
+ * The integer a JSON value maps to in an integer column: a number holding an integer (a bigint
+ * when the record carries one beyond 2^53, see `parseJson`), or a plain integer text; null for
+ * anything else or a value outside the column's range (the mapper rejects it).
  */
-function integerValue(value: unknown, low: number, high: number): number | null {
-  let n: number | null;
-  if (typeof value === "number") n = value;
+function integerValue(value: unknown, kind: "BIGINT" | "INTEGER"): number | bigint | null {
+  let n: number | bigint | null;
+  if (typeof value === "number") n = integerOfDouble(value);
   else if (typeof value === "string") n = integerFromText(value);
+  else if (typeof value === "bigint") n = fromBigint(value);
   else return null;
-  return n !== null && Number.isInteger(n) && n >= low && n <= high ? n : null;
+  if (n === null) return null;
+  if (kind === "BIGINT") return inBigintRange(n) ? n : null;
+  return n >= ranges.INTEGER[0] && n <= ranges.INTEGER[1] ? n : null;
 }
 
 type Accessor = (record: Record<string, unknown>) => unknown;
 type Coercer = (value: unknown) => SqlValue;
 
 const integerText = /^-?\d+$/;
-const ranges = {
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  INTEGER: [-2147483648, 2147483647],
-} as const;
 
 /** Parses `$.a.b`, `$["a"]` or `$['a']` into property names; throws for anything else. */
 export function parseJsonPath(path: string): string[] {
@@ -112,12 +120,16 @@ function accessor(path: string): Accessor {
  * column would reject it. `bigintValue("1654000000000")` is `1654000000000`; `bigintValue("1e3")`
  * is null.
  */
-export function bigintValue(value: unknown): number | null {
-  return integerValue(value, ranges.BIGINT[0], ranges.BIGINT[1]);
+export function bigintValue(value: unknown): number | bigint | null {
+  return integerValue(value, "BIGINT");
 }
 
 function describeJson(value: unknown): string {
-  const text = JSON.stringify(value);
+  // A bigint nested in an object or array is shown as its digits in quotes; only messages use this.
+  const text =
+    typeof value === "bigint"
+      ? value.toString()
+      : JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   return text.length > 60 ? text.slice(0, 60) + "..." : text;
 }
 
@@ -135,7 +147,12 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
       return (value) => {
         let text: string;
         if (typeof value === "string") text = value;
-        else if (typeof value === "number" || typeof value === "boolean") text = String(value);
+        else if (
+          typeof value === "number" ||
+          typeof value === "bigint" ||
+          typeof value === "boolean"
+        )
+          text = String(value);
         else return reject(value, "a string, number or boolean");
         // Longer strings are truncated silently, as KDA documents for input columns.
         if (text.length > length) text = text.slice(0, length);
@@ -146,7 +163,8 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
     case "INTEGER": {
       const [low, high] = ranges[type.kind];
       const allowed = `an integer from ${low} to ${high}, as a number or a string of digits with an optional leading -`;
-      return (value) => integerValue(value, low, high) ?? reject(value, allowed);
+      const kind = type.kind;
+      return (value) => integerValue(value, kind) ?? reject(value, allowed);
     }
     case "TIMESTAMP":
       return (value) => {
@@ -196,8 +214,9 @@ export function compileInputMapping(schema: InputSchema): (record: unknown) => S
     let fast = "";
     if (c.type.kind === "VARCHAR")
       fast = `typeof v === "string" && v.length <= ${c.type.length} ? v : `;
-    else if (c.type.kind === "BIGINT" || c.type.kind === "INTEGER") {
-      const [low, high] = ranges[c.type.kind];
+    else if (c.type.kind === "BIGINT") fast = `Number.isSafeInteger(v) ? v : `;
+    else if (c.type.kind === "INTEGER") {
+      const [low, high] = ranges.INTEGER;
       fast = `typeof v === "number" && Number.isInteger(v) && v >= ${low} && v <= ${high} ? v : `;
     }
     return `(v = ${read}) === undefined || v === null ? null : ${fast}k[${i}](v)`;

@@ -18,6 +18,7 @@ import {
 } from "./bound";
 import { at, SqlLoadError, SqlRowError, type SourcePosition } from "./errors";
 import { compileDateFormat, functionSignatures } from "./functions";
+import { fromBigint, maxBigint } from "./integers";
 import {
   BigintType,
   BooleanType,
@@ -514,20 +515,26 @@ class Binder {
         return this.plainFunction(base, args, position);
       }
       case "TIMESTAMP_TO_CHAR": {
+        const bound = this.plainFunction(name, args, position);
+        const nullString = this.options.timestampToCharNull === "string";
         const format = expression.args[0];
         if (format?.kind === "literal" && format.type === "string" && format.value !== null) {
+          // A literal format (the lab's 'HH:mm:ss') is compiled here, once: a bad one fails at
+          // load, and no row looks it up again.
+          let formatter: (ms: number) => string;
           try {
-            compileDateFormat(format.value);
+            formatter = compileDateFormat(format.value);
           } catch (error) {
             if (error instanceof SqlRowError)
               throw new SqlLoadError(`${error.message} at ${at(format.position)}`, format.position);
             throw error;
           }
+          // The pattern stays in the constant, so identical calls are still told apart by it.
+          const compiled = constant({ pattern: format.value, format: formatter });
+          const formatted = nullString ? "TIMESTAMP_FORMAT_NULL_STRING" : "TIMESTAMP_FORMAT";
+          return call(formatted, [args[1], compiled], bound.type);
         }
-        const bound = this.plainFunction(name, args, position);
-        return this.options.timestampToCharNull === "string"
-          ? call("TIMESTAMP_TO_CHAR_NULL_STRING", args, bound.type)
-          : bound;
+        return nullString ? call("TIMESTAMP_TO_CHAR_NULL_STRING", args, bound.type) : bound;
       }
       case "CHARACTER_LENGTH":
         return this.plainFunction("CHAR_LENGTH", args, position);
@@ -642,7 +649,7 @@ class Binder {
       type,
     };
     // Identical calls (the lab writes the same LAG twice) share one state.
-    const key = JSON.stringify(window);
+    const key = JSON.stringify(window, (_key, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
     let slot = this.windowKeys.get(key);
     if (slot === undefined) {
       slot = this.windows.length;
@@ -668,17 +675,17 @@ function bindLiteral(literal: Extract<Expression, { kind: "literal" }>): BoundEx
         type: { kind: "VARCHAR", length: Math.max(value!.length, 1) },
       };
     case "integer": {
-      const n = Number(value);
-      if (!Number.isSafeInteger(n)) {
+      const n = BigInt(value!);
+      if (n > maxBigint) {
         throw new SqlLoadError(
-          `Integer literal ${value} at ${at(position)} is outside the supported BIGINT range ±${Number.MAX_SAFE_INTEGER}`,
+          `Integer literal ${value} at ${at(position)} is outside the BIGINT range; allowed at most ${maxBigint}`,
           position,
         );
       }
       return {
         kind: "literal",
-        value: n,
-        type: Math.abs(n) <= 2147483647 ? IntegerType : BigintType,
+        value: fromBigint(n),
+        type: n <= 2147483647n ? IntegerType : BigintType,
       };
     }
     case "decimal":

@@ -7,10 +7,15 @@
  */
 import type { InputSchema } from "../../sql/inputSchema";
 import { compileInputMapping, InputErrorName, InputRejection } from "./inputMapping";
+import { parseJson } from "./json";
 import { compileRecordScanner } from "./recordScanner";
 import type { SqlValue } from "./types";
 
-/** A record a caller has parsed itself (a replay line), with the raw form `DATA_ROW` shows. */
+/**
+ * A record a caller has parsed itself (a replay line), with the raw form `DATA_ROW` shows. An
+ * integer beyond 2^53 must be in `parsed` as a `bigint` to map exactly (`parseJson` reads it so);
+ * a rounded number is taken as the double it is.
+ */
 export interface ParsedRecord {
   readonly parsed: unknown;
   readonly raw: Uint8Array | string;
@@ -70,13 +75,15 @@ export function compileRecordDecoder(schema: InputSchema): (data: RecordData) =>
     const raw = isParsedRecord(data) ? data.raw : data;
     try {
       if (isParsedRecord(data)) return DecodedRecord.accepted(map(data.parsed), raw);
-      // Bytes are decoded as UTF-8; invalid sequences become U+FFFD, as KDA reads them.
-      const text = typeof data === "string" ? data : utf8.decode(data);
+      // Bytes are decoded as UTF-8; invalid sequences become U+FFFD, as KDA reads them. A
+      // byte-order mark before the record is ignored (the decoder drops it from bytes itself).
+      let text = typeof data === "string" ? data : utf8.decode(data);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const scanned = scan === null ? undefined : scan(text);
       if (scanned !== undefined) return DecodedRecord.accepted(scanned, raw);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = parseJson(text);
       } catch (error) {
         const message = `Record is not valid JSON: ${(error as Error).message}`;
         return DecodedRecord.rejected(raw, InputErrorName.NotJson, message);

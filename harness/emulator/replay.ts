@@ -1,6 +1,6 @@
 /**
  * Replay: runs a SQL application over recorded records, one JSON line each, and yields one
- * stream's rows as delivery objects (DESIGN.md's replay contract).
+ * stream's rows as delivery objects (docs/architecture.md, "Replay").
  *
  * A line is either an envelope `{"data": <object or base64 text>, "arrivalTime": <epoch ms>}`
  * (ROWTIME = arrivalTime) or a bare event object (data = the line itself; ROWTIME = its
@@ -8,12 +8,14 @@
  * line is a record that fails the schema and becomes an `error_stream` row. ROWTIME never goes
  * below the previous record's. Blank lines are skipped.
  */
-import { loadApplication } from "./application";
-import { rowToDeliveryObject, type DeliveryValue } from "./delivery";
+import { loadEngine, type Engine, type RowSink } from "./application";
+import { compileDeliveryObject, compileRowJson } from "./delivery";
+import { deliveryJson, parseJson, type DeliveryValue } from "./json";
 import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
-import { bigintValue, InputErrorName } from "./inputMapping";
-import { DecodedRecord, type RecordData } from "./recordDecoder";
-import type { ApplicationOptions, Row, SqlApplication, StreamInfo } from "./types";
+import { bigintValue, InputErrorName, InputRejection } from "./inputMapping";
+import type { RecordData } from "./recordDecoder";
+import { compileRecordScanner, type RecordScanner } from "./recordScanner";
+import type { ApplicationOptions, SqlValue, StreamInfo } from "./types";
 
 export interface ReplayOptions extends ApplicationOptions {
   /** The stream whose rows are yielded; default `DESTINATION_SQL_STREAM`. */
@@ -45,8 +47,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export interface Replay {
   /** The stream whose rows `feed` returns. */
   readonly stream: StreamInfo;
-  /** Feeds one line; returns the chosen stream's rows it caused, as delivery objects. */
+  /**
+   * Feeds one line; returns the chosen stream's rows it caused, as delivery objects. A BIGINT
+   * beyond 2^53 is a `bigint` in them: write them with `deliveryJson`, not `JSON.stringify`.
+   */
   feed(line: string): Record<string, DeliveryValue>[];
+  /**
+   * Feeds one line; returns the chosen stream's rows it caused as JSON text, one line each ended
+   * by `\n` ("" for none): the text `deliveryJson` writes for each of `feed`'s objects, exact
+   * BIGINT digits included, written straight from the rows' values.
+   */
+  feedText(line: string): string;
 }
 
 /**
@@ -55,36 +66,41 @@ export interface Replay {
  */
 export function createReplay(sqlText: string, options: ReplayOptions = {}): Replay {
   const streamName = options.stream ?? defaultReplayStream;
-  const sourceName = (options.inputSchema ?? clickInputSchema).streamName;
-  const app = loadApplication(sqlText, {
-    ...options,
-    includeSourceRows: options.includeSourceRows === true || streamName === sourceName,
-  });
-  const stream = app.streams.get(streamName);
+  const inputSchema = options.inputSchema ?? clickInputSchema;
+  // Each row is written out before the next line, so the pumps may reuse their row arrays.
+  const engine = loadEngine(sqlText, options, true);
+  const stream = engine.streams.get(streamName);
   if (stream === undefined) {
     throw new UnknownStreamError(
-      `Unknown stream "${streamName}"; expected one of ${[...app.streams.keys()].map((n) => `"${n}"`).join(", ")}`,
+      `Unknown stream "${streamName}"; expected one of ${[...engine.streams.keys()].map((n) => `"${n}"`).join(", ")}`,
     );
   }
-  const feeder = new LineFeeder(
-    app,
-    options.rowtimeField ?? "event_timestamp",
-    options.inputSchema ?? clickInputSchema,
-  );
+  const feeder = new LineFeeder(engine, options.rowtimeField ?? "event_timestamp", inputSchema);
   const trim = { trimChar: options.trimChar === true };
+  const rowJson = compileRowJson(stream, trim);
+  const rowObject = compileDeliveryObject(stream, trim);
   const none: Record<string, DeliveryValue>[] = [];
+  let text = "";
+  let objects = none;
+  const textSink: RowSink = (rowStream, values) => {
+    if (rowStream === stream) text += rowJson(values) + "\n";
+  };
+  const objectSink: RowSink = (rowStream, values) => {
+    if (rowStream !== stream) return;
+    if (objects === none) objects = [];
+    objects.push(rowObject(values));
+  };
   return {
     stream,
+    feedText(line) {
+      text = "";
+      feeder.feed(line, textSink);
+      return text;
+    },
     feed(line) {
-      const rows = feeder.feed(line);
-      if (rows === null) return none;
-      let result = none;
-      for (let i = 0; i < rows.length; i++) {
-        if (rows[i].stream !== streamName) continue;
-        if (result === none) result = [];
-        result.push(rowToDeliveryObject(stream, rows[i], trim));
-      }
-      return result;
+      objects = none;
+      feeder.feed(line, objectSink);
+      return objects;
     },
   };
 }
@@ -108,13 +124,15 @@ export function replayLines(
 
 /**
  * Turns replay lines into records for one application: finds each line's record and its arrival
- * time, and leaves decoding, mapping and the ROWTIME clamp to the application.
+ * time, and leaves decoding, mapping and the ROWTIME clamp to the application. A bare event in the
+ * schema's flat shape takes the scanner's fast path: no JSON value and no record object is built.
  */
 export class LineFeeder {
   private readonly rowtimeColumn: number;
+  private readonly scan: RecordScanner | null;
 
   constructor(
-    private readonly app: SqlApplication,
+    private readonly engine: Engine,
     private readonly rowtimeField: string,
     inputSchema: InputSchema,
   ) {
@@ -122,21 +140,44 @@ export class LineFeeder {
     this.rowtimeColumn = inputSchema.columns.findIndex(
       (column) => column.type.kind === "BIGINT" && column.mapping === `$.${rowtimeField}`,
     );
+    // A flat record of a schema with "data" and "arrivalTime" fields would be an envelope.
+    const fields = new Set(inputSchema.columns.map((column) => column.mapping));
+    // The engine consumes a source row before the next line, so the scanner may reuse its array.
+    this.scan =
+      fields.has("$.data") && fields.has("$.arrivalTime")
+        ? null
+        : compileRecordScanner(inputSchema, false);
   }
 
-  /** Feeds one line; null for a blank line. */
-  feed(line: string): Row[] | null {
+  /** Feeds one line, its rows to `sink`; a blank line feeds nothing. */
+  feed(line: string, sink: RowSink): void {
+    // A byte-order mark before a record is ignored, as in every engine (docs/semantics.md).
+    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (this.scan !== null) {
+      let values: SqlValue[] | undefined;
+      try {
+        values = this.scan(line);
+      } catch (error) {
+        // A value the mapping rejects: the general path reports it, ROWTIME included.
+        if (!(error instanceof InputRejection)) throw error;
+      }
+      if (values !== undefined) {
+        const own = this.rowtimeColumn >= 0 ? values[this.rowtimeColumn] : null;
+        this.engine.pushSourceRow(values, typeof own === "number" ? own : this.previous(), sink);
+        return;
+      }
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = parseJson(line);
     } catch (error) {
-      if (line.trim() === "") return null;
+      if (line.trim() === "") return;
       const message = `Record is not valid JSON: ${(error as Error).message}`;
-      return this.reject(line, InputErrorName.NotJson, message, this.previous());
+      return this.reject(line, InputErrorName.NotJson, message, this.previous(), sink);
     }
     if (isPlainObject(parsed) && "data" in parsed && "arrivalTime" in parsed)
-      return this.envelope(parsed, line);
-    const record = this.app.decode({ parsed, raw: line });
+      return this.envelope(parsed, line, sink);
+    const record = this.engine.decode({ parsed, raw: line });
     const own =
       record.values !== null && this.rowtimeColumn >= 0
         ? record.values[this.rowtimeColumn]
@@ -144,45 +185,47 @@ export class LineFeeder {
           ? bigintValue(parsed[this.rowtimeField])
           : null;
     const arrivalTime = typeof own === "number" ? own : this.previous();
-    return this.app.push({ data: record, arrivalTime });
+    this.engine.pushRecord({ data: record, arrivalTime }, sink);
   }
 
-  private envelope(envelope: Record<string, unknown>, line: string): Row[] {
+  private envelope(envelope: Record<string, unknown>, line: string, sink: RowSink): void {
     const { data, arrivalTime } = envelope;
     if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
-      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${JSON.stringify(arrivalTime)}`;
-      return this.reject(line, InputErrorName.Coercion, message, this.previous());
+      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${deliveryJson(arrivalTime)}`;
+      return this.reject(line, InputErrorName.Coercion, message, this.previous(), sink);
     }
     const record = this.envelopeData(data);
-    if (record !== null) return this.app.push({ data: record, arrivalTime });
+    if (record !== null) return this.engine.pushRecord({ data: record, arrivalTime }, sink);
     if (typeof data === "string") {
-      return this.reject(
-        line,
-        InputErrorName.NotJson,
-        "Envelope data is text but not base64",
-        arrivalTime,
-      );
+      const message = "Envelope data is text but not base64";
+      return this.reject(line, InputErrorName.NotJson, message, arrivalTime, sink);
     }
     const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
     const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
-    return this.reject(line, InputErrorName.NotAnObject, message, arrivalTime);
+    this.reject(line, InputErrorName.NotAnObject, message, arrivalTime, sink);
   }
 
   /** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
   private envelopeData(data: unknown): RecordData | null {
-    if (isPlainObject(data)) return { parsed: data, raw: JSON.stringify(data) };
+    if (isPlainObject(data)) return { parsed: data, raw: deliveryJson(data) };
     if (typeof data !== "string") return null;
     const compact = data.replace(/\s+/g, "");
     if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;
     return Buffer.from(compact, "base64");
   }
 
-  private reject(line: string, errorName: InputErrorName, message: string, arrivalTime: number) {
-    return this.app.push({ data: DecodedRecord.rejected(line, errorName, message), arrivalTime });
+  private reject(
+    line: string,
+    errorName: InputErrorName,
+    message: string,
+    arrivalTime: number,
+    sink: RowSink,
+  ): void {
+    this.engine.pushRejection(line, errorName, message, arrivalTime, sink);
   }
 
   /** The previous record's ROWTIME; 0 (the epoch) before the first record. */
   private previous(): number {
-    return this.app.lastRowtime ?? 0;
+    return this.engine.lastRowtime ?? 0;
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, SqlValue } from "./types";
 import { SqlRowError } from "./errors";
+import { fromBigint, maxBigint, minBigint } from "./integers";
 
 /** A column type, or the type of an untyped `NULL` literal. */
 export type SqlType = ColumnType | { readonly kind: "NULL" };
@@ -43,8 +44,7 @@ function tooLongMessage(
 const integerRanges = {
   SMALLINT: [-32768, 32767],
   INTEGER: [-2147483648, 2147483647],
-  // BIGINT values are JS numbers, so the harness keeps them to the exactly representable range.
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  BIGINT: [minBigint, maxBigint],
 } as const;
 
 export function isIntegerType(type: SqlType): boolean {
@@ -130,7 +130,7 @@ export function coerceForColumn(
       const text = value as string;
       const length = type.length ?? maxVarcharLength;
       if (text.length <= length) return type.kind === "CHAR" ? text.padEnd(length, " ") : text;
-      // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+      // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
       if (overflow === "truncate") return text.slice(0, length);
       throw new SqlRowError(
         RowErrorName.ValueTooLong,
@@ -140,20 +140,35 @@ export function coerceForColumn(
     case "BIGINT":
     case "INTEGER":
     case "SMALLINT":
-      return checkInteger(Math.trunc(value as number), type.kind, columnName);
+      return checkInteger(truncated(value as number | bigint), type.kind, columnName);
     case "REAL":
-      return Math.fround(value as number);
+      return Math.fround(Number(value));
     default:
-      return value;
+      // A BIGINT beyond 2^53 stored in a DOUBLE or DECIMAL column becomes the nearest double.
+      return typeof value === "bigint" ? Number(value) : value;
   }
 }
 
-/** Throws `Numeric_Overflow` when `value` is outside the range of the integer type. */
+/**
+ * A number's integer part toward zero, exact: a double beyond 2^53 becomes the bigint of its exact
+ * value (so `2 ** 60` stays 2^60, not a rounded neighbour). NaN and infinities stay as they are, for
+ * `checkInteger` to refuse.
+ */
+function truncated(value: number | bigint): number | bigint {
+  if (typeof value === "bigint") return value;
+  const integer = Math.trunc(value);
+  return Number.isSafeInteger(integer) || !Number.isFinite(integer) ? integer : BigInt(integer);
+}
+
+/**
+ * Throws `Numeric_Overflow` when `value` is outside the range of the integer type; otherwise
+ * returns it in the BIGINT representation (a number while safe, else a bigint).
+ */
 export function checkInteger(
-  value: number,
+  value: number | bigint,
   kind: "BIGINT" | "INTEGER" | "SMALLINT",
   what: string,
-): number {
+): number | bigint {
   const [low, high] = integerRanges[kind];
   if (value < low || value > high || Number.isNaN(value)) {
     throw new SqlRowError(
@@ -161,20 +176,50 @@ export function checkInteger(
       `Numeric overflow in ${what}: ${value} is outside ${kind} range ${low}..${high}`,
     );
   }
-  return value;
+  return typeof value === "bigint" ? fromBigint(value) : value;
 }
 
 const pad2 = (n: number): string => (n < 10 ? "0" + n : "" + n);
 const pad3 = (n: number): string => (n < 10 ? "00" + n : n < 100 ? "0" + n : "" + n);
 
-/** The canonical text of a TIMESTAMP: `yyyy-MM-dd HH:mm:ss.SSS` in UTC. */
-export function formatTimestamp(ms: number): string {
-  const d = new Date(ms);
+const dayMs = 86_400_000;
+
+/** `yyyy-MM-dd ` of a Date in UTC. */
+function dateText(d: Date): string {
   const year = d.getUTCFullYear();
   const yyyy = year >= 0 && year < 10000 ? String(year).padStart(4, "0") : String(year);
+  return `${yyyy}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} `;
+}
+
+/** The date part of the last day formatted: a stream's consecutive rows mostly share a day. */
+let lastDay = NaN;
+let lastDayText = "";
+
+/** The canonical text of a TIMESTAMP: `yyyy-MM-dd HH:mm:ss.SSS` in UTC. */
+export function formatTimestamp(ms: number): string {
+  if (!Number.isInteger(ms) || Math.abs(ms) > 8.64e15) {
+    // Outside Date's range or fractional: exactly as a Date reads it.
+    const d = new Date(ms);
+    return (
+      dateText(d) +
+      `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}`
+    );
+  }
+  const day = Math.floor(ms / dayMs);
+  if (day !== lastDay) {
+    lastDayText = dateText(new Date(day * dayMs));
+    lastDay = day;
+  }
+  const time = ms - day * dayMs;
   return (
-    `${yyyy}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}`
+    lastDayText +
+    pad2(Math.floor(time / 3_600_000)) +
+    ":" +
+    pad2(Math.floor(time / 60_000) % 60) +
+    ":" +
+    pad2(Math.floor(time / 1000) % 60) +
+    "." +
+    pad3(time % 1000)
   );
 }
 
@@ -232,24 +277,24 @@ export function castValue(value: SqlValue, from: SqlType, to: ColumnType): SqlVa
     case "BIGINT":
     case "INTEGER":
     case "SMALLINT": {
-      let n: number;
+      let n: number | bigint;
       if (typeof value === "string") {
-        if (!integerText.test(value) && !numberText.test(value)) throw conversionError(value, to);
-        n = Number(value);
+        // Integer text is read exactly (BigInt takes the blanks and sign integerText allows).
+        if (integerText.test(value)) n = fromBigint(BigInt(value));
+        else if (numberText.test(value)) n = truncated(Number(value));
+        else throw conversionError(value, to);
       } else if (typeof value === "boolean") {
         throw conversionError(value, to);
-      } else n = value;
-      return checkInteger(Math.trunc(n), to.kind, "CAST");
+      } else n = truncated(value);
+      return checkInteger(n, to.kind, "CAST");
     }
     case "DOUBLE":
     case "REAL":
     case "DECIMAL": {
       if (typeof value === "boolean") throw conversionError(value, to);
-      if (typeof value === "string") {
-        if (!numberText.test(value)) throw conversionError(value, to);
-        return to.kind === "REAL" ? Math.fround(Number(value)) : Number(value);
-      }
-      return to.kind === "REAL" ? Math.fround(value) : value;
+      if (typeof value === "string" && !numberText.test(value)) throw conversionError(value, to);
+      const n = Number(value);
+      return to.kind === "REAL" ? Math.fround(n) : n;
     }
     case "BOOLEAN": {
       if (typeof value === "boolean") return value;
@@ -288,7 +333,7 @@ function storeString(
 ): SqlValue {
   const length = type.length ?? maxVarcharLength;
   if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
-  // SEMANTICS.md: any value longer than the column overflows, trailing blanks included.
+  // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
   if (overflow === "truncate") return value.slice(0, length);
   throw new SqlRowError(RowErrorName.ValueTooLong, tooLongMessage(value, type, name, length));
 }
@@ -325,11 +370,21 @@ export function storeFunctionFor(
             ? value
             : storeString(value as string, type, name, overflow);
     case "BIGINT":
+      return (value) =>
+        value == null
+          ? null
+          : Number.isSafeInteger(value)
+            ? value
+            : coerceForColumn(value, type, overflow, name);
     case "INTEGER":
     case "SMALLINT":
       return (value) => (value == null ? null : coerceForColumn(value, type, overflow, name));
     case "REAL":
-      return (value) => (value == null ? null : Math.fround(value as number));
+      return (value) => (value == null ? null : Math.fround(Number(value)));
+    case "DOUBLE":
+    case "DECIMAL":
+      return (value) =>
+        value === undefined ? null : typeof value === "bigint" ? Number(value) : value;
     default:
       return (value) => (value === undefined ? null : value);
   }

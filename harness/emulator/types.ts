@@ -7,11 +7,12 @@ import type { InputSchema } from "../../sql/inputSchema";
 import type { DecodedRecord, RecordData } from "./recordDecoder";
 
 /**
- * A value of one column. BIGINT, INTEGER, DOUBLE and DECIMAL are numbers; TIMESTAMP is epoch
+ * A value of one column. INTEGER, DOUBLE and DECIMAL are numbers; BIGINT is a number while it is
+ * a safe integer (|v| <= 2^53 - 1) and an exact `bigint` beyond, up to 64 bits; TIMESTAMP is epoch
  * milliseconds (UTC) as a number; CHAR and VARCHAR are strings (CHAR already blank-padded);
  * BOOLEAN is a boolean; SQL NULL is `null`.
  */
-export type SqlValue = string | number | boolean | null;
+export type SqlValue = string | number | bigint | boolean | null;
 
 export type ColumnTypeKind =
   | "CHAR"

@@ -74,6 +74,11 @@ export interface LocalPipelineOptions {
    */
   readonly drainTimeoutMs?: number;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Stops the run: once aborted, the emulators and the engine are closed, their ports freed, and
+   * the run rejects with the signal's reason (SIGINT/SIGTERM in `npm start`).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type ProgressEvent =
@@ -100,22 +105,51 @@ export interface LocalPipelineResult {
 export async function runLocalPipeline(
   options: LocalPipelineOptions,
 ): Promise<LocalPipelineResult> {
+  const cleanups: Cleanup[] = [];
+  let closed = false;
+  const close = async (): Promise<void> => {
+    closed = true;
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  // What the run starts after a stop is stopped at once.
+  const own = (cleanup: Cleanup): void => {
+    if (closed) void cleanup();
+    else cleanups.push(cleanup);
+  };
+  const run = runPipeline(options, own, close);
+  const { signal } = options;
+  if (signal === undefined) return run;
+  // Whatever the run awaits (a poll, a sleep, an SDK call) fails or is dropped once closed.
+  run.catch(() => {});
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      close().then(() => reject(signal.reason), reject);
+    };
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    run.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
+
+type Cleanup = () => Promise<void> | void;
+
+async function runPipeline(
+  options: LocalPipelineOptions,
+  own: (cleanup: Cleanup) => void,
+  close: () => Promise<void>,
+): Promise<LocalPipelineResult> {
   const startedAt = Date.now();
   const engine = engines[options.engine ?? defaultEngine];
   const app = sqlApplications[options.app ?? defaultSqlApplication];
   const tables = [localTables.sessions, localTables.deadLetters, ...engine.tables];
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const close = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  };
   try {
     const stack = await startLocalStack({
       stream: { name: localNames.stream, shards: options.shards ?? defaultLocalShards },
       tables,
     });
-    cleanups.push(() => stack.close());
+    own(() => stack.close());
     const proxy = await startOutageProxy(stack.dynamodb.port);
-    cleanups.push(() => proxy.close());
+    own(() => proxy.close());
 
     const sent = new SentRows();
     const chaosStats: ChaosStats = { refusedInvocations: 0, lostResponses: 0, droppedAnswers: 0 };
@@ -137,7 +171,7 @@ export async function runLocalPipeline(
       onRows: (rows) => sent.add(rows),
     });
     runner.start();
-    cleanups.push(() => runner.stop());
+    own(() => runner.stop());
 
     const clicks = new MemorySink();
     const writer = new KinesisWriter({
@@ -152,7 +186,7 @@ export async function runLocalPipeline(
           options.onProgress?.({ phase: "outage", down });
         })
       : undefined;
-    if (outage) cleanups.push(() => outage.cancel());
+    if (outage) own(() => outage.cancel());
 
     await simulate({
       stream: options.clicks,

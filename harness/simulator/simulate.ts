@@ -17,6 +17,8 @@ export interface SimulateOptions {
   readonly onProgress?: (sent: number, total: number) => void;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Stops between writes and during a real-time pause: the run rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SimulationResult {
@@ -30,7 +32,8 @@ export interface SimulationResult {
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
   const { stream, sink } = options;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? timers.setTimeout;
+  const { signal } = options;
+  const sleep = options.sleep ?? ((ms: number) => timers.setTimeout(ms, undefined, { signal }));
   const chunkSize = options.chunkSize ?? 500;
   let first: number | null = null;
   let last: number | null = null;
@@ -38,6 +41,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   let chunk: ClickRecord[] = [];
 
   const flush = async (): Promise<void> => {
+    signal?.throwIfAborted();
     if (chunk.length === 0) return;
     await sink.write(chunk);
     sent += chunk.length;

@@ -15,6 +15,8 @@ export interface SharedResources {
   readonly stream: aws.kinesis.Stream;
   readonly sessionsTable: aws.dynamodb.Table;
   readonly deadLetterTable: aws.dynamodb.Table;
+  /** The region the stack deploys to, as its AWS provider answers (`aws.getRegionOutput`). */
+  readonly region: pulumi.Output<string>;
 }
 
 /** Arguments of every engine component. */

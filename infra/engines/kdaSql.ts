@@ -2,17 +2,20 @@
  * Engine `kda-sql`, the lab's wiring: Kinesis stream -> KDA SQL application -> delivery Lambda ->
  * DynamoDB. The application's `error_stream` goes to the same function, which files those rows in the
  * dead-letter table. AWS ended KDA SQL on 2026-01-27 (see {@link kdaSqlEndOfLifeWarning}), so this
- * engine can be planned and tested but no longer deployed.
+ * engine can be planned and tested but no longer deployed: `pulumi up` refuses it before creating
+ * anything ({@link kdaSqlNotDeployable}).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deliveredStreams } from "../../sql/contracts";
 import { readApplicationSql, sqlApplications } from "../../sql/applications";
 import { createAlarms } from "../alarms";
-import { bundleHandler } from "../bundle";
+import { handlerFiles } from "../bundle";
+import { roleNamePrefix } from "../names";
 import {
   applicationPolicy,
   functionPolicy,
+  kinesisViaService,
   servicePrincipals,
   streamKeyToGrant,
   trustPolicy,
@@ -40,10 +43,23 @@ export const deliveryHandlerEntry = "handlers/deliver-sessions.ts";
  */
 export const kdaSqlEndOfLifeWarning =
   "AWS ended Kinesis Data Analytics for SQL applications on 2026-01-27 (no new ones since " +
-  "2025-10-15). `pulumi up` creates the stream, tables, function, roles, log groups and alarms, " +
-  "then fails on the aws:kinesis/analyticsApplication:AnalyticsApplication, which AWS refuses to " +
-  "create; `pulumi destroy` removes what was created. The SQL runs offline in the harness " +
-  "(`npm start`, `npm run replay`); the successor service is Amazon Managed Service for Apache Flink.";
+  "2025-10-15). This plan shows the lab's wiring; `pulumi up` refuses engine kda-sql before it " +
+  "creates anything. Deploy with engine lambda (the same SQL in a sessionizer Lambda), or run the " +
+  "SQL offline (`npm start`, `npm run replay`).";
+
+/**
+ * Why `pulumi up` stops on this engine before creating anything: AWS would refuse the application
+ * only after the stream, tables, roles and function were created, leaving half a stack behind.
+ */
+export const kdaSqlNotDeployable =
+  "engine kda-sql cannot be deployed: AWS refuses new Kinesis Data Analytics for SQL " +
+  "applications since 2025-10-15 and deleted the remaining ones from 2026-01-27 " +
+  "(https://docs.aws.amazon.com/kinesisanalytics/latest/dev/discontinuation.html), so " +
+  "`pulumi up` would create the stream, tables, roles and function and then fail on the " +
+  "application. Nothing was created. Instead: `pulumi config set engine lambda` deploys the same " +
+  "SQL in a sessionizer Lambda behind an event source mapping; `pulumi preview` and " +
+  "`npm run plan` still show the kda-sql wiring; `npm start` and `npm run replay` run the SQL " +
+  "offline. The successor service is Amazon Managed Service for Apache Flink.";
 
 /**
  * The SQL application, its role, log group and log stream, the delivery function, and their alarms.
@@ -67,14 +83,13 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
         description:
           "Writes the SQL application's sessions to DynamoDB and its error rows to the dead-letter table",
         roleDescription: "write sessions and dead letters and its own logs",
-        policyName: "write-sessions",
         policy: (logStreamsArn) =>
           functionPolicy({
             sessionsTableArn: shared.sessionsTable.arn,
             deadLetterTableArn: shared.deadLetterTable.arn,
             logStreamsArn,
           }),
-        files: { "index.js": new pulumi.asset.StringAsset(bundleHandler(deliveryHandlerEntry)) },
+        files: handlerFiles(deliveryHandlerEntry),
         environment: deliveryEnvironment(shared),
         alarmDescriptions: {
           errors: "The delivery function failed; KDA retries the batch forever",
@@ -118,40 +133,37 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
     { config, shared }: EngineArgs,
     opts: pulumi.CustomResourceOptions,
   ): aws.kinesis.AnalyticsApplication {
-    const { names, tags } = config;
+    const { names } = config;
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-application-logs`,
       {
         name: `/aws/kinesis-analytics/${names.application}`,
         retentionInDays: config.logRetentionDays,
-        tags,
       },
       opts,
     );
     const logStream = new aws.cloudwatch.LogStream(
       `${name}-application-log-stream`,
-      { name: "application", logGroupName: logGroup.name },
+      { logGroupName: logGroup.name },
       opts,
     );
     const role = new aws.iam.Role(
       `${name}-application-role`,
       {
-        name: `${names.prefix}-application-role`,
+        namePrefix: shared.region.apply((region) => roleNamePrefix(names.prefix, region)),
         description: `Lets ${names.application} read ${names.stream}, invoke ${names.function} and log`,
         assumeRolePolicy: trustPolicy(servicePrincipals.analytics),
-        tags,
       },
       opts,
     );
     const policy = new aws.iam.RolePolicy(
       `${name}-application-policy`,
       {
-        name: "read-stream-invoke-function",
         role: role.name,
         policy: applicationPolicy<pulumi.Input<string>>({
           streamArn: shared.stream.arn,
           streamKeyArn: streamKeyToGrant(config.stream.kmsKey),
-          region: config.region,
+          viaService: shared.region.apply(kinesisViaService),
           functionArn: this.function.arn,
           logStreamArn: logStream.arn,
         }),
@@ -196,7 +208,6 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
         outputs: deliveredStreams.map((streamName) => ({ name: streamName, ...lambdaDestination })),
         cloudwatchLoggingOptions: { logStreamArn: logStream.arn, roleArn: role.arn },
         startApplication: config.application.start,
-        tags,
       },
       // KDA checks at creation that the role can read the stream and invoke the function.
       { ...opts, dependsOn: [policy] },

@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readApplicationSql, sqlApplications } from "../../sql/applications";
 import { handlerEnvironment, handlerMetrics, stateTableShape } from "../../sql/contracts";
 import { alarmArgs, createAlarms, tableThrottlesAlarm } from "../alarms";
-import { bundleHandler } from "../bundle";
-import { sessionizerPolicy, streamKeyToGrant } from "../policies";
+import { handlerFiles } from "../bundle";
+import { kinesisViaService, sessionizerPolicy, streamKeyToGrant } from "../policies";
 import { createTable } from "../tables";
 import {
   type EngineArgs,
@@ -63,15 +63,10 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
     );
     // Where the event source mapping sends a batch it gives up on (after `maximumRetryAttempts` or
     // `maximumRecordAgeSeconds`): the batch's shard and sequence range, to replay from the stream.
-    // Kept 14 days, SQS's longest.
+    // Kept 14 days, SQS's longest. Auto-named: it is found through the stack output.
     this.failedBatches = new aws.sqs.Queue(
       `${name}-failed-batches`,
-      {
-        name: config.names.failedBatchesQueue,
-        messageRetentionSeconds: 1_209_600,
-        sqsManagedSseEnabled: true,
-        tags: config.tags,
-      },
+      { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true },
       moved,
     );
     this.function = createEngineFunction(
@@ -82,12 +77,11 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
           "the bundled harness (window state in DynamoDB) and writes sessions and error rows like " +
           "the KDA delivery function",
         roleDescription: "read the stream, keep window state, write sessions and dead letters, log",
-        policyName: "sessionize-stream",
         policy: (logStreamsArn) =>
           sessionizerPolicy<pulumi.Input<string>>({
             streamArn: shared.stream.arn,
             streamKeyArn: streamKeyToGrant(config.stream.kmsKey),
-            region: config.region,
+            viaService: shared.region.apply(kinesisViaService),
             sessionsTableArn: shared.sessionsTable.arn,
             deadLetterTableArn: shared.deadLetterTable.arn,
             stateTableArn: this.stateTable.arn,
@@ -95,11 +89,17 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
             logStreamsArn,
           }),
         files: {
-          "index.js": new pulumi.asset.StringAsset(bundleHandler(sessionizerHandlerEntry)),
+          ...handlerFiles(sessionizerHandlerEntry),
           // The handler reads the SQL of SQL_APPLICATION from beside the bundle at cold start: the
           // very file the tests run, as text so the plan is the same in any checkout.
           [sqlApplications[config.sqlApplication].sqlFile]: new pulumi.asset.StringAsset(
             readApplicationSql(config.sqlApplication),
+          ),
+          // The application's input schema compiled into the bundle (sql/inputSchema.ts), as text
+          // beside it: the package says how it maps records, and a plan diff shows a change of it
+          // line by line, as it shows the SQL application's input schema on engine kda-sql.
+          "input-schema.json": new pulumi.asset.StringAsset(
+            `${JSON.stringify(sqlApplications[config.sqlApplication].inputSchema, null, 2)}\n`,
           ),
         },
         environment: {
@@ -133,6 +133,13 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
    * concurrent-batches alarm fires), see docs/engines.md. Partial batch responses let the function
    * name the record to retry from:
    * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
+   *
+   * `startingPosition` only matters when the mapping is created (it keeps its own checkpoint after
+   * that), yet changing it forces a replacement (ForceNew in terraform-provider-aws). A mapping has
+   * no name, so Pulumi would create the new one before deleting the old, and Lambda refuses a second
+   * mapping of one stream to one function (`ResourceConflictException`,
+   * aws/serverless-application-model#1320). So the position is ignored after creation, and any
+   * other replacement (a new stream, `pulumi up --replace`) deletes the old mapping first.
    */
   private createEventSourceMapping(
     name: string,
@@ -155,9 +162,8 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
         maximumRecordAgeInSeconds: settings.maximumRecordAgeSeconds,
         maximumRetryAttempts: settings.maximumRetryAttempts,
         destinationConfig: { onFailure: { destinationArn: this.failedBatches.arn } },
-        tags: config.tags,
       },
-      opts,
+      { ...opts, ignoreChanges: ["startingPosition"], deleteBeforeReplace: true },
     );
   }
 
@@ -191,12 +197,25 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
           dimensions: { FunctionName: this.function.name },
           threshold: 0,
         },
+        // The mapping could not send a failed batch's pointer to the failed-batches queue: the batch
+        // is then dropped without a trace, so any one of them is worth an alarm.
+        // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+        {
+          part: "destination-delivery-failures",
+          description:
+            "The event source mapping could not send a failed batch to the failed-batches queue: the batch is lost",
+          namespace: "AWS/Lambda",
+          metricName: "DestinationDeliveryFailures",
+          statistic: "Sum",
+          dimensions: { FunctionName: this.function.name },
+          threshold: 0,
+        },
       ],
       alarms,
       movedFromPipeline(this, pipeline),
     );
     // Named apart from its queue: both were `<name>-failed-batches` up to commit 54722fd, and the
-    // alias to that name keeps the deployed alarm. Its physical name is still `<prefix>-failed-batches`.
+    // alias to that name keeps the deployed alarm.
     new aws.cloudwatch.MetricAlarm(
       `${name}-failed-batches-alarm`,
       alarmArgs(

@@ -3,9 +3,17 @@
  * (`infra/index.ts`) under mocks in preview mode, every resource normalised and ordered.
  */
 import * as path from "path";
-import { type ProgramRun, runUnderMocks } from "./mocks";
-import { orderResources, type Plan, type PlanResource, type PlanValue, toPlanValue } from "./model";
+import { type ProgramRun, type RecordedOptions, runUnderMocks } from "./mocks";
+import {
+  orderResources,
+  type Plan,
+  type PlanOptions,
+  type PlanResource,
+  type PlanValue,
+  toPlanValue,
+} from "./model";
 import { readStackConfig } from "./stackConfig";
+import { runUrns } from "./urns";
 
 /** The program's entry point. */
 export const programEntry = path.join(__dirname, "..", "index.ts");
@@ -17,15 +25,31 @@ async function normaliseRecord(
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
+/** The options a plan shows: those set, or undefined when none is. */
+function planOptions(options: RecordedOptions): PlanOptions | undefined {
+  const shown: PlanOptions = {
+    ...(options.protect ? { protect: true } : {}),
+    ...(options.retainOnDelete ? { retainOnDelete: true } : {}),
+    ...(options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    ...(options.ignoreChanges.length > 0 ? { ignoreChanges: [...options.ignoreChanges] } : {}),
+  };
+  return Object.keys(shown).length > 0 ? shown : undefined;
+}
+
 /** Turns a recorded run into a plan. */
 export async function planFromRun(project: string, stack: string, run: ProgramRun): Promise<Plan> {
+  const urns = runUrns(run);
   const resources: PlanResource[] = [];
   for (const r of run.resources) {
+    const aliases = [...new Set(urns.aliasesOf(`${r.type}::${r.name}`))];
+    const options = planOptions(r.options);
     resources.push({
       type: r.type,
       name: r.name,
       parent: r.parent,
       inputs: await normaliseRecord(r.inputs),
+      ...(aliases.length > 0 ? { aliases } : {}),
+      ...(options === undefined ? {} : { options }),
     });
   }
   return {

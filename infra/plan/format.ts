@@ -1,8 +1,10 @@
 /**
  * Prints a plan for people, the way `pulumi preview --diff` lists what it would create: one `+` line
- * per resource, indented under its parent, then its inputs; then the stack outputs and warnings.
+ * per resource, indented under its parent, with its protecting options (`[protect]`), then its
+ * inputs; then the stack outputs and warnings.
  */
-import { computedMarker, type Plan, type PlanValue, secretMarker } from "./model";
+import { planAccount } from "./arns";
+import { computedMarker, type Plan, planOptionFlags, type PlanValue, secretMarker } from "./model";
 
 const indentUnit = "    ";
 
@@ -45,14 +47,19 @@ export function formatPlan(plan: Plan): string {
   const depth = new Map<string, number>();
   const lines: string[] = [
     `Plan of stack ${plan.stack} (project ${plan.project}), computed offline under Pulumi's mocks.`,
-    `Values shown as (computed) are known only after deployment; [secret] hides a secret.`,
+    `Values shown as (computed) are known only after deployment; [secret] hides a secret. ARNs are`,
+    `built from each resource's type, name and region in account ${planAccount}.`,
     "",
   ];
   for (const resource of plan.resources) {
     const level = resource.parent === null ? 0 : (depth.get(resource.parent) ?? 0) + 1;
     depth.set(`${resource.type}::${resource.name}`, level);
     const indent = indentUnit.repeat(level);
-    lines.push(`+ ${indent}${resource.type}: ${resource.name}`);
+    const options: string[] = planOptionFlags.filter((flag) => resource.options?.[flag] === true);
+    const ignored = resource.options?.ignoreChanges ?? [];
+    if (ignored.length > 0) options.push(`ignoreChanges: ${ignored.join(", ")}`);
+    const marks = options.length > 0 ? ` [${options.join("; ")}]` : "";
+    lines.push(`+ ${indent}${resource.type}: ${resource.name}${marks}`);
     for (const [key, value] of Object.entries(resource.inputs)) {
       lines.push(...formatProperty(key, value, `  ${indent}${indentUnit}`));
     }

@@ -1,9 +1,12 @@
 /**
  * Runs a Pulumi program under `pulumi.runtime.setMocks` and records every resource it creates: type,
- * logical name, inputs and the options that decide its URN (parent and aliases). Shared by the plan
- * tool and the infrastructure tests, so what the tests assert on is what the plan shows.
+ * logical name, inputs, the options that decide its URN (parent and aliases) and the options that
+ * decide what `pulumi up` does to it (dependsOn, ignoreChanges, deleteBeforeReplace, protect,
+ * retainOnDelete). Shared by the plan tool and the infrastructure tests, so what the tests assert on
+ * is what the plan shows.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { physicalState } from "./arns";
 
 /** A resource as the program registered it. */
 export interface RecordedResource {
@@ -15,6 +18,26 @@ export interface RecordedResource {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The `aliases` resource option: the URNs this resource had before it moved or was renamed. */
   readonly aliases: readonly RecordedAlias[];
+  /** The resource options that change what `pulumi up` does with the resource. */
+  readonly options: RecordedOptions;
+}
+
+/**
+ * The resource options a deployment depends on, as the program gave them (the SDK's defaults are
+ * `false` and empty lists). A missing `dependsOn`, `ignoreChanges` or `deleteBeforeReplace` shows up
+ * only against a real account, so the tests read them here.
+ */
+export interface RecordedOptions {
+  /** The resources this one waits for, each as `<type>::<name>`. */
+  readonly dependsOn: readonly string[];
+  /** Input paths whose changes `pulumi up` ignores after creation. */
+  readonly ignoreChanges: readonly string[];
+  /** Whether a replacement deletes the old resource before it creates the new one. */
+  readonly deleteBeforeReplace: boolean;
+  /** Whether Pulumi refuses to delete or replace the resource. */
+  readonly protect: boolean;
+  /** Whether deleting the resource in Pulumi leaves it in the account. */
+  readonly retainOnDelete: boolean;
 }
 
 /**
@@ -47,13 +70,6 @@ export interface ProgramRun {
   readonly warnings: readonly string[];
 }
 
-/** Computed properties a mock returns for a resource, besides its inputs. */
-export type StateFabricator = (
-  type: string,
-  name: string,
-  inputs: Readonly<Record<string, unknown>>,
-) => Record<string, unknown>;
-
 export interface RunOptions {
   readonly project: string;
   readonly stack: string;
@@ -62,11 +78,10 @@ export interface RunOptions {
   /** Keys whose values are secrets. */
   readonly secretKeys?: readonly string[];
   /**
-   * Preview (dry run): every property that is not an input stays unknown, as in `pulumi preview`.
-   * Otherwise (`pulumi up`) `fabricate` supplies the computed properties.
+   * Preview (dry run, `pulumi.runtime.isDryRun()`), as `pulumi preview` runs the program; otherwise as
+   * `pulumi up` does.
    */
   readonly preview: boolean;
-  readonly fabricate?: StateFabricator;
   /** The program: creates resources, returns the stack outputs. */
   readonly program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -74,9 +89,13 @@ export interface RunOptions {
 const stackType = "pulumi:pulumi:Stack";
 const warningPrefix = "warning: [runtime] ";
 
+/** The one provider function the program calls: the region of its AWS provider. */
+export const getRegionToken = "aws:index/getRegion:getRegion";
+
 /**
- * Runs `program` as stack `stack` of `project` under mocks. Any provider function call fails the run:
- * the program is meant to need none, and an unexpected one would make the plan lie.
+ * Runs `program` as stack `stack` of `project` under mocks. The only provider function answered is
+ * {@link getRegionToken}, from the region its provider was configured with (`aws:region` for the
+ * default provider); any other call fails the run, since an unexpected one would make the plan lie.
  */
 export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
   const { project, stack, preview } = options;
@@ -86,12 +105,19 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     {
       newResource: (args) => {
         inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        const computed = preview
-          ? {}
-          : (options.fabricate?.(args.type, args.name, args.inputs) ?? {});
-        return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...computed } };
+        // Every resource gets its ARN (and an unnamed one its auto-name), in a preview too, so a
+        // plan shows the real shape of every ARN an IAM statement grants on (infra/plan/arns.ts).
+        const region =
+          providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"] ?? "us-east-1";
+        // Any other property that is not an input stays unknown in a preview, as there.
+        const physical = physicalState(args.type, args.name, args.inputs, { region });
+        return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...physical } };
       },
       call: (args) => {
+        if (args.token === getRegionToken) {
+          const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
+          if (region !== undefined) return { id: region, name: region, region };
+        }
         throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);
       },
     },
@@ -106,6 +132,7 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
     name: string;
     parent: pulumi.Resource | undefined;
     aliases: readonly pulumi.Input<string | pulumi.Alias>[];
+    opts: pulumi.CustomResourceOptions;
     resource: pulumi.Resource;
   }[] = [];
   const keys = new WeakMap<pulumi.Resource, string>();
@@ -128,6 +155,7 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
           name: args.name,
           parent: args.opts.parent,
           aliases: args.opts.aliases ?? [],
+          opts: args.opts,
           resource: args.resource,
         });
         return undefined;
@@ -151,11 +179,18 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
   const keyOf = (resource: pulumi.Resource): string => {
     const key = keys.get(resource);
     if (key === undefined)
-      throw new Error("An alias names a parent resource the program never created");
+      throw new Error("An alias or dependsOn names a resource the program never created");
     return key;
   };
   const resources: RecordedResource[] = [
-    { type: stackType, name: `${project}-${stack}`, parent: null, inputs: {}, aliases: [] },
+    {
+      type: stackType,
+      name: `${project}-${stack}`,
+      parent: null,
+      inputs: {},
+      aliases: [],
+      options: await recordOptions({}, keyOf),
+    },
   ];
   for (const c of created) {
     resources.push({
@@ -167,10 +202,45 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
           ? {}
           : (inputsByKey.get(`${c.type}::${c.name}`) ?? {}),
       aliases: await Promise.all(c.aliases.map((a) => recordAlias(a, keyOf))),
+      options: await recordOptions(c.opts, keyOf),
     });
   }
   const outputs = await pulumi.runtime.serializeProperties("outputs", exported);
   return { project, stack, resources, outputs, warnings };
+}
+
+/** The options of {@link RecordedOptions}, with `dependsOn` resolved to resource keys. */
+async function recordOptions(
+  opts: pulumi.CustomResourceOptions,
+  keyOf: (resource: pulumi.Resource) => string,
+): Promise<RecordedOptions> {
+  // `dependsOn` is an Input of a resource or a list of them (each item possibly an Input too).
+  const unwrap = async <T>(value: pulumi.Input<T>): Promise<T> =>
+    pulumi.Output.isInstance(value) ? settled(value as pulumi.Output<T>) : (value as T);
+  const given = opts.dependsOn === undefined ? [] : await unwrap(opts.dependsOn);
+  const dependsOn = await Promise.all((Array.isArray(given) ? given : [given]).map(unwrap));
+  return {
+    dependsOn: dependsOn.map(keyOf),
+    ignoreChanges: [...(opts.ignoreChanges ?? [])],
+    deleteBeforeReplace: opts.deleteBeforeReplace ?? false,
+    protect: opts.protect ?? false,
+    retainOnDelete: opts.retainOnDelete ?? false,
+  };
+}
+
+/**
+ * The region an explicit AWS provider was given, from its reference (`<urn>::<id>`, the URN ending
+ * in the provider's name); undefined for the default provider or another package's.
+ */
+function providerRegion(
+  reference: string | undefined,
+  inputsByKey: ReadonlyMap<string, Record<string, unknown>>,
+): string | undefined {
+  const urn = reference?.slice(0, reference.lastIndexOf("::"));
+  const match = urn === undefined ? null : /(?:::|\$)pulumi:providers:aws::([^:$]+)$/.exec(urn);
+  if (match === null) return undefined;
+  const region = inputsByKey.get(`pulumi:providers:aws::${match[1]}`)?.["region"];
+  return typeof region === "string" ? region : undefined;
 }
 
 /** An alias with its inputs resolved; a parent resource becomes its key, as Pulumi uses its URN. */

@@ -1,7 +1,8 @@
 /**
  * The plan: what `pulumi up` would create for a stack, as plain JSON that can be printed, stored and
  * diffed. Values are normalised the way a preview shows them: unknown values become `(computed)`,
- * secrets `[secret]`, assets a hash and a size, object keys sorted.
+ * secrets `[secret]`, assets a hash and a size (text files of an archive their text), object keys
+ * sorted.
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -25,7 +26,32 @@ export interface PlanResource {
   readonly parent: string | null;
   /** Inputs as the program set them, normalised. */
   readonly inputs: { readonly [key: string]: PlanValue };
+  /**
+   * The URNs this resource had before it moved or was renamed (its `aliases`, with those it
+   * inherits from its parents, as the engine resolves them: infra/plan/urns.ts). Absent when none.
+   * A diff takes a base resource at one of these URNs for this one, moved, as `pulumi up` does.
+   */
+  readonly aliases?: readonly string[];
+  /** The resource options that change what `pulumi up` does to it; absent when none is set. */
+  readonly options?: PlanOptions;
 }
+
+/**
+ * Resource options of a plan's resource, each present only when set: whether Pulumi refuses to
+ * delete or replace it (`protect`), keeps it in the account when it leaves the stack
+ * (`retainOnDelete`), deletes it before creating its replacement (`deleteBeforeReplace`), and which
+ * input changes it ignores after creation (`ignoreChanges`). The plan diff reads them to tell
+ * protected data from data a change would lose, and a change `pulumi up` ignores from an update.
+ */
+export interface PlanOptions {
+  readonly protect?: true;
+  readonly retainOnDelete?: true;
+  readonly deleteBeforeReplace?: true;
+  readonly ignoreChanges?: readonly string[];
+}
+
+/** The flags of {@link PlanOptions}, in the order a plan lists them. */
+export const planOptionFlags = ["protect", "retainOnDelete", "deleteBeforeReplace"] as const;
 
 /** Everything `npm run plan -- --json` prints. */
 export interface Plan {
@@ -88,6 +114,13 @@ async function describeAsset(asset: pulumi.asset.Asset): Promise<PlanValue> {
   throw new Error("Cannot show an asset of an unknown kind in a plan");
 }
 
+/**
+ * Files of an archive shown as their text rather than a hash: what a reviewer reads line by line
+ * (the SQL, the input schema beside a function's bundle). Code bundles stay hashed: they are
+ * generated, and their diff says nothing a reviewer can check.
+ */
+const textFilePattern = /\.(sql|json|ya?ml|txt|md|csv)$/i;
+
 async function describeArchive(archive: pulumi.asset.Archive): Promise<PlanValue> {
   if (archive instanceof pulumi.asset.AssetArchive) {
     const assets = await archive.assets;
@@ -95,6 +128,10 @@ async function describeArchive(archive: pulumi.asset.Archive): Promise<PlanValue
     for (const name of Object.keys(assets).sort()) {
       const item = assets[name];
       if (item === undefined) continue;
+      if (item instanceof pulumi.asset.StringAsset && textFilePattern.test(name)) {
+        result[name] = await item.text;
+        continue;
+      }
       result[name] = pulumi.asset.Asset.isInstance(item)
         ? await describeAsset(item)
         : await describeArchive(item);

@@ -19,17 +19,12 @@ function cli(script: string, args: string[]): string {
   });
 }
 
-/** The session_id column of the sessions table `npm start` prints. */
-function printedSessionIds(output: string): string[] {
-  const lines = output.split("\n");
-  const header = lines.findIndex((line) => /^user_id +session_id +session start$/.test(line));
-  const end = lines.indexOf("", header);
-  return lines.slice(header + 2, end).map((line) => line.split(/ +/)[1]);
-}
-
 describe("the simulate, replay and start CLIs together", () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-e2e-"))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
   it("replaying the simulator's file for a seed predicts the sessions npm start stores for that seed", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-e2e-"));
     const clicks = path.join(dir, "clicks.jsonl");
     const seed = ["--seed", "5", "--events", "300"];
 
@@ -51,7 +46,8 @@ describe("the simulate, replay and start CLIs together", () => {
       path.join(dir, "report.html"),
     ]);
 
-    const summary = JSON.parse(startOutput.trimEnd().split("\n").at(-1) as string);
+    // --json: stdout is the one JSON object, nothing else.
+    const summary = JSON.parse(startOutput);
     const expected = new Set(replayed.map((row) => row.session_id).filter((id) => id !== null));
     expect(summary).to.include({
       events: 300,
@@ -61,8 +57,12 @@ describe("the simulate, replay and start CLIs together", () => {
       reconciled: true,
     });
     expect(summary.redeliveries).to.equal(0);
-    expect(new Set(printedSessionIds(startOutput))).to.deep.equal(expected);
-    expect(fs.readFileSync(path.join(dir, "report.html"), "utf8")).to.contain("<svg");
+    const stored = summary.sessions.map((item: { session_id: string }) => item.session_id);
+    expect(new Set(stored)).to.deep.equal(expected);
+    const report = fs.readFileSync(path.join(dir, "report.html"), "utf8");
+    expect(report).to.contain(
+      '<div class="total" data-total="tableItems" data-value="' + expected.size + '">',
+    );
   });
 });
 
@@ -71,6 +71,7 @@ describe("every CLI's command line", () => {
     "start.ts",
     "simulate.ts",
     "replay.ts",
+    "report.ts",
     "plan.ts",
     "planComment.ts",
     "bench.ts",
@@ -111,5 +112,57 @@ describe("every CLI's command line", () => {
       2,
       '--engine is "flink"; expected kda-sql or lambda\n',
     ]);
+  });
+
+  it("refuses options that do nothing together, before printing anything", () => {
+    const result = run("simulate.ts", ["--partition-key", "1", "--out", "-"]);
+    expect([result.status, result.stderr, result.stdout]).to.deep.equal([
+      2,
+      "--partition-key cannot be used with --out\n",
+      "",
+    ]);
+    const shards = run("start.ts", ["--shards", "0"]);
+    expect([shards.status, shards.stderr]).to.deep.equal([
+      2,
+      '--shards is "0"; expected an integer of at least 1\n',
+    ]);
+  });
+
+  it("says in one line, before any header, that AWS has no region or no credentials", () => {
+    // No AWS settings at all, as on a machine that never ran `aws configure`.
+    const env: Record<string, string | undefined> = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_")),
+    );
+    Object.assign(env, {
+      AWS_CONFIG_FILE: path.join(root, "no-such-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(root, "no-such-aws-credentials"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    const spawnCli = (args: string[], extra: Record<string, string> = {}) =>
+      spawnSync(
+        process.execPath,
+        [tsx, path.join(root, "harness", "cli", "simulate.ts"), ...args],
+        {
+          cwd: root,
+          encoding: "utf8",
+          env: { ...env, ...extra },
+        },
+      );
+    const noRegion = spawnCli(["--stream", "clicks", "--events", "3"]);
+    expect([noRegion.status, noRegion.stderr]).to.deep.equal([
+      1,
+      "simulate: no AWS region: pass --region or set AWS_REGION (or a region in your AWS profile)\n",
+    ]);
+    const noCredentials = spawnCli([
+      "--stream",
+      "clicks",
+      "--events",
+      "3",
+      "--region",
+      "eu-west-1",
+    ]);
+    expect(noCredentials.status).to.equal(1);
+    expect(noCredentials.stderr).to.match(/^simulate: no AWS credentials: set AWS_PROFILE, .*\n$/);
+    expect(noCredentials.stderr.split("\n")).to.have.length(2);
   });
 });

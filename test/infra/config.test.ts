@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { ConfigError, configKeys, parseConfig, type RawConfig } from "../../infra/config";
+import { derivedNamePrefix, roleNamePrefix, shortenName } from "../../infra/names";
 
 const context = { project: "clickstream-sessionizer", stack: "dev" };
 const key = (name: string): string => `clickstream-sessionizer:${name}`;
@@ -30,7 +31,6 @@ describe("the stack configuration", () => {
       sessionsTable: "clickstream-sessionizer-dev-sessions",
       deadLetterTable: "clickstream-sessionizer-dev-dead-letters",
       stateTable: "clickstream-sessionizer-dev-state",
-      failedBatchesQueue: "clickstream-sessionizer-dev-failed-batches",
     });
   });
 
@@ -54,6 +54,7 @@ describe("the stack configuration", () => {
       mode: "provisioned",
       shardCount: 1,
       retentionHours: 24,
+      redriveWindowHours: 6,
       kmsKey: "alias/aws/kinesis",
       shardLevelMetrics: [],
     });
@@ -69,23 +70,41 @@ describe("the stack configuration", () => {
       batchSize: 100,
       maximumBatchingWindowSeconds: 1,
       bisectBatchOnFunctionError: true,
-      maximumRecordAgeSeconds: 82_800,
+      maximumRecordAgeSeconds: 64_800,
       maximumRetryAttempts: 10_000,
     });
   });
 
-  it("accepts -1 (no limit) for the record age and the retries", () => {
-    const config = parseConfig(
-      { ...valid, [key("maximumRecordAgeSeconds")]: "-1", [key("maximumRetryAttempts")]: "-1" },
-      context,
+  it("leaves the default 6 h of the default 24 h retention to redrive a batch the event source mapping gave up on", () => {
+    const { stream, eventSource } = parseConfig(valid, context);
+    expect(stream.retentionHours * 3600 - eventSource.maximumRecordAgeSeconds).to.equal(
+      stream.redriveWindowHours * 3600,
     );
-    expect(config.eventSource.maximumRecordAgeSeconds).to.equal(-1);
+    expect(stream.redriveWindowHours).to.equal(6);
+  });
+
+  it("accepts a record age up to retention minus the redrive window, and more with more retention", () => {
+    expect(problemsOf({ [key("maximumRecordAgeSeconds")]: "64800" })).to.deep.equal([]);
+    expect(
+      problemsOf({
+        [key("retentionHours")]: "168",
+        [key("maximumRecordAgeSeconds")]: "583200",
+      }),
+    ).to.deep.equal([]);
+  });
+
+  it("accepts -1 (no limit) for the retries", () => {
+    const config = parseConfig({ ...valid, [key("maximumRetryAttempts")]: "-1" }, context);
     expect(config.eventSource.maximumRetryAttempts).to.equal(-1);
   });
 
-  it("reads tags given as name=value strings and always adds project and stack", () => {
+  it("protects the data by default", () => {
+    expect(parseConfig(valid, context).deletionProtection).to.equal(true);
+  });
+
+  it("reads tags given as a map and always adds project and stack", () => {
     const config = parseConfig(
-      { ...valid, [key("tags")]: '["owner=data team","cost=42"]' },
+      { ...valid, [key("tags")]: '{"owner":"data team","cost":"42"}' },
       context,
     );
     expect(config.tags).to.deep.equal({
@@ -139,6 +158,11 @@ describe("the stack configuration", () => {
       /shardCount = "0": must be an integer from 1 to 10000/,
     ],
     [
+      "a shard count that is not a number",
+      { [key("shardCount")]: " " },
+      /shardCount = " ": must be an integer from 1 to 10000/,
+    ],
+    [
       "a KMS alias other than the AWS-managed one",
       { [key("streamKmsKey")]: "alias/mine" },
       /streamKmsKey = "alias\/mine": must be alias\/aws\/kinesis .* or a KMS key ARN/,
@@ -162,6 +186,21 @@ describe("the stack configuration", () => {
       "a non-boolean startApplication",
       { [key("startApplication")]: "yes" },
       /startApplication = "yes": must be true or false/,
+    ],
+    [
+      "a redrive window as long as the retention",
+      { [key("redriveWindowHours")]: "24" },
+      /redriveWindowHours = "24": must be less than clickstream-sessionizer:retentionHours \(24\)/,
+    ],
+    [
+      "a record age that leaves less than the redrive window of retention",
+      { [key("maximumRecordAgeSeconds")]: "82800" },
+      /maximumRecordAgeSeconds = "82800": must be at most 64800 \(retentionHours 24 h minus redriveWindowHours 6 h\), so that a batch the event source mapping gives up on can still be redriven/,
+    ],
+    [
+      "a record age of -1, as long as the stream keeps the record",
+      { [key("maximumRecordAgeSeconds")]: "-1" },
+      /maximumRecordAgeSeconds = "-1": must be an integer from 60 to 604800/,
     ],
     [
       "a non-boolean deletionProtection",
@@ -214,19 +253,29 @@ describe("the stack configuration", () => {
       /alarmFunctionThrottles = "x": must be an integer/,
     ],
     [
-      "a tag without a value separator",
-      { [key("tags")]: '["owner"]' },
-      /tags = "owner": each tag must be name=value/,
+      "tags in the list form of before, naming the migration",
+      { [key("tags")]: '["environment=dev"]' },
+      /tags = .*: must be a map of tag name to value \(tags was a list of name=value strings until docs\/upgrading.md/,
+    ],
+    [
+      "a tag whose value is not a string",
+      { [key("tags")]: '{"owner":{"team":"data"}}' },
+      /tags = .*owner.*: each tag needs a name of 1 to 128 characters not starting with aws: and a string value/,
     ],
     [
       "a tag in the reserved aws: namespace",
-      { [key("tags")]: '["aws:owner=me"]' },
-      /tags = "aws:owner=me": each tag must be name=value/,
+      { [key("tags")]: '{"aws:owner":"me"}' },
+      /tags = .*aws:owner.*: each tag needs a name of 1 to 128 characters not starting with aws:/,
     ],
     [
-      "a name prefix too long for IAM role names",
-      { [key("namePrefix")]: "x".repeat(41) },
-      /namePrefix = "x{41}": must be 1 to 40 letters/,
+      "a name prefix too long for a function name",
+      { [key("namePrefix")]: "x".repeat(56) },
+      /namePrefix = "x{56}": must be 1 to 55 letters, digits, '_' or '-' \(it starts the function name/,
+    ],
+    [
+      "a name prefix with a dot",
+      { [key("namePrefix")]: "a.b" },
+      /namePrefix = "a.b": must be 1 to 55 letters/,
     ],
     [
       "a stream name with a space",
@@ -277,9 +326,14 @@ describe("the stack configuration", () => {
       /stateTableName = "clickstream-sessionizer-dev-sessions": must differ from .*sessionsTableName/,
     ],
     [
-      "a failed-batches queue name with a dot",
-      { [key("failedBatchesQueueName")]: "a.b" },
-      /failedBatchesQueueName = "a.b": must be 1 to 80 letters/,
+      "an aws: key the stack's explicit provider would not read",
+      { "aws:assumeRoles": '[{"roleArn":"arn:aws:iam::123456789012:role/deployer"}]' },
+      /^aws:assumeRoles is not passed to the stack's AWS provider .*allowed aws: keys: aws:region, aws:profile/,
+    ],
+    [
+      "aws:defaultTags, which the tags key replaces",
+      { "aws:defaultTags": '{"tags":{"a":"b"}}' },
+      /^aws:defaultTags is not read: set the project's tags key instead/,
     ],
     [
       "a batch size over Kinesis' 10000",
@@ -299,7 +353,7 @@ describe("the stack configuration", () => {
     [
       "a maximum record age under a minute",
       { [key("maximumRecordAgeSeconds")]: "30" },
-      /maximumRecordAgeSeconds = "30": must be -1 \(no limit\) or an integer from 60 to 604800/,
+      /maximumRecordAgeSeconds = "30": must be an integer from 60 to 604800/,
     ],
     [
       "a retry count below -1",
@@ -350,6 +404,56 @@ describe("the stack configuration", () => {
   });
 });
 
+describe("names for any stack name Pulumi accepts", () => {
+  // Pulumi stack names: up to 100 letters, digits, '_', '.' and '-'.
+  const oddButValid = [
+    "production-us-east-1",
+    "integration.test.123456",
+    "a",
+    "my_stack",
+    "UPPER.lower_mixed-9",
+    "x".repeat(100),
+    "v1.2.3-rc.4_build.5678.with.a.very.long.suffix.that.goes.on",
+  ];
+  for (const stack of oddButValid) {
+    it(`derives valid names for the stack ${JSON.stringify(stack)}, blaming no key`, () => {
+      const config = parseConfig(valid, { ...context, stack });
+      expect(config.names.prefix).to.match(/^[A-Za-z0-9_-]{1,55}$/);
+      expect(config.names.function).to.have.length.at.most(64);
+      expect(roleNamePrefix(config.names.prefix, "ap-southeast-4")).to.have.length.at.most(38);
+    });
+  }
+
+  it("keeps the prefix of every stack name that was valid before, so no deployed stack is renamed", () => {
+    for (const stack of ["dev", "prod", "team-a-staging"])
+      expect(derivedNamePrefix("clickstream-sessionizer", stack)).to.equal(
+        `clickstream-sessionizer-${stack}`,
+      );
+  });
+
+  it("gives stacks that differ only in a replaced or cut character different prefixes", () => {
+    const prefixes = [
+      "integration.test",
+      "integration-test",
+      `${"x".repeat(60)}a`,
+      `${"x".repeat(60)}b`,
+    ].map((stack) => derivedNamePrefix("clickstream-sessionizer", stack));
+    expect(new Set(prefixes).size).to.equal(prefixes.length);
+  });
+
+  it("shortens with a readable head and a hash: integration.test.123456", () => {
+    expect(derivedNamePrefix("clickstream-sessionizer", "integration.test.123456")).to.match(
+      /^clickstream-sessionizer-integration-test-12345-[0-9a-f]{8}$/,
+    );
+    expect(shortenName("ok-name", 10)).to.equal("ok-name");
+  });
+
+  it("puts the region in the IAM roles' name prefix, so one stack file deploys to two regions", () => {
+    expect(roleNamePrefix("lab", "us-west-2")).to.equal("lab-us-west-2-");
+    expect(roleNamePrefix("lab", "eu-west-1")).to.not.equal(roleNamePrefix("lab", "us-west-2"));
+  });
+});
+
 describe("Pulumi.yaml", () => {
   const project = parse(
     fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"),
@@ -386,11 +490,29 @@ describe("Pulumi.yaml", () => {
         // Pulumi's rule for keys of other namespaces: a value, never a type or a default.
         expect(declaration, name).to.have.property("value");
         expect(declaration, name).to.not.have.any.keys("type", "default");
+      } else if (name === "tags") {
+        // A map: Pulumi's project config types are string, integer, boolean and array only.
+        expect(declaration, name).to.not.have.property("type");
+        expect(declaration.default, name).to.deep.equal({});
       } else {
         expect(declaration, name).to.have.property("default");
         expect(declaration.type, name).to.be.oneOf(["string", "integer", "boolean", "array"]);
       }
     }
+  });
+
+  it("declares shardCount an integer, so `pulumi config set shardCount 2` is checked by Pulumi", () => {
+    expect(project.config["shardCount"]).to.deep.include({ type: "integer", default: 1 });
+  });
+
+  it("compiles the program for deploys without type checking, so no type package must be installed", () => {
+    const runtime = project.runtime.options as { tsconfig?: string };
+    expect(runtime.tsconfig).to.equal("tsconfig.pulumi.json");
+    const tsconfig = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "tsconfig.pulumi.json"), "utf8"),
+    ) as { compilerOptions: { noCheck?: boolean } };
+    // Pulumi reads noCheck from this very file (not through extends) to run ts-node transpile-only.
+    expect(tsconfig.compilerOptions.noCheck).to.equal(true);
   });
 
   it("declares defaults that are the program's own defaults", () => {

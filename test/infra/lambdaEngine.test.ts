@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { readApplicationSql } from "../../sql/applications";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import { clickInputSchema, productInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
 import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
   account,
+  autoName,
   resourceType,
   runStack,
   type MockedStack,
@@ -16,7 +17,7 @@ import {
 const arn = {
   stream: `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
   function: `arn:aws:lambda:us-west-2:${account}:function:clickstream-sessionizer-dev-function`,
-  queue: `arn:aws:sqs:us-west-2:${account}:clickstream-sessionizer-dev-failed-batches`,
+  queue: `arn:aws:sqs:us-west-2:${account}:${autoName("sessionizer-failed-batches")}`,
   table: (name: string) =>
     `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-${name}`,
 };
@@ -54,8 +55,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
     expect(mapping["destinationConfig"]).to.deep.equal({
       onFailure: { destinationArn: arn.queue },
     });
-    expect(dev.one(resourceType.queue).inputs).to.deep.include({
-      name: "clickstream-sessionizer-dev-failed-batches",
+    expect(dev.one(resourceType.queue).inputs).to.deep.equal({
       messageRetentionSeconds: 1_209_600,
       sqsManagedSseEnabled: true,
     });
@@ -66,7 +66,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       "clickstream-sessionizer:batchSize": "500",
       "clickstream-sessionizer:maximumBatchingWindowSeconds": "5",
       "clickstream-sessionizer:bisectBatchOnFunctionError": "false",
-      "clickstream-sessionizer:maximumRecordAgeSeconds": "-1",
+      "clickstream-sessionizer:maximumRecordAgeSeconds": "3600",
       "clickstream-sessionizer:maximumRetryAttempts": "3",
       "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
     });
@@ -74,19 +74,27 @@ describe("the lambda engine (dev stack under mocks)", () => {
       batchSize: 500,
       maximumBatchingWindowInSeconds: 5,
       bisectBatchOnFunctionError: false,
-      maximumRecordAgeInSeconds: -1,
+      maximumRecordAgeInSeconds: 3600,
       maximumRetryAttempts: 3,
       startingPosition: "TRIM_HORIZON",
     });
   });
 
-  it("deploys the sessionizer bundle with the product's sql/product.sql beside it, byte for byte", async () => {
+  it("deploys the sessionizer bundle with the product's sql/product.sql and its input schema beside it, byte for byte", async () => {
     const code = dev.one(resourceType.function).inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
-    expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "product.sql"]);
+    expect(Object.keys(assets).sort()).to.deep.equal([
+      "index.js",
+      "index.js.map",
+      "input-schema.json",
+      "product.sql",
+    ]);
     expect(await (assets["product.sql"] as pulumi.asset.StringAsset).text).to.equal(
       readApplicationSql("product"),
     );
+    expect(
+      JSON.parse(await (assets["input-schema.json"] as pulumi.asset.StringAsset).text),
+    ).to.deep.equal(productInputSchema);
     expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).to.contain(
       "sessionize-stream",
     );
@@ -96,10 +104,18 @@ describe("the lambda engine (dev stack under mocks)", () => {
     const stack = await runStack("dev", { "clickstream-sessionizer:sqlApplication": "lab" });
     const fn = stack.one(resourceType.function).inputs;
     const assets = await (fn["code"] as pulumi.asset.AssetArchive).assets;
-    expect(Object.keys(assets).sort()).to.deep.equal(["index.js", "sessionize.sql"]);
+    expect(Object.keys(assets).sort()).to.deep.equal([
+      "index.js",
+      "index.js.map",
+      "input-schema.json",
+      "sessionize.sql",
+    ]);
     expect(await (assets["sessionize.sql"] as pulumi.asset.StringAsset).text).to.equal(
       readSessionizeSql(),
     );
+    expect(
+      JSON.parse(await (assets["input-schema.json"] as pulumi.asset.StringAsset).text),
+    ).to.deep.equal(clickInputSchema);
     expect(fn["environment"]).to.have.nested.property("variables.SQL_APPLICATION", "lab");
   });
 
@@ -110,6 +126,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
         DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
         STATE_TABLE: "clickstream-sessionizer-dev-state",
         SQL_APPLICATION: "product",
+        NODE_OPTIONS: "--enable-source-maps",
       },
     });
   });
@@ -200,7 +217,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       metricName: "ApproximateNumberOfMessagesVisible",
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
-      dimensions: { QueueName: "clickstream-sessionizer-dev-failed-batches" },
+      dimensions: { QueueName: autoName("sessionizer-failed-batches") },
     });
     const metrics = dev
       .all(resourceType.alarm)
@@ -220,7 +237,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
         dimensions: { FunctionName: "clickstream-sessionizer-dev-function" },
       });
     }
-    const topic = `arn:aws:sns:us-west-2:${account}:clickstream-sessionizer-dev-alarms`;
+    const topic = `arn:aws:sns:us-west-2:${account}:${autoName("sessionizer-alarms")}`;
     for (const alarm of dev.all(resourceType.alarm)) {
       expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topic]);
     }
@@ -229,9 +246,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
   it("gives no two cloud resources one logical name (the failed-batches queue and its alarm once shared one)", () => {
     const names = dev.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.name);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).to.deep.equal([]);
-    expect(dev.one(resourceType.alarm, "failed-batches-alarm").inputs["name"]).to.equal(
-      "clickstream-sessionizer-dev-failed-batches",
-    );
+    expect(dev.one(resourceType.alarm, "failed-batches-alarm").inputs).to.not.have.property("name");
   });
 
   it("exports the engine, the state table and the failed-batches queue, and no application", () => {
@@ -239,7 +254,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
       engine: "lambda",
       functionName: "clickstream-sessionizer-dev-function",
       stateTableName: "clickstream-sessionizer-dev-state",
-      failedBatchesQueueUrl: `https://sqs.us-west-2.amazonaws.com/${account}/clickstream-sessionizer-dev-failed-batches`,
+      failedBatchesQueueUrl: `https://sqs.us-west-2.amazonaws.com/${account}/${autoName("sessionizer-failed-batches")}`,
     });
     expect(dev.outputs).to.not.have.property("applicationName");
   });
@@ -247,7 +262,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
 
 describe("the kda-sql engine (lab stack under mocks)", () => {
   it("keeps the lab's wiring: an application and no event source mapping, queue or state table", async () => {
-    const lab = await runStack("lab");
+    const lab = await runStack("lab", {}, { preview: true });
     expect(lab.all(resourceType.application)).to.have.length(1);
     expect(lab.all(resourceType.mapping)).to.deep.equal([]);
     expect(lab.all(resourceType.queue)).to.deep.equal([]);

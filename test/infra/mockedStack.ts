@@ -1,13 +1,18 @@
 /**
- * Runs the Pulumi program (infra/index.ts) under mocks as `pulumi up` would, with a stack's
- * configuration, and gives the tests the recorded resources. Computed properties (ARNs, ids) are
- * made up from the physical names in the shape AWS gives them, so tests can follow references.
+ * Runs the Pulumi program (infra/index.ts) under mocks as `pulumi up` (or `pulumi preview`) would,
+ * with a stack's configuration, and gives the tests the recorded resources. The mocks make up the
+ * computed properties (ARNs, the names of auto-named resources) in the shape AWS gives them
+ * (infra/plan/arns.ts), so tests can follow references.
  */
 import * as path from "path";
+import { planAccount } from "../../infra/plan/arns";
 import { runUnderMocks, type ProgramRun, type RecordedResource } from "../../infra/plan/mocks";
 import { readStackConfig } from "../../infra/plan/stackConfig";
 
-export const account = "123456789012";
+/** The account of every made-up ARN (infra/plan/arns.ts). */
+export const account = planAccount;
+/** The names Pulumi would give the resources the program leaves unnamed (infra/plan/arns.ts). */
+export { autoName } from "../../infra/plan/arns";
 /** Pulumi type tokens of the resources the tests look up. */
 export const resourceType = {
   stream: "aws:kinesis/stream:Stream",
@@ -22,6 +27,8 @@ export const resourceType = {
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
   topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+  logStream: "aws:cloudwatch/logStream:LogStream",
+  provider: "pulumi:providers:aws",
 } as const;
 
 /** One statement of an IAM policy document as the program writes it. */
@@ -39,49 +46,6 @@ export interface PolicyDocument {
 
 const repositoryRoot = path.join(__dirname, "..", "..");
 
-/** Made-up ARNs in AWS's formats, from the resource's own inputs. */
-export function fabricateState(region: string) {
-  return (
-    type: string,
-    _name: string,
-    inputs: Readonly<Record<string, unknown>>,
-  ): Record<string, unknown> => {
-    const name = String(inputs["name"] ?? "");
-    const arn = (service: string, resource: string, regional = true): string =>
-      `arn:aws:${service}:${regional ? region : ""}:${account}:${resource}`;
-    switch (type) {
-      case "aws:kinesis/stream:Stream":
-        return { arn: arn("kinesis", `stream/${name}`) };
-      case "aws:lambda/function:Function":
-        return { arn: arn("lambda", `function:${name}`) };
-      case "aws:dynamodb/table:Table":
-        return { arn: arn("dynamodb", `table/${name}`) };
-      case "aws:iam/role:Role":
-        return { arn: arn("iam", `role/${name}`, false) };
-      case "aws:cloudwatch/logGroup:LogGroup":
-        return { arn: arn("logs", `log-group:${name}`) };
-      case "aws:cloudwatch/logStream:LogStream":
-        return {
-          arn: arn("logs", `log-group:${String(inputs["logGroupName"])}:log-stream:${name}`),
-        };
-      case "aws:sns/topic:Topic":
-        return { arn: arn("sns", name) };
-      case "aws:sqs/queue:Queue":
-        return {
-          arn: arn("sqs", name),
-          url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
-        };
-      case "aws:kinesis/analyticsApplication:AnalyticsApplication":
-        return {
-          arn: arn("kinesisanalytics", `application/${name}`),
-          inputs: { ...(inputs["inputs"] as object), id: "1.1" },
-        };
-      default:
-        return {};
-    }
-  };
-}
-
 /** A deployed-looking run of one stack. */
 export interface MockedStack extends ProgramRun {
   /** The one resource of `type` whose logical name ends with `suffix`; throws otherwise. */
@@ -89,16 +53,27 @@ export interface MockedStack extends ProgramRun {
   readonly all: (type: string) => RecordedResource[];
 }
 
+/** How {@link runStack} runs the program. */
+export interface RunStackOptions {
+  /** The checkout whose program and stack files run: this one unless a test compares with an older commit. */
+  readonly root?: string;
+  /**
+   * Run as `pulumi preview` does (`isDryRun()`), as engine `kda-sql` needs, which `pulumi up`
+   * refuses; computed properties are made up all the same.
+   */
+  readonly preview?: boolean;
+}
+
 /**
  * Runs the program as stack `stack` (config from `Pulumi.<stack>.yaml`), with `overrides` replacing
- * or adding full config keys (`undefined` removes one). `root` is the checkout whose program and stack
- * files run: this one unless a test compares with an older commit.
+ * or adding full config keys (`undefined` removes one), as `pulumi up` does unless `options.preview`.
  */
 export async function runStack(
   stack: string,
   overrides: Readonly<Record<string, string | undefined>> = {},
-  root = repositoryRoot,
+  options: RunStackOptions = {},
 ): Promise<MockedStack> {
+  const root = options.root ?? repositoryRoot;
   const programEntry = path.join(root, "infra", "index.ts");
   const config = readStackConfig(root, stack);
   const values: Record<string, string> = { ...config.values };
@@ -110,8 +85,7 @@ export async function runStack(
     project: config.project,
     stack,
     config: values,
-    preview: false,
-    fabricate: fabricateState(values["aws:region"] ?? "us-west-2"),
+    preview: options.preview ?? false,
     program: () => {
       // A fresh copy of the entry point each run: its top level is the program.
       delete require.cache[require.resolve(programEntry)];

@@ -7,6 +7,7 @@ import { kdaSqlEndOfLifeWarning, kdaSqlEngineType } from "../../infra/engines/kd
 import { pipelineType } from "../../infra/pipeline";
 import {
   account,
+  autoName,
   resourceType,
   runStack,
   type MockedStack,
@@ -33,11 +34,13 @@ const input = <T>(stack: MockedStack, type: string, suffix: string, key: string)
 
 /** The dev stack runs the lambda engine; these rules are about the KDA SQL wiring. */
 const kdaSql = { "clickstream-sessionizer:engine": "kda-sql" } as const;
+/** `pulumi up` refuses engine kda-sql, so its stacks run as `pulumi preview` does. */
+const preview = { preview: true } as const;
 
 describe("the pipeline component (dev stack with engine kda-sql, under mocks)", () => {
   let dev: MockedStack;
   before(async () => {
-    dev = await runStack("dev", kdaSql);
+    dev = await runStack("dev", kdaSql, preview);
   });
 
   it("deploys the SQL application with code byte-identical to the stack's SQL, sql/product.sql", () => {
@@ -47,7 +50,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("deploys the lab's sql/sessionize.sql, with the lab's input schema, in the lab stack", async () => {
-    const lab = await runStack("lab");
+    const lab = await runStack("lab", {}, preview);
     expect(input(lab, resourceType.application, "", "code")).to.equal(readSessionizeSql());
     const inputs = input<ApplicationInputs>(lab, resourceType.application, "", "inputs");
     expect(inputs.schema).to.have.deep.property(
@@ -104,7 +107,11 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
   });
 
   it("lets the application's role invoke exactly the delivery function and nothing else", () => {
-    const applicationRole = `arn:aws:iam::${account}:role/clickstream-sessionizer-dev-application-role`;
+    const roleName = autoName(
+      "sessionizer-application-role",
+      "clickstream-sessionizer-dev-us-west-2-",
+    );
+    const applicationRole = `arn:aws:iam::${account}:role/${roleName}`;
     const outputs = input<ApplicationOutput[]>(dev, resourceType.application, "", "outputs");
     for (const output of outputs) expect(output.lambda.roleArn).to.equal(applicationRole);
     const lambdaStatements = policyOf(dev, "application-policy").Statement.filter((s) =>
@@ -125,7 +132,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
     ]);
     const log = statements.find((s) => s.Sid === "WriteApplicationLog");
     expect(log?.Resource).to.deep.equal([
-      `arn:aws:logs:us-west-2:${account}:log-group:/aws/kinesis-analytics/clickstream-sessionizer-dev-application:log-stream:application`,
+      `arn:aws:logs:us-west-2:${account}:log-group:/aws/kinesis-analytics/clickstream-sessionizer-dev-application:log-stream:${autoName("sessionizer-application-log-stream")}`,
     ]);
     expect(statements.map((s) => s.Sid)).to.not.include("DecryptInputStream");
   });
@@ -187,6 +194,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
       variables: {
         SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
         DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
+        NODE_OPTIONS: "--enable-source-maps",
       },
     });
     expect(fn["loggingConfig"]).to.deep.include({
@@ -272,6 +280,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 
   it("exports the names, the stream ARN and a simulator command for this stack", async () => {
     expect(dev.outputs).to.include({
+      region: "us-west-2",
       streamName: "clickstream-sessionizer-dev-stream",
       streamArn: `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
       applicationName: "clickstream-sessionizer-dev-application",
@@ -288,7 +297,7 @@ describe("the pipeline component with other settings", () => {
   it("holds the same shared resources whichever engine runs, and each engine's own under one child component", async () => {
     const pipeline = `${pipelineType}::sessionizer`;
     const sharedOf = async (engine: string): Promise<string[]> => {
-      const stack = await runStack("dev", { "clickstream-sessionizer:engine": engine });
+      const stack = await runStack("dev", { "clickstream-sessionizer:engine": engine }, preview);
       const children = stack.resources.filter((r) => r.parent === pipeline);
       const engines = children.filter((r) => r.type.startsWith("clickstream-sessionizer:engines:"));
       expect(engines.map((r) => r.name)).to.deep.equal(["sessionizer"]);
@@ -298,7 +307,7 @@ describe("the pipeline component with other settings", () => {
   });
 
   it("uses the lab's exact names in the lab stack", async () => {
-    const lab = await runStack("lab");
+    const lab = await runStack("lab", {}, preview);
     expect(input(lab, resourceType.stream, "", "name")).to.equal("lab-stream");
     expect(input(lab, resourceType.application, "", "name")).to.equal("lab-application");
     expect(input(lab, resourceType.function, "", "name")).to.equal("lab-function");
@@ -307,7 +316,11 @@ describe("the pipeline component with other settings", () => {
 
   it("grants kms:Decrypt on a customer-managed key, only through Kinesis, when the stream uses one", async () => {
     const key = `arn:aws:kms:us-west-2:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const stack = await runStack("dev", { ...kdaSql, "clickstream-sessionizer:streamKmsKey": key });
+    const stack = await runStack(
+      "dev",
+      { ...kdaSql, "clickstream-sessionizer:streamKmsKey": key },
+      preview,
+    );
     expect(input(stack, resourceType.stream, "", "kmsKeyId")).to.equal(key);
     const decrypt = policyOf(stack, "application-policy").Statement.find(
       (s) => s.Sid === "DecryptInputStream",
@@ -335,10 +348,8 @@ describe("the pipeline component with other settings", () => {
 
   it("creates an alarm topic on request and points every alarm at it", async () => {
     const stack = await runStack("dev", { "clickstream-sessionizer:alarmTopic": "create" });
-    const topicArn = `arn:aws:sns:us-west-2:${account}:clickstream-sessionizer-dev-alarms`;
-    expect(stack.one(resourceType.topic).inputs["name"]).to.equal(
-      "clickstream-sessionizer-dev-alarms",
-    );
+    const topicArn = `arn:aws:sns:us-west-2:${account}:${autoName("sessionizer-alarms")}`;
+    expect(stack.one(resourceType.topic).inputs).to.not.have.property("name");
     for (const alarm of stack.all(resourceType.alarm))
       expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topicArn]);
     expect(stack.outputs["alarmTopicArn"]).to.equal(topicArn);
@@ -348,7 +359,7 @@ describe("the pipeline component with other settings", () => {
     const stack = await runStack("dev", {
       "clickstream-sessionizer:alarmTopic": "ops@example.com",
     });
-    const topicArn = `arn:aws:sns:us-west-2:${account}:clickstream-sessionizer-dev-alarms`;
+    const topicArn = `arn:aws:sns:us-west-2:${account}:${autoName("sessionizer-alarms")}`;
     expect(stack.one(resourceType.topicSubscription).inputs).to.deep.include({
       topic: topicArn,
       protocol: "email",
@@ -367,12 +378,16 @@ describe("the pipeline component with other settings", () => {
   });
 
   it("protects the tables from deletion and stops auto-start when configured", async () => {
-    const stack = await runStack("dev", {
-      ...kdaSql,
-      "clickstream-sessionizer:deletionProtection": "true",
-      "clickstream-sessionizer:startApplication": "false",
-      "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
-    });
+    const stack = await runStack(
+      "dev",
+      {
+        ...kdaSql,
+        "clickstream-sessionizer:deletionProtection": "true",
+        "clickstream-sessionizer:startApplication": "false",
+        "clickstream-sessionizer:startingPosition": "TRIM_HORIZON",
+      },
+      preview,
+    );
     for (const table of stack.all(resourceType.table))
       expect(table.inputs["deletionProtectionEnabled"]).to.equal(true);
     expect(input(stack, resourceType.application, "", "startApplication")).to.equal(false);

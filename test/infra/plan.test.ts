@@ -7,6 +7,9 @@ import { promisify } from "util";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../infra/config";
+import { autoName } from "../../infra/plan/arns";
+import { readApplicationSql } from "../../sql/applications";
+import { productInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { parsePlanArguments, usage } from "../../harness/cli/plan";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
@@ -80,24 +83,79 @@ describe("the plan tool (npm run plan)", () => {
     const pipeline = "clickstream-sessionizer:pipeline:Pipeline::sessionizer";
     const engine = "clickstream-sessionizer:engines:LambdaEngine::sessionizer";
     expect(dev.resources.find((r) => `${r.type}::${r.name}` === engine)?.parent).to.equal(pipeline);
+    // The stack's AWS provider sits beside the pipeline; everything else is inside it.
+    const provider = "pulumi:providers:aws";
+    expect(dev.resources.find((r) => r.type === provider)?.parent).to.equal(
+      "pulumi:pulumi:Stack::clickstream-sessionizer-dev",
+    );
     expect(
-      dev.resources.slice(2).every((r) => [pipeline, engine].includes(r.parent ?? "")),
+      dev.resources
+        .slice(2)
+        .filter((r) => r.type !== provider)
+        .every((r) => [pipeline, engine].includes(r.parent ?? "")),
     ).to.equal(true);
+  });
+
+  it("shows the options that change what pulumi up does: protected data, the mapping's ignored startingPosition", () => {
+    const options = (type: string) => dev.resources.find((r) => r.type === type)?.options;
+    expect(options("aws:kinesis/stream:Stream")).to.deep.equal({ protect: true });
+    expect(options("aws:dynamodb/table:Table")).to.deep.equal({ protect: true });
+    expect(options("aws:lambda/eventSourceMapping:EventSourceMapping")).to.deep.equal({
+      deleteBeforeReplace: true,
+      ignoreChanges: ["startingPosition"],
+    });
+    expect(options("aws:sqs/queue:Queue")).to.equal(undefined);
+    expect(lab.resources.find((r) => r.type === "aws:kinesis/stream:Stream")?.options).to.equal(
+      undefined,
+    );
   });
 
   it("prints the same plan, byte for byte, every time", () => {
     expect(JSON.stringify(devAgain)).to.equal(JSON.stringify(dev));
   });
 
-  it("shows values known only after deployment as (computed)", () => {
-    const stream = dev.outputs["streamArn"];
-    expect(stream).to.equal("(computed)");
+  it("shows every ARN in AWS's shape, built from the resource's type, name and region, so IAM can be reviewed", () => {
+    const account = "123456789012";
+    expect(dev.outputs["streamArn"]).to.equal(
+      `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
+    );
+    const policy = dev.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    const resources = (
+      policy?.inputs["policy"] as { Statement: { Resource: string[] }[] }
+    ).Statement.flatMap((s) => s.Resource);
+    expect(resources).to.include.members([
+      `arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream`,
+      `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-sessions`,
+      `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-state`,
+      `arn:aws:sqs:us-west-2:${account}:${autoName("sessionizer-failed-batches")}`,
+      `arn:aws:logs:us-west-2:${account}:log-group:/aws/lambda/clickstream-sessionizer-dev-function:log-stream:*`,
+    ]);
+    expect(labText).to.contain(
+      `resourceArn: "arn:aws:lambda:us-west-2:${account}:function:lab-function"`,
+    );
+    // Roles are auto-named from a prefix with the region in it; IAM adds 26 characters.
+    expect(labText).to.contain(
+      `roleArn: "arn:aws:iam::${account}:role/${autoName("sessionizer-application-role", "lab-us-west-2-")}"`,
+    );
+    expect(devText).to.contain(
+      `eventSourceArn: "arn:aws:kinesis:us-west-2:${account}:stream/clickstream-sessionizer-dev-stream"`,
+    );
+    // Below the two lines of the heading, no value is left unknown.
+    expect(devText.split("\n").slice(3).join("\n")).to.not.contain("(computed)");
+  });
+
+  it("shows the SQL and the input schema as text on every engine", () => {
+    const fn = dev.resources.find((r) => r.type === "aws:lambda/function:Function");
+    const code = fn?.inputs["code"] as Record<string, string>;
+    // The dev stack runs the product's application; the lab stack the lab's.
+    expect(code["product.sql"]).to.equal(readApplicationSql("product"));
+    expect(JSON.parse(code["input-schema.json"]!)).to.deep.equal(productInputSchema);
+    expect(code["index.js"]).to.match(/^sha256:[0-9a-f]{64} \(\d+ bytes\)$/);
     const app = lab.resources.find(
       (r) => r.type === "aws:kinesis/analyticsApplication:AnalyticsApplication",
     );
-    expect(JSON.stringify(app?.inputs["outputs"])).to.contain('"resourceArn":"(computed)"');
-    expect(labText).to.contain("resourceArn: (computed)");
-    expect(devText).to.contain("eventSourceArn: (computed)");
+    expect(app?.inputs["code"]).to.equal(readSessionizeSql());
+    expect(JSON.stringify(app?.inputs["inputs"])).to.contain('"sqlType":"VARCHAR(32)"');
   });
 
   it("gives the dev and lab stacks different physical names, the lab its fixed ones", () => {
@@ -144,6 +202,7 @@ describe("the plan tool (npm run plan)", () => {
       "aws:sns/topic:Topic::sessionizer-alarms",
       "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-concurrent-batches",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-state-throttles",
@@ -201,7 +260,9 @@ describe("the plan tool (npm run plan)", () => {
     expect(text).to.contain(
       '- aws:sns/topic:Topic: sessionizer-alarms (delete)\n-      name: "old"',
     );
-    expect(text).to.match(/Resources: 1 to create, 1 to update, 1 to delete, \d+ unchanged\.\n$/);
+    expect(text).to.match(
+      /Resources: 1 to create, 1 to update, 0 to replace, 1 to delete, \d+ unchanged\.\n$/,
+    );
   });
 
   it("has a help text with every option and its default", () => {

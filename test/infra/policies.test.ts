@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   applicationPolicy,
   functionPolicy,
+  kinesisViaService,
   logStreamsArnOf,
   type PolicyDocument,
   servicePrincipals,
@@ -23,7 +24,7 @@ const application = (withKey: boolean): PolicyDocument<string> =>
   applicationPolicy({
     streamArn: arns.stream,
     streamKeyArn: withKey ? arns.key : undefined,
-    region: "us-west-2",
+    viaService: kinesisViaService("us-west-2"),
     functionArn: arns.function,
     logStreamArn: arns.logStream,
   });

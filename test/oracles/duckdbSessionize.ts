@@ -20,12 +20,11 @@ const lastValueRangeMs = 24 * 60 * 60 * 1000;
 export type OverflowRule = "error" | "truncate";
 
 /**
- * The CTE chain from raw records to pump 2's input. Defines `records` (every record with its
- * ROWTIME and, when accepted, its source columns), `pump1` (accepted records with LAG applied and
- * the overflow verdict) and `intermediate` (pump 1 rows that fit INTERMEDIATE_SQL_STREAM, with pump
- * 2's LAST_VALUE).
+ * The CTE chain from raw records to SOURCE_SQL_STREAM_001, for any SQL over the lab's input schema:
+ * defines `records`, every record with its ROWTIME (`rowtime`), `input_error` and, when accepted,
+ * its source columns `user_id`, `event_timestamp` (BIGINT) and `device_type`.
  */
-function pipelineCtes(inputRelation: string, overflow: OverflowRule): string {
+export function sourceCtes(inputRelation: string): string {
   return `
   clocked AS (
     -- ROWTIME: arrival time, clamped so it never goes below any earlier record's ROWTIME.
@@ -71,7 +70,16 @@ function pipelineCtes(inputRelation: string, overflow: OverflowRule): string {
         OR (ts_json_type IS NOT NULL AND ts_json_type <> 'NULL' AND event_timestamp IS NULL)
         AS input_error
     FROM coerced
-  ),
+  )`;
+}
+
+/**
+ * The CTE chain from raw records to pump 2's input. Defines `records` (see `sourceCtes`), `pump1`
+ * (accepted records with LAG applied and the overflow verdict) and `intermediate` (pump 1 rows that
+ * fit INTERMEDIATE_SQL_STREAM, with pump 2's LAST_VALUE).
+ */
+function pipelineCtes(inputRelation: string, overflow: OverflowRule): string {
+  return `${sourceCtes(inputRelation)},
   lagged AS (
     -- STREAM_PUMP1 over SOURCE_SQL_STREAM_001 (accepted records only): LAG ... ROWS 1 PRECEDING by
     -- user in arrival order; NULL user ids share one partition, as in PARTITION BY.
@@ -168,6 +176,31 @@ export interface ReferenceRow {
   readonly values: readonly (string | number | null)[];
 }
 
+/**
+ * Creates the input relation `table` (`stream_id`, `seq`, `arrival`, `data`) holding `streams`; the
+ * caller drops it.
+ */
+export async function createRecordsTable(
+  connection: DuckDBConnection,
+  table: string,
+  streams: readonly (readonly ReferenceRecord[])[],
+): Promise<void> {
+  await connection.run(
+    `CREATE TABLE ${table} (stream_id INTEGER, seq INTEGER, arrival BIGINT, data VARCHAR)`,
+  );
+  const appender = await connection.createAppender(table);
+  streams.forEach((records, streamIndex) =>
+    records.forEach((record, seq) => {
+      appender.appendInteger(streamIndex);
+      appender.appendInteger(seq);
+      appender.appendBigInt(BigInt(record.arrivalTime));
+      appender.appendVarchar(record.data);
+      appender.endRow();
+    }),
+  );
+  appender.closeSync();
+}
+
 /** A DuckDB in-memory database holding the reference query; reuse one for many batches. */
 export class DuckdbSessionizer {
   private constructor(
@@ -189,21 +222,8 @@ export class DuckdbSessionizer {
     overflow: OverflowRule = "error",
   ): Promise<ReferenceRow[]> {
     const table = `input_records_${++this.runs}`;
-    await this.connection.run(
-      `CREATE TABLE ${table} (stream_id INTEGER, seq INTEGER, arrival BIGINT, data VARCHAR)`,
-    );
+    await createRecordsTable(this.connection, table, streams);
     try {
-      const appender = await this.connection.createAppender(table);
-      streams.forEach((records, streamIndex) =>
-        records.forEach((record, seq) => {
-          appender.appendInteger(streamIndex);
-          appender.appendInteger(seq);
-          appender.appendBigInt(BigInt(record.arrivalTime));
-          appender.appendVarchar(record.data);
-          appender.endRow();
-        }),
-      );
-      appender.closeSync();
       const reader = await this.connection.runAndReadAll(emittedRowsSql(table, overflow));
       return reader.getRowObjectsJS().map((row) => ({
         streamIndex: Number(row.stream_id),

@@ -129,7 +129,7 @@ describe("the alasql adapter", () => {
   });
 
   it("sends a BIGINT overflow to error_stream with the pump's name", () => {
-    const rows = run(pumpSql(`"a" BIGINT`, `"v" * 9007199254740991`), [rec({ v: 3 }, 0)], {
+    const rows = run(pumpSql(`"a" BIGINT`, `"v" * 9223372036854775807`), [rec({ v: 3 }, 0)], {
       stream: "error_stream",
     });
     expect(rows).to.have.length(1);

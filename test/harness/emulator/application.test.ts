@@ -33,7 +33,7 @@ describe("the application", () => {
       );
       expect(rows.map((r) => r.ERROR_NAME)).to.deep.equal(bad.map(() => "Type_Conversion_Error"));
       expect(rows[0].MESSAGE).to.equal(
-        'Cannot map $.v value "12a" to BIGINT column "v"; expected an integer from -9007199254740991 to 9007199254740991, as a number or a string of digits with an optional leading -',
+        'Cannot map $.v value "12a" to BIGINT column "v"; expected an integer from -9223372036854775808 to 9223372036854775807, as a number or a string of digits with an optional leading -',
       );
       expect(rows.every((r) => r.PUMP_NAME === null)).to.equal(true);
     });

@@ -1,6 +1,8 @@
 /**
  * Differential testing of the lab's SQL: random clickstreams through independent implementations of
- * `sql/sessionize.sql` must give the same rows. The reference is a hand translation into DuckDB SQL
+ * `sql/sessionize.sql` must give the same rows. Beyond the lab's SQL, BIGINT sums and arithmetic
+ * near ±2^63 and TIMESTAMP_TO_CHAR's pattern letters are held to DuckDB as well
+ * (`test/oracles/duckdbExactness.ts`). The reference is a hand translation into DuckDB SQL
  * (`bench/duckdbSessionize.ts`) that shares no code with the harness; the harness must match it row
  * for row on INTERMEDIATE_SQL_STREAM, DESTINATION_SQL_STREAM and error_stream, ROWTIME included.
  * The single-pass JavaScript sessionizer the benchmark uses is held to DuckDB as well.
@@ -17,10 +19,17 @@ import {
 } from "../../oracles/duckdbSessionize";
 import {
   loadApplication,
+  parseJson,
   replayLines,
   rowToDeliveryObject,
   type SqlApplication,
 } from "../../../harness/emulator";
+import {
+  bigintSumsSql,
+  DuckdbExactness,
+  timestampPattern,
+  type PumpOutcome,
+} from "../../oracles/duckdbExactness";
 import { readSessionizeSql } from "../../../sql/inputSchema";
 import { HandwrittenSessionizer } from "../../oracles/handwrittenSessionizer";
 import {
@@ -256,5 +265,162 @@ describe("differential testing of sql/sessionize.sql", function () {
         { seed, numRuns: Math.ceil(numRuns / 3) },
       );
     });
+  });
+});
+
+const maxBigint = 2n ** 63n - 1n;
+const minBigint = -(2n ** 63n);
+
+/** BIGINTs around every edge: ±(2^63), ±2^62, ±2^53, small values, and a few past the range. */
+const bigintArbitrary = fc.oneof(
+  ...[maxBigint, minBigint, 2n ** 62n, -(2n ** 62n), 2n ** 53n, -(2n ** 53n)].map((edge) =>
+    fc.bigInt({ min: edge - 3n, max: edge + 3n }),
+  ),
+  fc.bigInt({ min: -1000n, max: 1000n }),
+  fc.bigInt({ min: minBigint, max: maxBigint }),
+);
+
+/**
+ * Records of the lab's schema whose event_timestamp is such a BIGINT, as a JSON number or string,
+ * null or missing; written with all five fields in order (the scanner's fast path) or with two,
+ * reordered (the general path). Arrivals step across the 2 s RANGE boundary.
+ */
+const bigintStreamArbitrary = fc
+  .array(
+    fc.record({
+      user: fc.constantFrom("a", "b", null),
+      value: fc.oneof(
+        { weight: 8, arbitrary: bigintArbitrary.map((v) => v.toString()) },
+        { weight: 3, arbitrary: bigintArbitrary.map((v) => JSON.stringify(v.toString())) },
+        { weight: 1, arbitrary: fc.constantFrom("null", undefined) },
+      ),
+      flat: fc.boolean(),
+      gap: fc.constantFrom(0, 1, 999, 1000, 1999, 2000, 2001, 5000, -500),
+    }),
+    { minLength: 1, maxLength: 30 },
+  )
+  .map((events) => {
+    let arrival = t0;
+    return events.map(({ user, value, flat, gap }): ClickRecord => {
+      arrival += gap;
+      const userText = JSON.stringify(user);
+      const data = flat
+        ? `{"user_id":${userText},"event_timestamp":${value ?? "null"},"event_name":null,"event_type":"click","device_type":null}`
+        : value === undefined
+          ? `{"user_id":${userText}}`
+          : `{ "event_timestamp": ${value}, "user_id": ${userText} }`;
+      return { data, arrivalTime: arrival };
+    });
+  });
+
+/** The harness's outcomes of `bigintSumsSql`, in the reference's shape and order. */
+function bigintOutcomes(records: readonly ClickRecord[], streamIndex: number): PumpOutcome[] {
+  const application = loadApplication(bigintSumsSql);
+  const pumps: Record<string, PumpOutcome["pump"]> = {
+    ROWS_OUT: "ROWS_PUMP",
+    RANGE_OUT: "RANGE_PUMP",
+    ARITH_OUT: "ARITH_PUMP",
+  };
+  const outcomes: PumpOutcome[] = [];
+  records.forEach((record, seq) => {
+    for (const row of application.push(record)) {
+      if (row.stream === "error_stream") {
+        const [, , errorName, , , , pumpName] = row.values;
+        if (pumpName !== null)
+          expect(errorName, String(row.values[3])).to.equal("Numeric_Overflow");
+        const pump = pumpName === null ? "INPUT" : (pumpName as PumpOutcome["pump"]);
+        outcomes.push({ streamIndex, seq, pump, values: null });
+      } else {
+        const stream = application.streams.get(row.stream)!;
+        const values = Object.values(rowToDeliveryObject(stream, row));
+        outcomes.push({ streamIndex, seq, pump: pumps[row.stream], values: deliveryText(values) });
+      }
+    }
+  });
+  const order = (o: PumpOutcome) => `${o.pump} ${String(o.seq).padStart(6, "0")}`;
+  return outcomes.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
+
+/** Values as the reference writes them, parsed back so that number formatting cannot differ. */
+const deliveryText = (values: readonly unknown[]): string =>
+  `[${values.map((v) => (typeof v === "bigint" ? v.toString() : JSON.stringify(v))).join(",")}]`;
+
+const day = 86_400_000;
+
+/** Epoch milliseconds from 1970 to 2100, crowded around New Year and the first days of months. */
+const timestampArbitrary = fc.oneof(
+  fc
+    .tuple(fc.integer({ min: 1971, max: 2099 }), fc.integer({ min: -10 * day, max: 10 * day }))
+    .map(([year, offset]) => Date.UTC(year, 0, 1) + offset),
+  fc
+    .tuple(
+      fc.integer({ min: 1970, max: 2099 }),
+      fc.integer({ min: 0, max: 11 }),
+      fc.integer({ min: 0, max: 9 * day }),
+    )
+    .map(([year, month, offset]) => Date.UTC(year, month, 1) + offset),
+  fc.integer({ min: 0, max: Date.UTC(2100, 11, 31, 23, 59, 59, 999) }),
+);
+
+describe("differential testing beyond the lab's SQL", function () {
+  let duckdb: DuckdbExactness;
+
+  before(async () => {
+    duckdb = await DuckdbExactness.create();
+  });
+
+  after(() => duckdb.close());
+
+  it("sums, averages and computes BIGINTs near ±2^63 exactly as DuckDB's 128-bit reference", async () => {
+    let overflows = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(bigintStreamArbitrary, { minLength: 1, maxLength: streamsPerRun }),
+        async (streams) => {
+          const reference = await duckdb.bigintSums(streams);
+          streams.forEach((records, streamIndex) => {
+            const expected = reference.filter((o) => o.streamIndex === streamIndex);
+            const actual = bigintOutcomes(records, streamIndex);
+            overflows += actual.filter((o) => o.values === null && o.pump !== "INPUT").length;
+            // Parsed with exact integers on both sides, so that only values are compared.
+            const exact = (outcomes: readonly PumpOutcome[]) =>
+              outcomes.map((o) => ({
+                ...o,
+                values: o.values === null ? null : parseJson(o.values),
+              }));
+            expect(exact(actual), `stream:\n${describeStream(records)}`).to.deep.equal(
+              exact(expected),
+            );
+          });
+        },
+      ),
+      { seed, numRuns: Math.ceil(numRuns / 4) },
+    );
+    // The property says little unless overflows happened as well as exact results.
+    expect(overflows).to.be.greaterThan(10);
+  });
+
+  it("formats every TIMESTAMP_TO_CHAR pattern letter DuckDB can express as its reference does", async () => {
+    const sql = `CREATE STREAM "TEXT" ("t" VARCHAR(400));
+CREATE PUMP "P" AS INSERT INTO "TEXT"
+SELECT STREAM TIMESTAMP_TO_CHAR('${timestampPattern.replace(/'/g, "''")}', TO_TIMESTAMP("event_timestamp"))
+FROM "SOURCE_SQL_STREAM_001";`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(timestampArbitrary, { minLength: 1, maxLength: 200 }),
+        async (ms) => {
+          const expected = await duckdb.timestampTexts(ms);
+          const application = loadApplication(sql);
+          const actual = ms.map((m, i) => {
+            const rows = application.push({ data: `{"event_timestamp":${m}}`, arrivalTime: i });
+            return rows.find((row) => row.stream === "TEXT")?.values[0];
+          });
+          actual.forEach((text, i) =>
+            expect(text, `${new Date(ms[i]).toISOString()} (${ms[i]})`).to.equal(expected[i]),
+          );
+        },
+      ),
+      { seed, numRuns: Math.ceil(numRuns / 4) },
+    );
   });
 });

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { generateClicks } from "../../../harness/bench/clickstream";
 import { compileInputMapping, InputRejection } from "../../../harness/emulator/inputMapping";
 import { compileRecordScanner } from "../../../harness/emulator/recordScanner";
+import { parseJson } from "../../../harness/emulator";
 import type { SqlValue } from "../../../harness/emulator/types";
 import type { InputSchema } from "../../../sql/inputSchema";
 import { clickInputSchema } from "../../../sql/inputSchema";
@@ -33,7 +34,7 @@ const mixedSchema: InputSchema = {
 
 /**
  * Checks one text against both paths: when the scanner accepts it, its outcome must be the general
- * path's (`JSON.parse`, then the mapper). Returns whether the scanner accepted it.
+ * path's (`parseJson`, then the mapper). Returns whether the scanner accepted it.
  */
 function scannerAgrees(schema: InputSchema, text: string): boolean {
   const scan = compileRecordScanner(schema)!;
@@ -46,7 +47,7 @@ function scannerAgrees(schema: InputSchema, text: string): boolean {
   });
   if (declined) return false;
   // Whatever the scanner accepts is JSON, so the general path's parse cannot fail here.
-  expect(scanned, JSON.stringify(text)).to.deep.equal(outcomeOf(() => general(JSON.parse(text))));
+  expect(scanned, JSON.stringify(text)).to.deep.equal(outcomeOf(() => general(parseJson(text))));
   return true;
 }
 
@@ -58,6 +59,7 @@ const valueText = fc.oneof(
   fc.string({ unit: "binary", maxLength: 8 }).map((s) => JSON.stringify(s)),
   fc.string({ unit: "binary", maxLength: 8 }).map((s) => `"${s}"`),
   fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }).map(String),
+  fc.bigInt({ min: -(2n ** 65n), max: 2n ** 65n }).map(String),
   fc.integer({ min: -2147483649, max: 2147483648 }).map(String),
   fc.double().map(String),
   fc.constantFrom(
@@ -72,6 +74,14 @@ const valueText = fc.oneof(
     "2147483648",
     "999999999999999",
     "9999999999999999",
+    "9007199254740993",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    '"9223372036854775807"',
+    '"-9223372036854775809"',
+    "00000000000000001",
     "1654000000000",
     '"1654000000000"',
     '"-5"',
@@ -99,6 +109,7 @@ const valueText = fc.oneof(
 const scannableValueText = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 8 }).map((s) => JSON.stringify(s)),
   fc.integer({ min: -2147483649, max: 2147483648 }).map(String),
+  fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map(String),
   fc.constantFrom("0", "-0", "1654000000000", '"1654000000000"', '"2022-05-31 10:00:00"', "null"),
 );
 
@@ -160,7 +171,7 @@ const mutatedRecordText = fc
   });
 
 describe("the flat-record scanner", () => {
-  it("maps arbitrary JSON-ish text exactly as JSON.parse and the mapper do, whenever it accepts it", () => {
+  it("maps arbitrary JSON-ish text exactly as parseJson and the mapper do, whenever it accepts it", () => {
     let accepted = 0;
     fc.assert(
       fc.property(fc.oneof(recordText, mutatedRecordText), (text) => {

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { replayLines } from "../../../harness/emulator";
+import { loadSessionizeApplication, replayLines } from "../../../harness/emulator";
 import { readSessionizeSql } from "../../../sql/inputSchema";
 
 const root = path.join(__dirname, "..", "..", "..");
@@ -66,6 +66,22 @@ describe("replay", () => {
       "Not_A_JSON_Object",
       "Not_A_JSON_Object",
     ]);
+  });
+
+  it("ignores a byte-order mark before a line's record, on the fast and the general path", () => {
+    const bom = "\ufeff";
+    const flat = `{"user_id":"user1","event_timestamp":"${t0}","event_name":null,"event_type":null,"device_type":"desktop"}`;
+    const rows = replay([bom + flat, bom + event("user2", 0), bom], "INTERMEDIATE_SQL_STREAM");
+    expect(rows.map((r) => r.user_id)).to.deep.equal(["user1", "user2"]);
+    expect(replay([bom + event("user3", 0)], "error_stream")).to.deep.equal([]);
+  });
+
+  it("ignores a byte-order mark before a record pushed as text or bytes", () => {
+    const app = loadSessionizeApplication();
+    const data = "\ufeff" + event("user1", 0);
+    for (const record of [data, Buffer.from(data, "utf8")]) {
+      expect(app.decode(record).values?.[0]).to.equal("user1");
+    }
   });
 
   it("names the known streams when asked for an unknown one", () => {

@@ -1,6 +1,6 @@
 /**
  * The SQL harness's semantics as data: every case in `test/harness/golden/*.case` (format in
- * `support/goldenCases.ts`) derived by hand from SEMANTICS.md and the lab.
+ * `support/goldenCases.ts`) derived by hand from docs/semantics.md and the lab.
  */
 import { expect } from "chai";
 import { loadApplication, SqlLoadError } from "../../../harness/emulator";

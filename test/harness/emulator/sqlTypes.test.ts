@@ -27,7 +27,7 @@ describe("the SQL types", () => {
     expect(coerceForColumn("abcd", type, "truncate", "c")).to.equal("abc");
   });
 
-  it("refuses a value longer than the column even when the excess is blanks, as SEMANTICS.md says", () => {
+  it("refuses a value longer than the column even when the excess is blanks, as docs/semantics.md says", () => {
     expect(() => coerceForColumn("ab   ", { kind: "VARCHAR", length: 3 }, "error", "c")).to.throw(
       SqlRowError,
     );
@@ -36,13 +36,22 @@ describe("the SQL types", () => {
     );
   });
 
-  it("keeps INTEGER within 32 bits and BIGINT within the exactly representable range", () => {
+  it("keeps INTEGER within 32 bits and BIGINT within 64 bits, exactly", () => {
     expect(coerceForColumn(2147483647, { kind: "INTEGER" }, "error", "i")).to.equal(2147483647);
     expect(() => coerceForColumn(2147483648, { kind: "INTEGER" }, "error", "i")).to.throw(
       SqlRowError,
       /outside INTEGER range/,
     );
-    expect(() => coerceForColumn(2 ** 53, { kind: "BIGINT" }, "error", "b")).to.throw(
+    expect(coerceForColumn(2 ** 53, { kind: "BIGINT" }, "error", "b")).to.equal(2n ** 53n);
+    expect(coerceForColumn(2n ** 63n - 1n, { kind: "BIGINT" }, "error", "b")).to.equal(
+      2n ** 63n - 1n,
+    );
+    expect(coerceForColumn(-(2n ** 63n), { kind: "BIGINT" }, "error", "b")).to.equal(-(2n ** 63n));
+    expect(() => coerceForColumn(2n ** 63n, { kind: "BIGINT" }, "error", "b")).to.throw(
+      SqlRowError,
+      /9223372036854775808 is outside BIGINT range -9223372036854775808..9223372036854775807/,
+    );
+    expect(() => coerceForColumn(2 ** 63, { kind: "BIGINT" }, "error", "b")).to.throw(
       SqlRowError,
       /outside BIGINT/,
     );

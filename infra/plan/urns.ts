@@ -11,7 +11,7 @@
  * - A child also inherits each alias of its parent, renamed when its name starts with the parent's
  *   (`allAliases` and `inheritedChildAlias`): this is how moving a component moves its children.
  */
-import type { ProgramRun, RecordedAlias, RecordedResource } from "../../infra/plan/mocks";
+import type { ProgramRun, RecordedAlias, RecordedResource } from "./mocks";
 
 /** Where URNs are computed: the run's project and stack, unless an alias names others. */
 interface UrnScope {

@@ -1,0 +1,292 @@
+package sessionizer.flink;
+
+import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.connector.aws.config.AWSConfigConstants;
+import org.apache.flink.connector.base.sink.writer.ElementConverter;
+import org.apache.flink.connector.dynamodb.sink.DynamoDbSink;
+import org.apache.flink.connector.dynamodb.sink.DynamoDbWriteRequest;
+import org.apache.flink.connector.dynamodb.sink.DynamoDbWriteRequestType;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.connectors.kinesis.FlinkKinesisConsumer;
+import org.apache.flink.streaming.connectors.kinesis.config.ConsumerConfigConstants;
+import org.apache.flink.streaming.connectors.kinesis.serialization.KinesisDeserializationSchema;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.types.Row;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Deployed mode, the MSF job: Kinesis in, DynamoDB out, the same tables as the other engines
+ * (sql/contracts.ts): DESTINATION_SQL_STREAM rows become sessions items keyed by {@code
+ * session_id}; error_stream rows, and rows that cannot be a sessions item, become dead letters
+ * shaped as handlers/delivery/deadLetter.ts writes them. The job spec is {@code job-spec.json} on
+ * the class path (packaged with the JAR) or {@code --spec FILE}; the configuration is the MSF
+ * property group {@code SessionizerConfig} or {@code --config FILE} (a .properties file):
+ * {@code stream.name}, {@code aws.region}, {@code sessions.table}, {@code deadletters.table},
+ * {@code application.arn}, optional {@code stream.initial.position} (TRIM_HORIZON),
+ * {@code kinesis.endpoint} and {@code dynamodb.endpoint} (for emulators); every {@code aws.*}
+ * setting of the connectors (a credentials provider) goes to both, {@code flink.*} to Kinesis.
+ *
+ * <p>Not run by the tests here: it needs a stream and tables (docs/flink.md, "Not done yet").
+ */
+public final class Deployed {
+  private Deployed() {}
+
+  public static final String PROPERTY_GROUP = "SessionizerConfig";
+
+  /** The Kinesis record's bytes and its ApproximateArrivalTimestamp: ROWTIME, as in KDA. */
+  static final class KinesisRecords implements KinesisDeserializationSchema<RawRecord> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RawRecord deserialize(
+        byte[] recordValue,
+        String partitionKey,
+        String seqNum,
+        long approxArrivalTimestamp,
+        String stream,
+        String shardId) {
+      return new RawRecord(0, approxArrivalTimestamp, recordValue, false);
+    }
+
+    @Override
+    public TypeInformation<RawRecord> getProducedType() {
+      return TypeInformation.of(RawRecord.class);
+    }
+  }
+
+  static JobSpec loadSpec(String specFile) throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    if (specFile != null) return mapper.readValue(new java.io.File(specFile), JobSpec.class);
+    try (InputStream in = Deployed.class.getResourceAsStream("/job-spec.json")) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "job-spec.json is not on the class path; package it with the JAR or pass --spec FILE");
+      }
+      return mapper.readValue(in, JobSpec.class);
+    }
+  }
+
+  static Properties loadConfig(String configFile) throws Exception {
+    if (configFile != null) {
+      Properties p = new Properties();
+      try (InputStream in = new java.io.FileInputStream(configFile)) {
+        p.load(in);
+      }
+      return p;
+    }
+    Properties p = KinesisAnalyticsRuntime.getApplicationProperties().get(PROPERTY_GROUP);
+    if (p == null) {
+      throw new IllegalStateException("MSF property group " + PROPERTY_GROUP + " is missing");
+    }
+    return p;
+  }
+
+  static String required(Properties config, String key) {
+    String value = config.getProperty(key);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(
+          "Configuration " + key + " is missing; expected it in " + PROPERTY_GROUP);
+    }
+    return value;
+  }
+
+  public static void run(String specFile, String configFile) throws Exception {
+    JobSpec spec = loadSpec(specFile);
+    Properties config = loadConfig(configFile);
+    String region = required(config, "aws.region");
+    String applicationArn = config.getProperty("application.arn", "flink");
+
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    StreamTableEnvironment tEnv = Runner.tableEnvironment(env, spec);
+
+    // Every aws.* setting (credentials provider, ...) goes to both connectors, flink.* to Kinesis.
+    Properties aws = new Properties();
+    for (String key : config.stringPropertyNames()) {
+      if (key.startsWith("aws.")) aws.setProperty(key, config.getProperty(key));
+    }
+    Properties consumer = new Properties();
+    consumer.putAll(aws);
+    for (String key : config.stringPropertyNames()) {
+      if (key.startsWith("flink.")) consumer.setProperty(key, config.getProperty(key));
+    }
+    consumer.setProperty(AWSConfigConstants.AWS_REGION, region);
+    consumer.setProperty(
+        ConsumerConfigConstants.STREAM_INITIAL_POSITION,
+        config.getProperty("stream.initial.position", "TRIM_HORIZON"));
+    if (config.getProperty("kinesis.endpoint") != null) {
+      consumer.setProperty(AWSConfigConstants.AWS_ENDPOINT, config.getProperty("kinesis.endpoint"));
+    }
+    DataStream<RawRecord> records =
+        env.addSource(
+                new FlinkKinesisConsumer<>(
+                    required(config, "stream.name"), new KinesisRecords(), consumer))
+            .name("kinesis");
+    // One ingest: the ordinal and the ROWTIME clamp are global, as KDA's arrival order is.
+    SingleOutputStreamOperator<Row> validated =
+        records
+            .process(new Ingest(spec.source.columns))
+            .returns(Runner.sourceRowType(spec))
+            .setParallelism(1)
+            .name("validate");
+    Runner.registerSource(tEnv, spec, validated);
+    for (String statement : spec.statements) tEnv.executeSql(statement);
+    DataStream<Delivery.OutRow> all =
+        Runner.outputs(tEnv, spec, validated.getSideOutput(Ingest.ERRORS));
+
+    Properties dynamo = new Properties();
+    dynamo.putAll(aws);
+    dynamo.setProperty(AWSConfigConstants.AWS_REGION, region);
+    if (config.getProperty("dynamodb.endpoint") != null) {
+      dynamo.setProperty(AWSConfigConstants.AWS_ENDPOINT, config.getProperty("dynamodb.endpoint"));
+    }
+    all.filter(Deployed::isSessionItem)
+        .sinkTo(
+            DynamoDbSink.<Delivery.OutRow>builder()
+                .setTableName(required(config, "sessions.table"))
+                .setElementConverter(new SessionItems())
+                .setOverwriteByPartitionKeys(List.of("session_id"))
+                .setDynamoDbProperties(dynamo)
+                .build())
+        .name("sessions");
+    all.filter(row -> !isSessionItem(row) && isDelivered(row))
+        .sinkTo(
+            DynamoDbSink.<Delivery.OutRow>builder()
+                .setTableName(required(config, "deadletters.table"))
+                .setElementConverter(new DeadLetters(applicationArn))
+                .setOverwriteByPartitionKeys(List.of("id"))
+                .setDynamoDbProperties(dynamo)
+                .build())
+        .name("dead-letters");
+    env.execute("kda-sql-on-flink");
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final List<String> SESSION_FIELDS = List.of("session_id", "session_time", "user_id");
+
+  static boolean isDelivered(Delivery.OutRow row) {
+    return row.stream.equals("DESTINATION_SQL_STREAM") || row.stream.equals("error_stream");
+  }
+
+  /** A destination row whose three fields are strings and whose key is not empty. */
+  static boolean isSessionItem(Delivery.OutRow row) throws Exception {
+    if (!row.stream.equals("DESTINATION_SQL_STREAM")) return false;
+    JsonNode json = MAPPER.readTree(row.json);
+    for (String field : SESSION_FIELDS) if (!json.path(field).isTextual()) return false;
+    return !json.get("session_id").textValue().isEmpty();
+  }
+
+  /** The sessions item: exactly the three string attributes of SessionItem. */
+  static final class SessionItems implements ElementConverter<Delivery.OutRow, DynamoDbWriteRequest> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public DynamoDbWriteRequest apply(Delivery.OutRow row, SinkWriter.Context context) {
+      try {
+        JsonNode json = MAPPER.readTree(row.json);
+        Map<String, AttributeValue> item = new HashMap<>();
+        for (String field : SESSION_FIELDS) {
+          item.put(field, AttributeValue.builder().s(json.get(field).textValue()).build());
+        }
+        return DynamoDbWriteRequest.builder()
+            .setType(DynamoDbWriteRequestType.PUT)
+            .setItem(item)
+            .build();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** A dead letter, as handlers/delivery/deadLetter.ts shapes it. */
+  static final class DeadLetters implements ElementConverter<Delivery.OutRow, DynamoDbWriteRequest> {
+    private static final long serialVersionUID = 1L;
+    private final String applicationArn;
+
+    DeadLetters(String applicationArn) {
+      this.applicationArn = applicationArn;
+    }
+
+    private static String truncate(String text, int maxBytes) {
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length <= maxBytes) return text;
+      int end = maxBytes;
+      while (end > 0 && (bytes[end] & 0xC0) == 0x80) end--;
+      return new String(bytes, 0, end, StandardCharsets.UTF_8);
+    }
+
+    private static AttributeValue s(String text) {
+      return AttributeValue.builder().s(text).build();
+    }
+
+    @Override
+    public DynamoDbWriteRequest apply(Delivery.OutRow row, SinkWriter.Context context) {
+      try {
+        JsonNode json = MAPPER.readTree(row.json);
+        String data = Base64.getEncoder().encodeToString(row.json.getBytes(StandardCharsets.UTF_8));
+        boolean isError = row.stream.equals("error_stream");
+        String reason = isError ? json.path("ERROR_NAME").asText() : "InvalidField";
+        String message =
+            isError
+                ? json.path("MESSAGE").asText()
+                : "session_id, session_time and user_id must be strings and session_id not empty";
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        sha.update(applicationArn.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) '\n');
+        sha.update(data.getBytes(StandardCharsets.UTF_8));
+        Map<String, AttributeValue> item = new HashMap<>();
+        String keptData = truncate(data, 200_000);
+        String keptMessage = truncate(message, 2_000);
+        boolean truncated = !keptData.equals(data) || !keptMessage.equals(message);
+        item.put("id", s(HexFormat.of().formatHex(sha.digest())));
+        item.put("kind", s(isError ? "error_stream" : "rejected_record"));
+        item.put("reason", s(truncate(reason, 2_000)));
+        item.put("message", s(keptMessage));
+        item.put("data", s(keptData));
+        item.put("dataLength", AttributeValue.builder().n(String.valueOf(data.length())).build());
+        item.put("recordId", s(row.seq + row.path));
+        item.put("invocationId", s("flink"));
+        item.put("applicationArn", s(truncate(applicationArn, 2_000)));
+        item.put("retryHint", AttributeValue.builder().n("0").build());
+        item.put("receivedAt", s(Instant.now().toString()));
+        if (isError) {
+          Map<String, AttributeValue> columns = new HashMap<>();
+          for (JobSpec.Column column : ErrorRows.COLUMNS) {
+            JsonNode value = json.get(column.name);
+            if (value == null || value.isNull()) {
+              columns.put(column.name, AttributeValue.builder().nul(true).build());
+            } else {
+              String text = value.isTextual() ? value.textValue() : value.toString();
+              String kept = truncate(text, 24_000);
+              truncated |= !kept.equals(text);
+              columns.put(column.name, s(kept));
+            }
+          }
+          item.put("errorStream", AttributeValue.builder().m(columns).build());
+        }
+        item.put("truncated", AttributeValue.builder().bool(truncated).build());
+        return DynamoDbWriteRequest.builder()
+            .setType(DynamoDbWriteRequestType.PUT)
+            .setItem(item)
+            .build();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package sessionizer.flink;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * error_stream rows (docs/semantics.md, "error_stream"). A pump's failed row comes out of the
+ * translated SQL as an error code and its arguments ({@code $err}); the message text is rendered
+ * here, word for word as the harness writes it, because SQL cannot print a JavaScript number.
+ */
+public final class ErrorRows {
+  private ErrorRows() {}
+
+  private static final long MAX_SAFE = 9007199254740991L;
+  public static final List<JobSpec.Column> COLUMNS =
+      List.of(
+          column("ERROR_TIME", "TIMESTAMP", null),
+          column("ERROR_LEVEL", "VARCHAR", 10),
+          column("ERROR_NAME", "VARCHAR", 32),
+          column("MESSAGE", "VARCHAR", 4096),
+          column("DATA_ROWTIME", "TIMESTAMP", null),
+          column("DATA_ROW", "VARCHAR", 49152),
+          column("PUMP_NAME", "VARCHAR", 128));
+
+  private static JobSpec.Column column(String name, String kind, Integer length) {
+    JobSpec.Column c = new JobSpec.Column();
+    c.name = name;
+    c.kind = kind;
+    c.length = length;
+    return c;
+  }
+
+  private static String cut(String text, int length) {
+    return text == null || text.length() <= length ? text : text.substring(0, length);
+  }
+
+  /** The delivery JSON of one error_stream row. */
+  public static String json(
+      long rowtime, String errorName, String message, String dataRowHex, String pumpName) {
+    Object[] values = {
+      rowtime,
+      "ERROR",
+      cut(errorName, 32),
+      cut(message, 4096),
+      rowtime,
+      cut(dataRowHex, 49152),
+      cut(pumpName, 128)
+    };
+    return Delivery.object(COLUMNS, values);
+  }
+
+  /** DATA_ROW of an input error: the raw record as hex. */
+  public static String hexOf(byte[] raw) {
+    return JsValues.hex(raw, 49152);
+  }
+
+  /** DATA_ROW of a pump error: the hex of the pump's input row as delivery JSON. */
+  public static String hexOfRow(List<JobSpec.Column> columns, Object[] values) {
+    return JsValues.hex(Delivery.object(columns, values).getBytes(StandardCharsets.UTF_8), 49152);
+  }
+
+  /** ERROR_NAME of a pump error code. */
+  public static String name(String[] err) {
+    return err[0];
+  }
+
+  /**
+   * MESSAGE of a pump error code, as harness/emulator/sqlTypes.ts and operators.ts word it:
+   * <ul>
+   *   <li>{@code [Value_Too_Long, column, type text, length, value]}
+   *   <li>{@code [Numeric_Overflow, kind, a, operator, b]}: a and b are integers; the value is
+   *       JavaScript's double result of the operation
+   *   <li>{@code [Numeric_Overflow, kind, what, value]}: a value outside the column's range
+   *   <li>{@code [Numeric_Overflow, TO_TIMESTAMP, ms]}
+   *   <li>{@code [Division_By_Zero, text]}
+   *   <li>{@code [Type_Conversion_Error, text, type text]}: a CAST of text that is no such value
+   * </ul>
+   */
+  public static String message(String[] err) {
+    switch (err[0]) {
+      case "Value_Too_Long":
+        {
+          String text = err[4];
+          String shown = JsValues.quote(text.length() > 80 ? text.substring(0, 80) + "..." : text);
+          return "Value too long for column \""
+              + err[1]
+              + "\" "
+              + err[2]
+              + ": "
+              + text.length()
+              + " characters ("
+              + shown
+              + "); allowed at most "
+              + err[3];
+        }
+      case "Numeric_Overflow":
+        {
+          if (err[1].equals("TO_TIMESTAMP")) {
+            return "TO_TIMESTAMP("
+                + err[2]
+                + ") is outside the TIMESTAMP range of ±8640000000000000 ms around 1970-01-01";
+          }
+          String kind = err[1];
+          String what;
+          double value;
+          if (err.length == 5) {
+            double a = Double.parseDouble(err[2]);
+            double b = Double.parseDouble(err[4]);
+            value =
+                switch (err[3]) {
+                  case "+" -> a + b;
+                  case "-" -> a - b;
+                  case "*" -> a * b;
+                  default -> Math.signum(a / b) * Math.floor(Math.abs(a / b));
+                };
+            what = JsValues.numberToString(a) + " " + err[3] + " " + JsValues.numberToString(b);
+          } else {
+            what = err[2];
+            value = Double.parseDouble(err[3]);
+          }
+          long low = kind.equals("BIGINT") ? -MAX_SAFE : kind.equals("INTEGER") ? -2147483648L : -32768;
+          long high = kind.equals("BIGINT") ? MAX_SAFE : kind.equals("INTEGER") ? 2147483647L : 32767;
+          return "Numeric overflow in "
+              + what
+              + ": "
+              + JsValues.numberToString(value)
+              + " is outside "
+              + kind
+              + " range "
+              + low
+              + ".."
+              + high;
+        }
+      case "Division_By_Zero":
+        return err[1];
+      case "Type_Conversion_Error":
+        return "Cannot CAST " + JsValues.quote(err[1]) + " to " + err[2];
+      default:
+        throw new IllegalArgumentException("Unknown error code " + String.join(",", err));
+    }
+  }
+}

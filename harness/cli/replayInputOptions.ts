@@ -1,0 +1,121 @@
+/**
+ * Where recorded records come from, as `npm run replay` and `npm run report` both take it: a file
+ * or stdin in one of the formats AWS hands out, or a live stream. Declared once so both CLIs take
+ * the same flags with the same defaults.
+ */
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { Option, type Command } from "commander";
+import {
+  inputFormats,
+  openFileSource,
+  type InputFormat,
+  type RecordSource,
+} from "../replay/fileSource";
+import { streamRecordSource, type StreamPosition } from "../replay/streamSource";
+import { anyText, oneOf, pointInTime, UsageError, valueOption, type ValueType } from "./command";
+
+/** The parsed input options. */
+export interface ReplayInputArguments {
+  readonly input: string;
+  readonly inputFormat: InputFormat;
+  readonly fromStream?: string;
+  readonly from: StreamPosition;
+  readonly region?: string;
+}
+
+/** `TRIM_HORIZON`, or a point in time to read from with AT_TIMESTAMP. */
+const streamPosition: ValueType<StreamPosition> = {
+  expected: "TRIM_HORIZON or a point in time (epoch ms or ISO-8601) to read AT_TIMESTAMP",
+  parse(text) {
+    if (text === "TRIM_HORIZON") return { type: "TRIM_HORIZON" };
+    const time = pointInTime.parse(text.replace(/^AT_TIMESTAMP[=:]/, ""));
+    return time === undefined ? undefined : { type: "AT_TIMESTAMP", time };
+  },
+};
+
+/** Adds the input options, under a heading of their own. */
+export function addReplayInputOptions(command: Command): Command {
+  return command
+    .optionsGroup("Input (one of):")
+    .addOption(
+      valueOption(
+        "--input <FILE|->",
+        "recorded records; - reads stdin; .gz is read as gzip",
+        anyText,
+        {
+          value: "-",
+        },
+      ),
+    )
+    .addOption(
+      valueOption(
+        "--input-format <FORMAT>",
+        "auto (from the first bytes), jsonl, kinesis (aws kinesis get-records output) or firehose (an S3 object of concatenated or newline-delimited records)",
+        oneOf(inputFormats),
+        { value: "auto" },
+      ).conflicts("fromStream"),
+    )
+    .addOption(
+      valueOption(
+        "--from-stream <NAME>",
+        "read every shard of this Kinesis stream with the SDK instead (AWS_ENDPOINT_URL_KINESIS, AWS_REGION and the credentials chain apply)",
+        anyText,
+        { text: "none" },
+      ).conflicts("input"),
+    )
+    .addOption(
+      valueOption(
+        "--from <POSITION>",
+        "with --from-stream: TRIM_HORIZON, or a point in time (epoch ms or ISO-8601) to read each shard from, AT_TIMESTAMP",
+        streamPosition,
+        {
+          value: { type: "TRIM_HORIZON" },
+          text: "TRIM_HORIZON",
+        },
+      ),
+    )
+    .addOption(
+      new Option("--region <REGION>", "with --from-stream: the stream's AWS region").default(
+        undefined,
+        "AWS_REGION or your profile's",
+      ),
+    );
+}
+
+/** A source the CLI opened, and how to let go of it (the SDK client's sockets). */
+export interface OpenedSource extends RecordSource {
+  close(): void;
+}
+
+/** Opens the source the options name; throws `UsageError` for options that belong together. */
+export async function openReplaySource(
+  options: ReplayInputArguments,
+  command: Command,
+  signal?: AbortSignal,
+): Promise<OpenedSource> {
+  if (options.fromStream === undefined) {
+    for (const name of ["from", "region"]) {
+      if (command.getOptionValueSource(name) === "cli") {
+        throw new UsageError(`--${name} needs --from-stream NAME`);
+      }
+    }
+    const source = await openFileSource(options.input, options.inputFormat, undefined, signal);
+    return { ...source, close() {} };
+  }
+  const client = new KinesisClient({
+    region: options.region,
+    // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.
+    requestHandler: new NodeHttpHandler(),
+  });
+  // A missing region or missing credentials is said before anything is read.
+  await client.config.region();
+  await client.config.credentials();
+  const source = streamRecordSource({
+    client,
+    streamName: options.fromStream,
+    from: options.from,
+    signal,
+  });
+  return { ...source, close: () => client.destroy() };
+}

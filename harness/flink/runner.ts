@@ -1,0 +1,144 @@
+/**
+ * Builds flink-runner with Maven (once, then only when its sources change) and runs a translated
+ * job on local records in an embedded MiniCluster. One JVM start costs seconds, so callers batch
+ * many independent streams into one job as runs (`RunnerRecord.run`).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { JobSpec } from "./translate";
+import type { RunnerRecord } from "./records";
+
+/** The Maven module of the runner. */
+export const runnerDirectory = path.join(__dirname, "..", "..", "flink-runner");
+const classpathFile = path.join(runnerDirectory, "target", "classpath.txt");
+const classesDirectory = path.join(runnerDirectory, "target", "classes");
+
+/** Java or Maven is missing: the one line `npm run test:flink` prints. */
+export class ToolchainMissingError extends Error {
+  override readonly name = "ToolchainMissingError";
+}
+
+function run(command: string, args: string[]): string | null {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  return result.error === undefined && result.status === 0 ? result.stdout + result.stderr : null;
+}
+
+/** Throws `ToolchainMissingError` naming what is missing: Java 17 or later, then Maven. */
+export function checkToolchain(): void {
+  const java = run("java", ["-version"]);
+  if (java === null) {
+    throw new ToolchainMissingError(
+      "engine flink needs Java 17: `java -version` fails (not on PATH?)",
+    );
+  }
+  const major = Number(/version "(\d+)/.exec(java)?.[1] ?? 0);
+  if (major < 17) {
+    throw new ToolchainMissingError(
+      `engine flink needs Java 17 or later; \`java\` is version ${major}`,
+    );
+  }
+  if (run("mvn", ["-v"]) === null) {
+    throw new ToolchainMissingError("engine flink needs Maven: `mvn -v` fails (not on PATH?)");
+  }
+}
+
+function newestSource(directory: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    const full = path.join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the runner unless its build is newer than its POM and sources; returns the class path. */
+export function ensureRunnerBuilt(): string {
+  checkToolchain();
+  const sources = Math.max(
+    fs.statSync(path.join(runnerDirectory, "pom.xml")).mtimeMs,
+    newestSource(path.join(runnerDirectory, "src")),
+  );
+  const built = fs.existsSync(classpathFile) ? fs.statSync(classpathFile).mtimeMs : 0;
+  if (built < sources) {
+    const result = spawnSync("mvn", ["-q", "-B", "-DskipTests", "package"], {
+      cwd: runnerDirectory,
+      encoding: "utf8",
+    });
+    if (result.status !== 0) {
+      throw new Error(`Maven build of flink-runner failed:\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+  return `${fs.readFileSync(classpathFile, "utf8").trim()}${path.delimiter}${classesDirectory}`;
+}
+
+/** Delivery rows per run, per stream name. */
+export type RunnerOutput = Map<number, Map<string, Record<string, unknown>[]>>;
+
+/** One job: a translated spec and the records it reads. */
+export interface FlinkJob {
+  readonly spec: JobSpec;
+  readonly records: readonly RunnerRecord[];
+}
+
+/** Runs one job over `records` and reads back every stream it wrote. */
+export function runFlinkJob(spec: JobSpec, records: readonly RunnerRecord[]): RunnerOutput {
+  return runFlinkJobs([{ spec, records }])[0];
+}
+
+function readOutput(outputDirectory: string): RunnerOutput {
+  const output: RunnerOutput = new Map();
+  if (!fs.existsSync(outputDirectory)) return output;
+  for (const run of fs.readdirSync(outputDirectory)) {
+    const streams = new Map<string, Record<string, unknown>[]>();
+    for (const file of fs.readdirSync(path.join(outputDirectory, run))) {
+      const text = fs.readFileSync(path.join(outputDirectory, run, file), "utf8");
+      streams.set(
+        file.replace(/\.jsonl$/, ""),
+        text
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+    }
+    output.set(Number(run), streams);
+  }
+  return output;
+}
+
+/** Runs several jobs one after the other in one JVM; returns each job's output, in order. */
+export function runFlinkJobs(jobs: readonly FlinkJob[]): RunnerOutput[] {
+  const classpath = ensureRunnerBuilt();
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "flink-job-"));
+  try {
+    const list = jobs.map((job, i) => {
+      const spec = path.join(directory, `spec-${i}.json`);
+      const input = path.join(directory, `input-${i}.jsonl`);
+      fs.writeFileSync(spec, JSON.stringify(job.spec));
+      fs.writeFileSync(input, job.records.map((r) => JSON.stringify(r) + "\n").join(""));
+      return { spec, input, outputDir: path.join(directory, `out-${i}`) };
+    });
+    const jobsFile = path.join(directory, "jobs.json");
+    fs.writeFileSync(jobsFile, JSON.stringify(list));
+    const result = spawnSync(
+      "java",
+      ["-cp", classpath, "sessionizer.flink.Runner", "--jobs", jobsFile],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    if (result.status !== 0) {
+      const cause = result.stderr
+        .split("\n")
+        .filter((l) => /Exception|Caused by|rror/.test(l))
+        .slice(0, 8)
+        .join("\n");
+      throw new Error(`flink-runner failed (exit ${result.status}):\n${cause || result.stderr}`);
+    }
+    return list.map((job) => readOutput(job.outputDir));
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
