@@ -545,9 +545,9 @@ async function runShard(
   // every record whose own rows are written. A key that failed keeps all its records in the retry.
   const notDone: number[] = [];
   decoded.forEach((record, i) => {
-    const keyFailed = record.key !== null && failedKeys.has(record.key);
+    const ofFailedKey = record.key !== null && failedKeys.has(record.key);
     const rows = statelessRows.get(i);
-    if (keyFailed || (rows !== undefined && !rows.every((row) => written.has(row.id)))) {
+    if (ofFailedKey || (rows !== undefined && !rows.every((row) => written.has(row.id)))) {
       notDone.push(i);
     }
   });
