@@ -10,6 +10,7 @@ import type { Context } from "aws-lambda";
 import { deliverEvent } from "./delivery/deliverEvent";
 import { handlerEnvironment } from "../sql/contracts";
 import { requiredEnv } from "./shared/env";
+import { handlerMetricsSink } from "./shared/metrics";
 import type {
   KinesisAnalyticsOutputDeliveryEvent,
   KinesisAnalyticsOutputDeliveryResponse,
@@ -21,6 +22,7 @@ const config = {
 };
 const client = new DynamoDBClient({});
 const logger = new Logger({ serviceName: "deliver-sessions" });
+const metrics = handlerMetricsSink();
 
 /**
  * KDA's Lambda output entry point: answers every `recordId` `Ok` (stored, or dead-lettered for
@@ -34,5 +36,6 @@ export const handler = (
     ...config,
     client,
     logger,
+    metrics,
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
   });

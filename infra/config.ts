@@ -4,6 +4,11 @@
  * program never sees a raw string and a bad stack file fails before any resource is planned.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  defaultSqlApplication,
+  sqlApplicationNames,
+  type SqlApplicationName,
+} from "../sql/applications";
 import { derivedNamePrefix, maxNamePrefixLength, namePrefixPattern } from "./names";
 
 /** The project name: the namespace of every config key (`clickstream-sessionizer:streamName`). */
@@ -61,10 +66,14 @@ export const minimumRetentionHours = 24;
  */
 export const awsConfigKeys = ["aws:region", "aws:profile"] as const;
 
-/** Where alarm notifications go. */
+/**
+ * Where alarm notifications go: nowhere, a new topic (without subscribers), a new topic that mails
+ * `address` (AWS sends a confirmation mail first), or an existing topic.
+ */
 export type AlarmTopic =
   | { readonly kind: "none" }
   | { readonly kind: "create" }
+  | { readonly kind: "email"; readonly address: string }
   | { readonly kind: "existing"; readonly arn: string };
 
 /** Thresholds of the pipeline's alarms (each alarm fires when its metric exceeds the value). */
@@ -81,6 +90,8 @@ export interface AlarmThresholds {
   readonly tableThrottles: number;
   /** Batches in the failed-batches queue (engine `lambda`; maximum over 5 minutes). */
   readonly failedBatches: number;
+  /** Items the function wrote to the dead-letter table (its `DeadLetters` metric; sum over 5 minutes). */
+  readonly deadLetters: number;
 }
 
 /**
@@ -124,6 +135,8 @@ export interface PipelineConfig {
   /** The shared-config profile the provider uses (`aws:profile`), if any. */
   readonly awsProfile?: string;
   readonly engine: Engine;
+  /** The SQL application the engine runs (`sql/applications.ts`). */
+  readonly sqlApplication: SqlApplicationName;
   readonly names: PipelineNames;
   readonly stream: {
     readonly mode: StreamMode;
@@ -159,6 +172,7 @@ export interface PipelineConfig {
 /** Every key this project reads, without the `clickstream-sessionizer:` namespace. */
 export const configKeys = [
   "engine",
+  "sqlApplication",
   "namePrefix",
   "streamName",
   "applicationName",
@@ -190,6 +204,7 @@ export const configKeys = [
   "alarmMillisBehindLatestMs",
   "alarmTableThrottles",
   "alarmFailedBatches",
+  "alarmDeadLetters",
   "tags",
 ] as const;
 export type ConfigKey = (typeof configKeys)[number];
@@ -220,6 +235,8 @@ const tableNamePattern = /^[a-zA-Z0-9_.-]{3,255}$/;
 const regionPattern = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const kmsKeyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
 const snsTopicArnPattern = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}$/;
+// An address SNS can mail: something@domain.tld, no spaces (SNS confirms it by mail).
+const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u;
 
 /** Shards of a provisioned stream unless the stack sets `shardCount`: the lab's one. */
@@ -432,7 +449,9 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       "must be 3 to 255 letters, digits, '_', '.' or '-'",
     ),
   };
-  const engine = oneOf("engine", engines, "kda-sql");
+  // New stacks run the sessionizer Lambda: AWS no longer creates KDA SQL applications.
+  const engine = oneOf("engine", engines, "lambda");
+  const sqlApplication = oneOf("sqlApplication", sqlApplicationNames, defaultSqlApplication);
   if (names.sessionsTable === names.deadLetterTable) {
     problems.push(
       `${full("deadLetterTableName")} = ${JSON.stringify(names.deadLetterTable)}: must differ from ${full("sessionsTableName")}`,
@@ -486,11 +505,12 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
   let topic: AlarmTopic = { kind: "none" };
   if (topicValue === "create") topic = { kind: "create" };
   else if (snsTopicArnPattern.test(topicValue)) topic = { kind: "existing", arn: topicValue };
+  else if (emailPattern.test(topicValue)) topic = { kind: "email", address: topicValue };
   else if (topicValue !== "none") {
     bad(
       full("alarmTopic"),
       topicValue,
-      "must be none (alarms without notifications), create (a new SNS topic) or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+      "must be none (alarms without notifications), create (a new SNS topic), an email address (a new SNS topic that mails it) or an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
     );
   }
 
@@ -530,6 +550,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     region: region ?? "",
     ...(awsProfile === undefined || awsProfile === "" ? {} : { awsProfile }),
     engine,
+    sqlApplication,
     names,
     stream: {
       mode,
@@ -563,6 +584,7 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       millisBehindLatestMs: integer("alarmMillisBehindLatestMs", 60_000, 1000, 604_800_000),
       tableThrottles: integer("alarmTableThrottles", 0, 0, 1_000_000),
       failedBatches: integer("alarmFailedBatches", 0, 0, 1_000_000),
+      deadLetters: integer("alarmDeadLetters", 0, 0, 1_000_000),
       topic,
     },
     tags: { project: context.project, stack: context.stack, ...tags },

@@ -155,14 +155,26 @@ export class Pipeline extends pulumi.ComponentResource {
     );
   }
 
-  /** The topic alarms notify (config `alarmTopic`): a new one (auto-named), an existing one, or none. */
+  /**
+   * The topic every alarm notifies (config `alarmTopic`): a new one (auto-named), a new one that
+   * mails an address (SNS sends a confirmation mail first; until it is confirmed nothing is
+   * delivered), an existing one, or none.
+   */
   private createAlarmTopic(
     name: string,
     config: PipelineConfig,
   ): pulumi.Output<string> | undefined {
     const { topic } = config.alarms;
-    if (topic.kind === "create") {
-      return new aws.sns.Topic(`${name}-alarms`, {}, { parent: this }).arn;
+    if (topic.kind === "create" || topic.kind === "email") {
+      const created = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
+      if (topic.kind === "email") {
+        new aws.sns.TopicSubscription(
+          `${name}-alarms-email`,
+          { topic: created.arn, protocol: "email", endpoint: topic.address },
+          { parent: this },
+        );
+      }
+      return created.arn;
     }
     return topic.kind === "existing" ? pulumi.output(topic.arn) : undefined;
   }

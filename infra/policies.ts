@@ -161,7 +161,10 @@ export interface FunctionPolicyRefs<Ref> {
  * so `logs:CreateLogGroup` is not granted.
  */
 export function functionPolicy<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyDocument<Ref> {
-  return { Version: "2012-10-17", Statement: [writeRowsStatement(refs), writeLogsStatement(refs)] };
+  return {
+    Version: "2012-10-17",
+    Statement: [writeRowsStatement(refs), checkTablesStatement(refs), writeLogsStatement(refs)],
+  };
 }
 
 /** The delivery core's writes, the same from either engine's function. */
@@ -171,6 +174,20 @@ function writeRowsStatement<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyStatement
     Effect: "Allow",
     // The handlers write both tables with BatchWriteItem only.
     Action: ["dynamodb:BatchWriteItem"],
+    Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
+  };
+}
+
+/**
+ * Reading the two tables' descriptions: the handlers check a table's key before writing to it, so
+ * that a misconfigured table fails the delivery instead of dead-lettering every row
+ * (`handlers/delivery/tableCheck.ts`).
+ */
+function checkTablesStatement<Ref>(refs: FunctionPolicyRefs<Ref>): PolicyStatement<Ref> {
+  return {
+    Sid: "CheckTables",
+    Effect: "Allow",
+    Action: ["dynamodb:DescribeTable"],
     Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
   };
 }
@@ -207,8 +224,9 @@ export interface SessionizerPolicyRefs<Ref> extends StreamReaderRefs<Ref>, Funct
  * enhanced fan-out, which this mapping does not use; the managed AWSLambdaKinesisExecutionRole also
  * has ListStreams, which only works on `"*"` and which the mapping does not need) and also sends
  * failed batches to the on-failure queue with it. The function itself only writes sessions and dead
- * letters with BatchWriteItem, reads state with BatchGetItem and writes it with a conditional
- * PutItem.
+ * letters with BatchWriteItem (after DescribeTable checked their keys), reads state with BatchGetItem
+ * and writes it with a conditional PutItem (a key's transition) or UpdateItem (the shard's lease,
+ * clearing written rows).
  */
 export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): PolicyDocument<Ref> {
   const statements = streamReadStatements(refs, { read: "ReadStream", decrypt: "DecryptStream" }, [
@@ -220,10 +238,11 @@ export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): Policy
   ]);
   statements.push(
     writeRowsStatement(refs),
+    checkTablesStatement(refs),
     {
       Sid: "ReadAndWriteWindowState",
       Effect: "Allow",
-      Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"],
+      Action: ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: [refs.stateTableArn],
     },
     {

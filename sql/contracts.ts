@@ -51,15 +51,22 @@ export const deadLetterTableShape: TableShape = { hashKey: { name: "id", type: "
  */
 export const stateTableShape: TableShape = { hashKey: { name: "pk", type: "S" } };
 
-/** The lab's sessions item, exactly: three string attributes, `session_id` being the hash key. */
+/**
+ * A value a sessions item keeps: what a SQL column delivers, NULL left out; a BIGINT beyond 2^53 is
+ * a `bigint` (issue 12), which the document client writes as a DynamoDB number, digit for digit.
+ */
+export type SessionAttribute = string | number | bigint | boolean;
+
+/**
+ * A sessions item: the destination row's columns as attributes, keyed by `session_id`, so every
+ * application's rows are stored by the same delivery. The lab's rows give `session_id`,
+ * `session_time`, `user_id` and `latest_time`; the product's give `session_id`, `user_id`,
+ * `device_type`, `session_start` and `session_start_ms` (`sql/applications.ts`).
+ */
 export interface SessionItem {
   readonly session_id: string;
-  readonly session_time: string;
-  readonly user_id: string;
+  readonly [column: string]: SessionAttribute;
 }
-
-/** The attributes of a `SessionItem`, in the order the lab's function wrote them. */
-export const sessionItemFields = ["session_id", "session_time", "user_id"] as const;
 
 /**
  * Environment variables that tell the handlers where to write. The Pulumi program sets them, the
@@ -69,4 +76,22 @@ export const handlerEnvironment = {
   sessionsTable: "SESSIONS_TABLE",
   deadLetterTable: "DEAD_LETTER_TABLE",
   stateTable: "STATE_TABLE",
+  /** The SQL application the sessionizer runs (`sql/applications.ts`): `lab` or `product`. */
+  sqlApplication: "SQL_APPLICATION",
+} as const;
+
+/**
+ * The handlers' own CloudWatch metrics, published as embedded metric format log lines (namespace
+ * and names here, because the alarms in infra/ watch exactly these), one dimension: `FunctionName`.
+ */
+export const handlerMetrics = {
+  namespace: "ClickstreamSessionizer",
+  /** Items written to the dead-letter table (rejected records and error_stream rows). */
+  deadLetters: "DeadLetters",
+  /** Deliveries refused because a table is missing, inaccessible or keyed differently. */
+  tableErrors: "TableErrors",
+  /** Sessionizer batches refused because another invocation held their shard. */
+  concurrentBatches: "ConcurrentBatches",
+  /** Ranges of a shard the event source mapping gave up on, noticed when the next batch came. */
+  skippedRanges: "SkippedRanges",
 } as const;

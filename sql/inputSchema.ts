@@ -63,10 +63,26 @@ export const clickInputSchema: InputSchema = {
   ],
 };
 
-/** Absolute path of the deployed SQL, anchored to this module rather than the working directory. */
+/**
+ * The product's click record (`sql/product.sql`): the lab's fields, with room for real ids: a
+ * `user_id` of up to 256 characters (a UUID, an e-mail address) and names and device types of up to
+ * 64. Longer strings are still truncated on input, as KDA documents.
+ */
+export const productInputSchema: InputSchema = {
+  ...clickInputSchema,
+  columns: [
+    column("user_id", varchar(256)),
+    column("event_timestamp", { kind: "BIGINT" }),
+    column("event_name", varchar(64)),
+    column("event_type", varchar(64)),
+    column("device_type", varchar(64)),
+  ],
+};
+
+/** Absolute path of the lab's SQL, anchored to this module rather than the working directory. */
 export const sessionizeSqlPath = path.join(__dirname, "sessionize.sql");
 
-/** The deployed SQL, byte for byte. */
+/** The lab's SQL, byte for byte. */
 export function readSessionizeSql(): string {
   return fs.readFileSync(sessionizeSqlPath, "utf8");
 }

@@ -1,12 +1,12 @@
 /**
- * The pure decision of what one typed row is: a session item to store, an `error_stream` row to
+ * The pure decision of what one typed row is: a sessions item to store, an `error_stream` row to
  * dead-letter, or a row that can never be stored, with the reason. The stream the row came from
  * decides which rules apply; no I/O here, so every rule is testable by value.
  */
 import {
   errorStreamName,
-  sessionItemFields,
   type ErrorStreamColumn,
+  type SessionAttribute,
   type SessionItem,
 } from "../../sql/contracts";
 import { errorStreamColumnNames, RejectReason, type ErrorStreamColumns } from "./deadLetter";
@@ -23,11 +23,13 @@ export type Decision =
 
 /**
  * Decides what one row is: every `error_stream` row is kept as its columns; a row of the session
- * stream becomes the lab's item when its three fields are strings and it fits DynamoDB.
+ * stream becomes a sessions item of its columns (NULL ones left out) when its `session_id` is a
+ * non-empty string, every other column is text, a number, a boolean or NULL, and it fits DynamoDB.
+ * Every application's destination rows are stored by this one rule (`sql/applications.ts`).
  *
  * @example
- * decideRow({ stream: "DESTINATION_SQL_STREAM", row: { user_id: "user1  ", session_id: "user1  _mobile_10:00:00", session_time: "10:00:00", latest_time: "10:00:09" } })
- * // -> { kind: "session", item: { session_id: "user1  _mobile_10:00:00", session_time: "10:00:00", user_id: "user1  " } }
+ * decideRow({ stream: "DESTINATION_SQL_STREAM", row: { user_id: "user1  ", session_id: "user1_mobile_10:00:00", session_time: "10:00:00", latest_time: "10:00:09" } })
+ * // -> { kind: "session", item: { user_id: "user1  ", session_id: "user1_mobile_10:00:00", session_time: "10:00:00", latest_time: "10:00:09" } }
  * decideRow({ stream: "DESTINATION_SQL_STREAM", row: { session_id: 42 } })
  * // -> { kind: "rejected_record", reason: "InvalidField", message: "field session_id is 42 (number); expected a string" }
  */
@@ -37,39 +39,52 @@ export function decideRow({ stream, row }: TypedRow): Decision {
 }
 
 function sessionOrReject(row: DeliveryObject): Decision {
-  for (const field of sessionItemFields) {
-    const value = row[field];
-    if (typeof value !== "string") {
-      const shown = Object.hasOwn(row, field) ? `is ${describe(value)}` : "is missing";
-      return reject(RejectReason.InvalidField, `field ${field} ${shown}; expected a string`);
-    }
+  const sessionId = row.session_id;
+  if (typeof sessionId !== "string") {
+    const shown = Object.hasOwn(row, "session_id") ? `is ${describe(sessionId)}` : "is missing";
+    return reject(RejectReason.InvalidField, `field session_id ${shown}; expected a string`);
   }
-  const item: SessionItem = {
-    session_id: row.session_id as string,
-    session_time: row.session_time as string,
-    user_id: row.user_id as string,
-  };
-  if (item.session_id === "") {
+  if (sessionId === "") {
     return reject(
       RejectReason.InvalidField,
       `field session_id is ""; expected a non-empty string (it is the table's hash key)`,
     );
   }
-  const size = sessionItemBytes(item);
+  const item: Record<string, SessionAttribute> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (isNull(value)) continue;
+    if (typeof value === "object") {
+      return reject(
+        RejectReason.InvalidField,
+        `field ${column} is ${describe(value)}; expected text, a number, a boolean or null`,
+      );
+    }
+    item[column] = value;
+  }
+  const size = sessionItemBytes(item as SessionItem);
   if (size > MAX_ITEM_BYTES) {
     return reject(
       RejectReason.ItemTooLarge,
       `item is ${size} bytes; DynamoDB allows at most ${MAX_ITEM_BYTES} bytes per item`,
     );
   }
-  return { kind: "session", item };
+  return { kind: "session", item: item as SessionItem };
 }
 
-/** DynamoDB's size of an item of string attributes: UTF-8 bytes of every name and value. */
+/**
+ * DynamoDB's size of a sessions item, from above: UTF-8 bytes of every name and string value, 21
+ * bytes for a number (its largest encoding), 1 for a boolean.
+ */
 export function sessionItemBytes(item: SessionItem): number {
   let size = 0;
-  for (const field of sessionItemFields) {
-    size += Buffer.byteLength(field) + Buffer.byteLength(item[field]);
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    size +=
+      typeof value === "string"
+        ? Buffer.byteLength(value)
+        : typeof value === "number" || typeof value === "bigint"
+          ? 21
+          : 1;
   }
   return size;
 }

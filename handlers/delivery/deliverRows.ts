@@ -7,8 +7,15 @@
  * application produced, handed over as they are.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { deadLetterTableShape, sessionsTableShape, type SessionItem } from "../../sql/contracts";
+import {
+  deadLetterTableShape,
+  handlerMetrics,
+  sessionsTableShape,
+  type SessionItem,
+  type TableShape,
+} from "../../sql/contracts";
 import { documentClient } from "../shared/documentClient";
+import type { MetricsSink } from "../shared/metrics";
 import {
   DeadLetterKind,
   deadLetterId,
@@ -19,8 +26,15 @@ import {
 import { decideRow, type Decision } from "./decideRow";
 import { DeliveryResult } from "./event";
 import { encodeRecordData } from "./recordData";
+import { TableConfigurationError, verifyTable } from "./tableCheck";
 import type { DeliveryInput } from "./typedRow";
-import { TimeBudget, writeItems, type PendingWrite, type WriteOutcome } from "./writeItems";
+import {
+  TimeBudget,
+  writeItems,
+  type PendingWrite,
+  type WriteItemsOptions,
+  type WriteOutcome,
+} from "./writeItems";
 
 /** The subset of Powertools' `Logger` the delivery uses; a `Logger` instance satisfies it. */
 export interface DeliveryLogger {
@@ -57,6 +71,8 @@ export interface DeliveryDeps {
   /** Scopes dead-letter ids, so two applications sharing one table never collide. */
   readonly applicationArn?: string;
   readonly logger: DeliveryLogger;
+  /** Where the `DeadLetters` and `TableErrors` counts go (the handlers' EMF metrics). */
+  readonly metrics?: MetricsSink;
   readonly tuning?: Partial<DeliveryTuning>;
 }
 
@@ -145,24 +161,23 @@ export async function deliverRows(
   const letterWrites = (letters: Iterable<[string, DeadLetter]>): PendingWrite[] =>
     [...letters].map(([key, letter]) => ({ key, item: deadLetterItem(letter) }));
 
+  const sessionsTable = { name: deps.sessionsTable, shape: sessionsTableShape };
+  const deadLetterTable = { name: deps.deadLetterTable, shape: deadLetterTableShape };
   const [sessions, letters] = await Promise.all([
-    writeItems(sessionWrites, {
-      ...writeOptions,
-      table: deps.sessionsTable,
-      keyAttribute: sessionsTableShape.hashKey.name,
-    }),
-    writeItems(letterWrites(lastLetter), {
-      ...writeOptions,
-      table: deps.deadLetterTable,
-      keyAttribute: deadLetterTableShape.hashKey.name,
-    }),
+    writeChecked(sessionWrites, sessionsTable, writeOptions, deps),
+    writeChecked(letterWrites(lastLetter), deadLetterTable, writeOptions, deps),
   ]);
 
   // Items DynamoDB refuses for good join the dead letters; only the row that carried the winning
   // item goes there, and rows it had overwritten are failed so KDA brings them back on their own.
+  // A refusal is the item's own fault only if the table is still the one expected: a table
+  // recreated with another key since it was checked refuses every item (configuration error).
   const refusedLetters = new Map<string, DeadLetter>();
   const refusedWinner = new Map<number, string>();
+  const tableStillRight =
+    sessions.refused.size === 0 || (await checkTable(sessionsTable, deps, { recheck: true }));
   plans.forEach((plan, index) => {
+    if (!tableStillRight) return;
     if (plan.target !== "sessions" || !sessions.refused.has(plan.key)) return;
     if (lastSession.get(plan.key) !== plan.item) return;
     const letter = letterFor(rows[index], {
@@ -174,11 +189,14 @@ export async function deliverRows(
     refusedWinner.set(index, key);
     refusedLetters.set(key, letter);
   });
-  const refusedOutcome = await writeItems(letterWrites(refusedLetters), {
-    ...writeOptions,
-    table: deps.deadLetterTable,
-    keyAttribute: deadLetterTableShape.hashKey.name,
-  });
+  const refusedOutcome = await writeChecked(
+    letterWrites(refusedLetters),
+    deadLetterTable,
+    writeOptions,
+    deps,
+  );
+  const deadLetters = letters.written.size + refusedOutcome.written.size;
+  if (deadLetters > 0) deps.metrics?.count(handlerMetrics.deadLetters, deadLetters);
 
   const rowResults = plans.map((plan, index): DeliveryResult => {
     const refusedKey = refusedWinner.get(index);
@@ -207,6 +225,64 @@ export async function deliverRows(
     elapsedMs: Date.now() - started,
   });
   return results;
+}
+
+/** A table the delivery writes, with the key its contract gives it. */
+interface TargetTable {
+  readonly name: string;
+  readonly shape: TableShape;
+}
+
+/**
+ * Whether `table` can take rows (`verifyTable`): false, with an ERROR line and a `TableErrors`
+ * metric, when it is misconfigured; false, with a WARN line, when DynamoDB could not be asked.
+ */
+async function checkTable(
+  table: TargetTable,
+  deps: DeliveryDeps,
+  options: { readonly recheck?: boolean } = {},
+): Promise<boolean> {
+  try {
+    await verifyTable(deps.client, table.name, table.shape, options);
+    return true;
+  } catch (error) {
+    if (error instanceof TableConfigurationError) {
+      reportTableError(deps, table.name, error.reason);
+    } else {
+      deps.logger.warn("could not check a table; its rows will be redelivered", {
+        table: table.name,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+    return false;
+  }
+}
+
+function reportTableError(deps: DeliveryDeps, table: string, cause: string): void {
+  deps.logger.error("table cannot take the rows; they will be redelivered", { table, cause });
+  deps.metrics?.count(handlerMetrics.tableErrors, 1);
+}
+
+/**
+ * `writeItems` into a table checked first: nothing is written to a table that is not the one
+ * expected, and a table-level error met while writing is reported like a failed check.
+ */
+async function writeChecked(
+  writes: readonly PendingWrite[],
+  table: TargetTable,
+  options: Omit<WriteItemsOptions, "table" | "keyAttribute">,
+  deps: DeliveryDeps,
+): Promise<WriteOutcome> {
+  const nothing: WriteOutcome = { written: new Set(), refused: new Map(), calls: 0, retries: 0 };
+  if (writes.length === 0) return nothing;
+  if (!(await checkTable(table, deps))) return nothing;
+  const outcome = await writeItems(writes, {
+    ...options,
+    table: table.name,
+    keyAttribute: table.shape.hashKey.name,
+  });
+  if (outcome.tableError !== undefined) reportTableError(deps, table.name, outcome.tableError);
+  return outcome;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Puts items into one table with BatchWriteItem: at most 25 per call, several calls in flight,
  * `UnprocessedItems` and transient errors retried with exponential backoff and full jitter for as
  * long as the invocation's time allows. Never throws: each item ends written, refused by DynamoDB
- * (ValidationException when sent alone, a permanent property of the item) or left unwritten.
+ * (ValidationException when sent alone, a permanent property of the item) or left unwritten. An
+ * error that makes the whole table unusable (missing, access denied) stops the retries at once.
  *
  * The document client marshals the items; the retry loop stays our own because no SDK part does
  * what it must: the SDK retries a failed call but not the items a successful call hands back
@@ -17,6 +18,7 @@ import {
   type NativeAttributeValue,
 } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrently, jitteredBackoffMs } from "../shared/concurrency";
+import { tableLevelErrorNames } from "./tableCheck";
 
 /** DynamoDB's limit of requests in one BatchWriteItem call. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -36,6 +38,11 @@ export interface WriteOutcome {
   readonly retries: number;
   /** The last transient error, for the log line when items stay unwritten. */
   readonly lastError?: string;
+  /**
+   * The error that made the table unusable (missing, access denied: `tableLevelErrorNames`), when
+   * one did; the items it hit stay unwritten at once, without retries.
+   */
+  readonly tableError?: string;
 }
 
 /**
@@ -78,11 +85,17 @@ export async function writeItems(
 ): Promise<WriteOutcome> {
   const written = new Set<string>();
   const refused = new Map<string, string>();
-  const stats = { calls: 0, retries: 0, lastError: undefined as string | undefined };
+  const stats = {
+    calls: 0,
+    retries: 0,
+    lastError: undefined as string | undefined,
+    tableError: undefined as string | undefined,
+  };
 
   const writeChunk = async (chunk: readonly PendingWrite[]): Promise<void> => {
     let pending = chunk;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (stats.tableError !== undefined) return;
       if (attempt > 0) {
         const delay = jitteredBackoffMs(attempt, options.backoff.baseMs, options.backoff.capMs);
         if (!options.budget.allows(delay)) return;
@@ -114,6 +127,10 @@ export async function writeItems(
           return;
         }
         stats.lastError = `${errorName(error)}: ${errorMessage(error)}`;
+        if (tableLevelErrorNames.has(errorName(error))) {
+          stats.tableError = stats.lastError;
+          return;
+        }
         continue;
       }
       const left = new Set<unknown>(

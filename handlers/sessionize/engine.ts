@@ -20,7 +20,7 @@ import {
   type SqlValue,
   type StreamInfo,
 } from "../../harness/emulator";
-import { deliveredStreams, type DeliveredStream } from "../../sql/contracts";
+import { deliveredStreams, errorStreamName, type DeliveredStream } from "../../sql/contracts";
 import type { TypedRow } from "../delivery/typedRow";
 
 /** The window state of one partition key: one entry per window function of the application. */
@@ -28,10 +28,28 @@ export type KeyState = readonly { readonly window: string; readonly state: unkno
 
 /** A record decoded once by the application, with the partition key its state is stored under. */
 export interface KeyedRecord {
-  readonly record: DecodedRecord;
+  /** The decoded record, or null when decoding it threw (see `failure`). */
+  readonly record: DecodedRecord | null;
   /** `keyText` of the record's partition, or null when the record never reaches a window. */
   readonly key: string | null;
+  /** The record's bytes, for the `DATA_ROW` of an error row the engine makes itself. */
+  readonly data: Uint8Array;
+  /** Why the application could not take the record at all (decoding or evaluating it threw). */
+  readonly failure?: RecordFailure;
 }
+
+/** An exception the application threw for one record: its name and message. */
+export interface RecordFailure {
+  readonly name: string;
+  readonly message: string;
+}
+
+/**
+ * The `ERROR_NAME` of the error row of a record the application threw on (a JSON value nested
+ * deeper than the emulator's `JSON.stringify` can follow, say). KDA has no such error; the record
+ * is dead-lettered like every other bad record instead of failing its batch.
+ */
+export const unprocessableRecordErrorName = "Unprocessable_Record";
 
 export interface SessionizeEngineOptions {
   /** The SQL application; default the lab's `sql/sessionize.sql`. */
@@ -120,9 +138,13 @@ export class SessionizeEngine {
    * fails the schema has no key and becomes an error_stream row when pushed.
    */
   public decode(data: Uint8Array): KeyedRecord {
-    const record = this.app.decode(data);
-    const key = record.values === null ? null : keyText([record.values[this.partitionIndex]]);
-    return { record, key };
+    try {
+      const record = this.app.decode(data);
+      const key = record.values === null ? null : keyText([record.values[this.partitionIndex]]);
+      return { record, key, data };
+    } catch (error) {
+      return { record: null, key: null, data, failure: failureOf(error) };
+    }
   }
 
   /**
@@ -149,10 +171,11 @@ export class SessionizeEngine {
 
   /**
    * Moves the application's clock past a record that is not pushed again (already applied), so a
-   * replayed batch gives its remaining records the ROWTIMEs of the first attempt.
+   * replayed batch gives its remaining records the ROWTIMEs of the first attempt. Returns the
+   * record's ROWTIME.
    */
-  public skip(arrivalTime: number): void {
-    this.app.advance(arrivalTime);
+  public skip(arrivalTime: number): number {
+    return this.app.advance(arrivalTime);
   }
 
   /** The ROWTIME of the last record pushed or skipped: the shard's clock to store. */
@@ -163,9 +186,12 @@ export class SessionizeEngine {
   /**
    * Pushes one record that arrived at `arrivalTime` and returns the rows of the output streams it
    * caused, as the typed rows the delivery takes. Throws `UnsupportedPartitioningError` when the
-   * record created state under a key that was not restored (the SQL partitions by something else).
+   * record created state under a key that was not restored (the SQL partitions by something else),
+   * and whatever the application throws for a record it cannot evaluate: the caller turns that
+   * record into `errorRow` instead, and restores its key's state, which may be half updated.
    */
   public push(keyed: KeyedRecord, arrivalTime: number): TypedRow[] {
+    if (keyed.record === null) throw new TypeError("push of a record that did not decode");
     const before = this.resident.size;
     const rows = this.app.push({ data: keyed.record, arrivalTime });
     if (keyed.key !== null) this.checkKnownPartitions(before);
@@ -176,6 +202,34 @@ export class SessionizeEngine {
       out.push({ stream: output.name, row: rowToDeliveryObject(output.info, row) });
     }
     return out;
+  }
+
+  /**
+   * The `error_stream` row of a record the application threw on, as the application makes its own
+   * error rows (`docs/semantics.md`, "error_stream"): ROWTIME, `ERROR`, `Unprocessable_Record`, the
+   * exception, and the record's bytes as hex in DATA_ROW, each cut to its column's length.
+   */
+  public errorRow(keyed: KeyedRecord, rowtime: number, failure: RecordFailure): TypedRow {
+    const info = this.streamsByName.get(errorStreamName)!;
+    const values: SqlValue[] = [
+      rowtime,
+      "ERROR",
+      unprocessableRecordErrorName,
+      `The record could not be processed: ${failure.name}: ${failure.message}`,
+      rowtime,
+      Buffer.from(keyed.data).toString("hex"),
+      null,
+    ];
+    const cut = values.map((value, i) => {
+      const type = info.columns[i].type;
+      return typeof value === "string" && type.length !== undefined
+        ? value.slice(0, type.length)
+        : value;
+    });
+    return {
+      stream: errorStreamName,
+      row: rowToDeliveryObject(info, { stream: errorStreamName, rowtime, values: cut }),
+    };
   }
 
   /** Every window's partitions can only be the restored keys; one more means a key we missed. */
@@ -203,5 +257,15 @@ export class SessionizeEngine {
         .push({ window: partition.window, state: partition.state });
     }
     return states;
+  }
+}
+
+/** The name and message of anything thrown, never throwing itself. */
+export function failureOf(error: unknown): RecordFailure {
+  if (error instanceof Error) return { name: error.name, message: String(error.message) };
+  try {
+    return { name: "Error", message: String(error) };
+  } catch {
+    return { name: "Error", message: "(unprintable)" };
   }
 }

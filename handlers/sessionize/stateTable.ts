@@ -1,30 +1,42 @@
 /**
- * The sessionizer's durable window state in DynamoDB (`stateTableShape`: hash key `pk`, a string).
+ * The sessionizer's durable state in DynamoDB (`stateTableShape`: hash key `pk`, a string). Why it
+ * is shaped this way, and why it is correct, is argued in `docs/engines.md` ("Guarantees").
  *
- * Two kinds of item:
- * - one per partition key, `pk = "key#" + keyText` (`key#["user1"]`): the window state of that key
- *   (`windows`, JSON), the sequence number of the last record applied per shard (`applied`, a map
- *   shardId -> sequence) and a `version` that every write increments;
- * - one per shard, `pk = "shard#" + streamArn + "#" + shardId`: the shard's last ROWTIME
- *   (`lastRowtime`), the sequence number up to which its records were applied (`sequence`; it
- *   decides for records that have no key, such as records that are not JSON) and a `version`.
+ * One item per partition key, `pk = "key#" + keyText` (`key#["user1"]`):
+ * - `windows`: the key's window state (JSON text);
+ * - `applied`: shardId -> the greatest sequence number of that shard applied to the key;
+ * - `pending`: the rows the last committed transition produced, as JSON text, until they are known
+ *   to be in the sessions and dead-letter tables. A transition commits its state and its rows in
+ *   this one conditional PutItem; the rows are written to their tables only after it, so no row
+ *   reaches a table unless the transition that produced it committed (no phantom rows), and a row
+ *   whose transition committed stays here until it is written (no lost rows);
+ * - `marks`: `<shardId>#<from>` -> the greatest sequence number of a skipped range (see gaps below)
+ *   applied to the key, or "" for none: what lets a redrive apply exactly the range's unapplied
+ *   records even after later records of the shard moved `applied` past them;
+ * - `version`: incremented by every commit; every commit is conditioned on the version read.
  *
- * Every write is a PutItem conditioned on the version that was read (`attribute_not_exists(pk)`
- * for a new item): optimistic concurrency, so an invocation that lost a race (another one moved the
- * item on) gets `StateConflictError` instead of overwriting newer state. The sequence numbers are
- * not the condition themselves because a key's item is shared by every shard that carried the key
- * (after a reshard, or with a partition key other than user_id); they decide which records of a
- * redelivered batch were already applied.
+ * One item per shard, `pk = "shard#" + streamArn + "#" + shardId` (and one per range being
+ * redriven, `redrive#...`):
+ * - `lease`: `{ owner, until, first }`, the invocation working on the shard and until when: the
+ *   concurrency guard (one batch per shard at a time);
+ * - `inFlight`: `{ first, last }` of the batch not yet completed, so that the next batch can tell
+ *   when the event source mapping skipped a range (it starts after `inFlight.last`);
+ * - `gaps`: from -> `{ to, at }`, the ranges the mapping skipped that are not redriven yet;
+ * - `sequence`: up to where every record of the shard is done (it decides for records without a
+ *   key, whose error rows depend on no state and so are kept in no key's item);
+ * - `lastRowtime`: the shard's ROWTIME clock.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   PutCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type NativeAttributeValue,
 } from "@aws-sdk/lib-dynamodb";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stateTableShape } from "../../sql/contracts";
+import type { DeliveryRow } from "../delivery/typedRow";
 import { forEachConcurrently, jitteredBackoffMs } from "../shared/concurrency";
 import { documentClient } from "../shared/documentClient";
 import type { KeyState } from "./engine";
@@ -38,26 +50,45 @@ export interface ShardRef {
   readonly shardId: string;
 }
 
-/** The shard's item; `version` 0 means it does not exist yet. */
-export interface ShardState {
-  readonly lastRowtime: number | null;
-  /** The greatest sequence number applied from this shard, or null before the first. */
-  readonly sequence: string | null;
-  readonly version: number;
+/** A range of a shard's sequence numbers, both ends included. */
+export interface SequenceRange {
+  readonly first: string;
+  readonly last: string;
 }
+
+/** A range the event source mapping skipped, as the shard's item lists it. */
+export interface Gap {
+  readonly from: string;
+  readonly to: string;
+  /** When it was noticed (epoch ms). */
+  readonly at: number;
+}
+
+/** The shard's item as a lease hands it over (what it held before this invocation's lease). */
+export interface LeasedShard {
+  readonly lastRowtime: number | null;
+  /**
+   * The greatest sequence number up to which every record of the shard is done: it decides for
+   * records that have no key (records that are not JSON, say), whose error rows depend on no state.
+   */
+  readonly sequence: string | null;
+  /** The batch an earlier invocation did not complete, if any. */
+  readonly inFlight: SequenceRange | null;
+  readonly gaps: readonly Gap[];
+}
+
+/** A row a committed transition produced, kept in the key's item until it is in its table. */
+export type PendingRow = Pick<DeliveryRow, "id" | "stream" | "row">;
 
 /** A partition key's item; `version` 0 means it does not exist yet. */
 export interface PartitionState {
   readonly windows: KeyState | null;
   /** shardId -> the greatest sequence number of that shard applied to this key. */
   readonly applied: Readonly<Record<string, string>>;
+  /** `<shardId>#<gap from>` -> the greatest sequence of that skipped range applied, "" for none. */
+  readonly marks: Readonly<Record<string, string>>;
+  readonly pending: readonly PendingRow[];
   readonly version: number;
-}
-
-export interface LoadedState {
-  readonly shard: ShardState;
-  /** Every requested key, found or not (then version 0, no windows). */
-  readonly partitions: ReadonlyMap<string, PartitionState>;
 }
 
 /** A conditional write lost: another invocation changed the item since it was read. */
@@ -70,16 +101,31 @@ export class StateUnavailableError extends Error {
   public override readonly name = "StateUnavailableError";
 }
 
+/** Another invocation holds the shard's lease: two batches of one shard at once. */
+export class ShardBusyError extends Error {
+  public override readonly name = "ShardBusyError";
+}
+
+/** This invocation's lease was taken over before it released it. */
+export class LeaseLostError extends Error {
+  public override readonly name = "LeaseLostError";
+}
+
 export interface StateTableOptions {
-  /** PutItem calls in flight at once when committing. */
+  /** Calls in flight at once when loading. */
   readonly concurrency?: number;
   /** BatchGetItem attempts for keys DynamoDB leaves unprocessed. */
   readonly maxAttempts?: number;
   readonly backoffBaseMs?: number;
 }
 
-const emptyShard: ShardState = { lastRowtime: null, sequence: null, version: 0 };
-const emptyPartition: PartitionState = { windows: null, applied: {}, version: 0 };
+const emptyPartition: PartitionState = {
+  windows: null,
+  applied: {},
+  marks: {},
+  pending: [],
+  version: 0,
+};
 
 /** The state table's hash key attribute. */
 const hashKey = stateTableShape.hashKey.name;
@@ -92,9 +138,23 @@ export function partitionPk(key: string): string {
   return `key#${key}`;
 }
 
-/** The item key of a shard's state. */
+/** The item key of a shard's state and lease. */
 export function shardPk(shard: ShardRef): string {
   return `shard#${shard.streamArn}#${shard.shardId}`;
+}
+
+/** The item key of the lease of one skipped range being redriven. */
+export function redrivePk(shard: ShardRef, from: string): string {
+  return `redrive#${shard.streamArn}#${shard.shardId}#${from}`;
+}
+
+/** The `marks` entry of a skipped range of a shard. */
+export function markKey(shardId: string, from: string): string {
+  return `${shardId}#${from}`;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown }).name === "ConditionalCheckFailedException";
 }
 
 /** Reads and conditionally writes the state items of one table. */
@@ -115,9 +175,196 @@ export class StateTable {
     this.backoffBaseMs = options.backoffBaseMs ?? 20;
   }
 
-  /** Reads the shard's item and the items of `keys` with strongly consistent reads. */
-  public async load(shard: ShardRef, keys: Iterable<string>): Promise<LoadedState> {
-    const pks = [shardPk(shard), ...[...keys].map(partitionPk)];
+  /**
+   * Takes the lease of the item `pk` (a shard, or a range being redriven) for `owner` until
+   * `untilMs`, recording `batch` as in flight, and returns what the item held before. The lease is
+   * free when nobody holds it, when it expired (its holder died: a crashed invocation never
+   * releases), or when its holder worked on a batch with the same first record: the event source
+   * mapping retrying a batch whose invocation died. Throws `ShardBusyError` otherwise: another
+   * invocation is working on other records of the same shard at this moment.
+   */
+  public async acquireLease(
+    pk: string,
+    lease: { readonly owner: string; readonly nowMs: number; readonly untilMs: number },
+    batch: SequenceRange,
+  ): Promise<LeasedShard> {
+    let old: StateItem | undefined;
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [hashKey]: pk },
+          UpdateExpression:
+            "SET #lease = :lease, #inFlight = :inFlight, #gaps = if_not_exists(#gaps, :noGaps)",
+          ConditionExpression:
+            "attribute_not_exists(#lease) OR #lease.#until < :now OR #lease.#first = :first OR #lease.#owner = :owner",
+          ExpressionAttributeNames: {
+            "#lease": "lease",
+            "#inFlight": "inFlight",
+            "#gaps": "gaps",
+            "#until": "until",
+            "#first": "first",
+            "#owner": "owner",
+          },
+          ExpressionAttributeValues: {
+            ":lease": { owner: lease.owner, until: lease.untilMs, first: batch.first },
+            ":inFlight": { first: batch.first, last: batch.last },
+            ":noGaps": {},
+            ":now": lease.nowMs,
+            ":first": batch.first,
+            ":owner": lease.owner,
+          },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      old = output.Attributes;
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ShardBusyError(
+          `${pk} is leased by another invocation working on other records of the shard`,
+        );
+      }
+      throw error;
+    }
+    const inFlight = old?.inFlight as { first?: unknown; last?: unknown } | undefined;
+    const gaps = (old?.gaps ?? {}) as Record<string, { to?: unknown; at?: unknown }>;
+    return {
+      lastRowtime: old?.lastRowtime === undefined ? null : Number(old.lastRowtime),
+      sequence: typeof old?.sequence === "string" ? old.sequence : null,
+      inFlight:
+        typeof inFlight?.first === "string" && typeof inFlight.last === "string"
+          ? { first: inFlight.first, last: inFlight.last }
+          : null,
+      gaps: Object.entries(gaps).map(([from, gap]) => ({
+        from,
+        to: String(gap.to),
+        at: Number(gap.at ?? 0),
+      })),
+    };
+  }
+
+  /** Adds `add` to the shard's skipped ranges and forgets `forget`, while `owner` holds it. */
+  public async updateGaps(
+    pk: string,
+    owner: string,
+    change: { readonly add?: Gap; readonly forget?: readonly string[] },
+  ): Promise<void> {
+    const names: Record<string, string> = { "#gaps": "gaps", "#lease": "lease", "#owner": "owner" };
+    const values: Record<string, NativeAttributeValue> = { ":owner": owner };
+    const set: string[] = [];
+    const remove: string[] = [];
+    if (change.add !== undefined) {
+      names["#add"] = change.add.from;
+      values[":gap"] = { to: change.add.to, at: change.add.at };
+      set.push("#gaps.#add = :gap");
+    }
+    (change.forget ?? []).forEach((from, i) => {
+      names[`#forget${i}`] = from;
+      remove.push(`#gaps.#forget${i}`);
+    });
+    if (set.length + remove.length === 0) return;
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { [hashKey]: pk },
+        UpdateExpression: [
+          set.length > 0 ? `SET ${set.join(", ")}` : "",
+          remove.length > 0 ? `REMOVE ${remove.join(", ")}` : "",
+        ].join(" "),
+        ConditionExpression: "#lease.#owner = :owner",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Forgets one skipped range of the shard `pk`: it has been redriven. */
+  public async closeGap(pk: string, from: string): Promise<void> {
+    await this.documents
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [hashKey]: pk },
+          UpdateExpression: "REMOVE #gaps.#from",
+          ConditionExpression: "attribute_exists(#gaps)",
+          ExpressionAttributeNames: { "#gaps": "gaps", "#from": from },
+        }),
+      )
+      .catch((error: unknown) => {
+        // No gaps map at all: nothing to forget.
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  /**
+   * Releases `owner`'s lease and stores the shard's clock and how far it is done; `inFlight` is the
+   * part of the batch not completed (null when it all was). Throws `LeaseLostError` when the lease
+   * was taken over.
+   */
+  public async releaseLease(
+    pk: string,
+    owner: string,
+    after: {
+      readonly lastRowtime: number | null;
+      readonly sequence: string | null;
+      readonly inFlight: SequenceRange | null;
+    },
+  ): Promise<void> {
+    const set: string[] = [];
+    const remove = ["#lease"];
+    const values: Record<string, NativeAttributeValue> = { ":owner": owner };
+    if (after.lastRowtime !== null) {
+      set.push("lastRowtime = :rowtime");
+      values[":rowtime"] = after.lastRowtime;
+    }
+    if (after.sequence !== null) {
+      set.push("#sequence = :sequence");
+      values[":sequence"] = after.sequence;
+    }
+    if (after.inFlight === null) remove.push("#inFlight");
+    else {
+      set.push("#inFlight = :inFlight");
+      values[":inFlight"] = { first: after.inFlight.first, last: after.inFlight.last };
+    }
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [hashKey]: pk },
+          UpdateExpression: `${set.length > 0 ? `SET ${set.join(", ")} ` : ""}REMOVE ${remove.join(", ")}`,
+          ConditionExpression: "#lease.#owner = :owner",
+          ExpressionAttributeNames: {
+            "#lease": "lease",
+            "#owner": "owner",
+            "#inFlight": "inFlight",
+            ...(after.sequence === null ? {} : { "#sequence": "sequence" }),
+          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new LeaseLostError(`${pk}: the lease of ${owner} was taken over before its release`);
+      }
+      throw error;
+    }
+  }
+
+  /** The ranges of the shard the event source mapping skipped and no redrive has closed yet. */
+  public async gapsOf(shard: ShardRef): Promise<Gap[]> {
+    const [item] = await this.batchGet([shardPk(shard)]);
+    const gaps = (item?.gaps ?? {}) as Record<string, { to?: unknown; at?: unknown }>;
+    return Object.entries(gaps).map(([from, gap]) => ({
+      from,
+      to: String(gap.to),
+      at: Number(gap.at ?? 0),
+    }));
+  }
+
+  /** Reads the items of `keys` with strongly consistent reads; missing ones are empty. */
+  public async loadPartitions(keys: Iterable<string>): Promise<Map<string, PartitionState>> {
+    const wanted = [...keys];
+    const pks = wanted.map(partitionPk);
     const chunks: string[][] = [];
     for (let start = 0; start < pks.length; start += BATCH_GET_LIMIT) {
       chunks.push(pks.slice(start, start + BATCH_GET_LIMIT));
@@ -126,13 +373,12 @@ export class StateTable {
     await forEachConcurrently(chunks, this.concurrency, async (chunk) => {
       for (const item of await this.batchGet(chunk)) found.set(String(item[hashKey]), item);
     });
-    const shardItem = found.get(pks[0]);
     const partitions = new Map<string, PartitionState>();
-    for (const key of keys) {
+    for (const key of wanted) {
       const item = found.get(partitionPk(key));
       partitions.set(key, item === undefined ? emptyPartition : decodePartition(item));
     }
-    return { shard: shardItem === undefined ? emptyShard : decodeShard(shardItem), partitions };
+    return partitions;
   }
 
   /**
@@ -164,44 +410,16 @@ export class StateTable {
   }
 
   /**
-   * Writes the new state of `partitions` and then of the shard, each conditioned on the version
-   * that was loaded. The shard item goes last, after every partition item is written: the shard's
-   * ROWTIME and sequence only move once all of the batch's keys have, so a batch cut short by a
-   * crash is replayed from the same ROWTIME. Throws `StateConflictError` on a lost condition.
+   * Commits one transition of `key`: its new state and the rows it produced (`after.pending`), in
+   * one PutItem conditioned on `expectedVersion` (the item must not exist for 0). Throws
+   * `StateConflictError` when another invocation committed the key since it was read.
    */
-  public async commit(
-    shard: ShardRef,
-    partitions: ReadonlyMap<
-      string,
-      { readonly before: PartitionState; readonly after: PartitionState }
-    >,
-    shardState: { readonly before: ShardState; readonly after: ShardState },
-  ): Promise<void> {
-    const writes = [...partitions].map(([key, { before, after }]) => ({
-      item: encodePartition(key, after),
-      expectedVersion: before.version,
-    }));
-    const failures: unknown[] = [];
-    await forEachConcurrently(writes, this.concurrency, async (write) => {
-      try {
-        await this.put(write.item, write.expectedVersion);
-      } catch (error) {
-        failures.push(error);
-      }
-    });
-    if (failures.length > 0) throw failures[0];
-    const { before, after } = shardState;
-    // A batch that was all skipped leaves the shard where it was: no write, no new version.
-    if (after.lastRowtime === before.lastRowtime && after.sequence === before.sequence) return;
-    await this.put(encodeShard(shard, after), before.version);
-  }
-
-  private async put(item: StateItem, expectedVersion: number): Promise<void> {
+  public async commit(key: string, expectedVersion: number, after: PartitionState): Promise<void> {
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.table,
-          Item: item,
+          Item: encodePartition(key, after),
           ...(expectedVersion === 0
             ? {
                 ConditionExpression: "attribute_not_exists(#pk)",
@@ -215,12 +433,35 @@ export class StateTable {
         }),
       );
     } catch (error) {
-      if ((error as { name?: unknown }).name === "ConditionalCheckFailedException") {
+      if (isConditionFailure(error)) {
         throw new StateConflictError(
-          `State item ${String(item[hashKey])} changed since version ${expectedVersion} was ` +
-            `read; another invocation moved it on`,
+          `State item ${partitionPk(key)} changed since version ${expectedVersion} was read; ` +
+            `another invocation moved it on`,
         );
       }
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets the pending rows of `key` once they are in their tables, if the item is still at
+   * `version` (a newer commit carries rows of its own, which must stay). Returns whether it did.
+   */
+  public async clearPending(key: string, version: number): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { [hashKey]: partitionPk(key) },
+          UpdateExpression: "REMOVE #pending",
+          ConditionExpression: "#version = :version",
+          ExpressionAttributeNames: { "#pending": "pending", "#version": "version" },
+          ExpressionAttributeValues: { ":version": version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -231,6 +472,8 @@ function encodePartition(key: string, state: PartitionState): StateItem {
     [hashKey]: partitionPk(key),
     windows: JSON.stringify(state.windows ?? []),
     applied: { ...state.applied },
+    ...(Object.keys(state.marks).length === 0 ? {} : { marks: { ...state.marks } }),
+    ...(state.pending.length === 0 ? {} : { pending: JSON.stringify(state.pending) }),
     version: state.version,
   };
 }
@@ -239,23 +482,8 @@ function decodePartition(item: StateItem): PartitionState {
   return {
     windows: JSON.parse((item.windows as string | undefined) ?? "[]") as KeyState,
     applied: (item.applied as Record<string, string> | undefined) ?? {},
-    version: Number(item.version ?? 0),
-  };
-}
-
-function encodeShard(shard: ShardRef, state: ShardState): StateItem {
-  return {
-    [hashKey]: shardPk(shard),
-    ...(state.lastRowtime === null ? {} : { lastRowtime: state.lastRowtime }),
-    ...(state.sequence === null ? {} : { sequence: state.sequence }),
-    version: state.version,
-  };
-}
-
-function decodeShard(item: StateItem): ShardState {
-  return {
-    lastRowtime: item.lastRowtime === undefined ? null : Number(item.lastRowtime),
-    sequence: (item.sequence as string | undefined) ?? null,
+    marks: (item.marks as Record<string, string> | undefined) ?? {},
+    pending: JSON.parse((item.pending as string | undefined) ?? "[]") as PendingRow[],
     version: Number(item.version ?? 0),
   };
 }

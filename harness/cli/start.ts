@@ -7,6 +7,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import {
+  defaultSqlApplication,
+  sqlApplicationNames,
+  readApplicationSql,
+  sqlApplications,
+  type SqlApplicationName,
+} from "../../sql/applications";
+import type { SessionItem } from "../../sql/contracts";
 import { defaultEngine, engines, pipelineEngines, type PipelineEngine } from "../local/engines";
 import { defaultLocalShards, localAws, localNames } from "../local/localStack";
 import { runLocalPipeline, type LocalPipelineResult } from "../local/pipeline";
@@ -40,6 +48,7 @@ interface StartOptions extends ClickStreamSettings {
   readonly partitionKey: string;
   readonly shards: number;
   readonly engine: PipelineEngine;
+  readonly app: SqlApplicationName;
   readonly batchSize: number;
   readonly deliveryInterval: number;
   readonly chaos: boolean;
@@ -54,7 +63,7 @@ function startCommand() {
   const command = createCommand(
     "npm start --",
     "Runs the pipeline on this machine: the click simulator -> a kinesalite stream -> the engine " +
-      "that runs sql/sessionize.sql -> dynalite tables. Prints the sessions read back from the " +
+      "that runs the SQL application -> dynalite tables. Prints the sessions read back from the " +
       "table and a summary that must reconcile (exit 1 otherwise), and writes an HTML report.",
   );
   command.optionsGroup("Clicks:");
@@ -85,6 +94,14 @@ function startCommand() {
         "what runs the SQL, as the stack config key engine (see Engines below)",
         oneOf(pipelineEngines),
         { value: defaultEngine },
+      ),
+    )
+    .addOption(
+      valueOption(
+        "--app <NAME>",
+        "the SQL application, as the stack config key sqlApplication (see Applications below)",
+        oneOf(sqlApplicationNames),
+        { value: defaultSqlApplication },
       ),
     )
     .addOption(
@@ -134,7 +151,11 @@ function startCommand() {
       definitionList(
         "Engines:",
         pipelineEngines.map((name) => [name, engines[name].description] as const),
-      ),
+      ) +
+        definitionList(
+          "Applications:",
+          sqlApplicationNames.map((name) => [name, sqlApplications[name].description] as const),
+        ),
     );
 }
 
@@ -149,7 +170,7 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
   const chaosSeed = options.chaosSeed ?? clicks.seed;
 
   process.stderr.write(
-    `Local pipeline (engine ${options.engine}): ${clicks.count} clicks, seed ${clicks.seed}, ${options.realtime ? "real time" : "compressed time"}${options.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
+    `Local pipeline (engine ${options.engine}, application ${options.app}): ${clicks.count} clicks, seed ${clicks.seed}, ${options.realtime ? "real time" : "compressed time"}${options.chaos ? `, chaos (seed ${chaosSeed})` : ""}\n`,
   );
   const bars: Partial<Record<"send" | "deliver", Progress>> = {};
   const result = await runLocalPipeline({
@@ -158,6 +179,7 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     partitionKey: options.partitionKey,
     shards: options.shards,
     engine: options.engine,
+    app: options.app,
     batchSize: options.batchSize,
     deliveryIntervalMs: options.deliveryInterval,
     chaos: options.chaos ? { seed: chaosSeed } : undefined,
@@ -177,10 +199,17 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
 
   const reportPath = path.resolve(options.report);
   fs.mkdirSync(path.dirname(reportPath), { recursive: true });
-  const facts = clickFacts(result.clicks);
+  const facts = clickFacts(
+    result.clicks,
+    {},
+    readApplicationSql(result.app),
+    sqlApplications[result.app].inputSchema,
+  );
   fs.writeFileSync(
     reportPath,
-    renderReport(pipelineReportPage(result.summary, facts, options.engine)),
+    renderReport(
+      pipelineReportPage(result.summary, facts, `${options.engine}, application ${result.app}`),
+    ),
   );
   const chaos = result.chaos
     ? `chaos: ${result.chaos.refusedInvocations} invocations refused, ${result.chaos.lostResponses} responses lost, ${result.chaos.droppedAnswers} answers dropped, ${result.chaos.outages} DynamoDB outage(s)`
@@ -206,10 +235,10 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
 }
 
 function printSessions(result: LocalPipelineResult, limit: number): void {
-  const rows = result.sessions.map((s) => [s.user_id, s.session_id, s.session_time]);
+  const rows = result.sessions.map((s) => [String(s.user_id ?? ""), s.session_id, sessionStart(s)]);
   const shown = elide(rows, limit, (hidden) => ["...", `(${hidden} more, all in the report)`, ""]);
   process.stdout.write(
-    `\nSessions in ${localNames.sessionsTable} (${result.sessions.length} items)\n${formatTable(["user_id", "session_id", "session_time"], shown)}\n`,
+    `\nSessions in ${localNames.sessionsTable} (${result.sessions.length} items)\n${formatTable(["user_id", "session_id", "session start"], shown)}\n`,
   );
 }
 
@@ -236,3 +265,11 @@ Send more clicks (they stay in the stream; the application is stopped):
 }
 
 if (require.main === module) runCli("start", main, { onSignal: "abort" });
+
+/**
+ * When a session started, as its item says: the product's `session_start` (full UTC time) or the
+ * lab's `session_time` (clock time only).
+ */
+function sessionStart(item: SessionItem): string {
+  return String(item.session_start ?? item.session_time ?? "");
+}

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { TypedRow } from "../../handlers/delivery/typedRow";
+import type { InputSchema } from "../../sql/inputSchema";
 import type { ChaosStats } from "./chaos";
 import type { LocalTable } from "./localStack";
 
@@ -63,6 +64,8 @@ export interface EngineContext {
     readonly stateTable: string;
   };
   readonly sqlText: string;
+  /** The input schema the SQL reads its records with (`sql/applications.ts`). */
+  readonly inputSchema: InputSchema;
   /** The timeout of the functions the engine invokes. */
   readonly functionTimeoutMs: number;
   /** Time between deliveries of a KDA-style output (KDA's is about one second). */

@@ -17,5 +17,5 @@ export type PipelineEngine = keyof typeof engines;
 
 export const pipelineEngines = Object.keys(engines) as PipelineEngine[];
 
-/** What a deployed stack runs unless its config says otherwise. */
-export const defaultEngine: PipelineEngine = "kda-sql";
+/** What a deployed stack runs unless its config says otherwise (AWS no longer creates KDA SQL). */
+export const defaultEngine: PipelineEngine = "lambda";

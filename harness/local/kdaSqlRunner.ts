@@ -33,7 +33,7 @@ export class KdaSqlRunner implements EngineRunner {
 
   constructor(context: EngineContext) {
     // The SQL first: if it does not load, nothing else has been set up (the handler sets env vars).
-    const application = loadApplication(context.sqlText);
+    const application = loadApplication(context.sqlText, { inputSchema: context.inputSchema });
     this.handler = loadDeliveryHandler(
       {
         [handlerEnvironment.sessionsTable]: context.tables.sessionsTable,
@@ -44,6 +44,8 @@ export class KdaSqlRunner implements EngineRunner {
         AWS_SECRET_ACCESS_KEY: localAws.credentials.secretAccessKey,
         // The function's logs would bury the run's output; set it yourself to see them.
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "SILENT",
+        // Nor its EMF metric lines, which only CloudWatch reads.
+        POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
       },
       context.functionTimeoutMs,
     );

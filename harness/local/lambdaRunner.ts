@@ -62,7 +62,10 @@ export class LambdaRunner implements EngineRunner {
     // Through the context's endpoint (the outage proxy), so an outage reaches the sessionizer.
     this.dynamo = localDynamoClient(context.dynamoEndpoint);
     // One container for the whole run, as a warm function would be.
-    this.engine = new SessionizeEngine({ sqlText: context.sqlText });
+    this.engine = new SessionizeEngine({
+      sqlText: context.sqlText,
+      inputSchema: context.inputSchema,
+    });
   }
 
   get stats(): EngineStats {

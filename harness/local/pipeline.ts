@@ -8,7 +8,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { encodeRecordData } from "../../handlers/delivery/recordData";
 import type { TypedRow } from "../../handlers/delivery/typedRow";
 import { destinationStreamName, type SessionItem } from "../../sql/contracts";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import {
+  defaultSqlApplication,
+  readApplicationSql,
+  sqlApplications,
+  type SqlApplicationName,
+} from "../../sql/applications";
 import type { ClickRecord, ClickStreamOptions } from "../simulator/clickGenerator";
 import { KinesisWriter } from "../simulator/kinesisWriter";
 import { simulate } from "../simulator/simulate";
@@ -33,8 +38,13 @@ const consumeTimeoutMs = 120_000;
 
 export interface LocalPipelineOptions {
   readonly clicks: ClickStreamOptions;
-  /** What runs the SQL (default `kda-sql`), as the stack config key `engine`. */
+  /** What runs the SQL (default `lambda`), as the stack config key `engine`. */
   readonly engine?: PipelineEngine;
+  /**
+   * The SQL application (default `product`), as the stack config key `sqlApplication`: its SQL and
+   * its input schema.
+   */
+  readonly app?: SqlApplicationName;
   /** Records per sessionizer batch with the `lambda` engine (default 100). */
   readonly batchSize?: number;
   /** Pace the simulator like the lab (2 s between clicks); default compressed time. */
@@ -56,6 +66,7 @@ export interface LocalPipelineOptions {
   };
   /** Leave the emulators running; the caller closes them with `result.close()`. */
   readonly keep?: boolean;
+  /** SQL to run instead of the application's own (with the application's input schema). */
   readonly sqlText?: string;
   /**
    * Longest wait for the engine to deliver every row once the stream is consumed; what is left
@@ -80,6 +91,8 @@ export interface LocalPipelineResult {
   /** The sessions table, read back, in the order the sessions were emitted. */
   readonly sessions: readonly SessionItem[];
   readonly clicks: readonly ClickRecord[];
+  /** The SQL application that ran. */
+  readonly app: SqlApplicationName;
   readonly chaos?: ChaosStats & { readonly outages: number };
   readonly endpoints: { readonly kinesis: string; readonly dynamodb: string };
   /** The tables the run created, sessions first. */
@@ -127,6 +140,7 @@ async function runPipeline(
 ): Promise<LocalPipelineResult> {
   const startedAt = Date.now();
   const engine = engines[options.engine ?? defaultEngine];
+  const app = sqlApplications[options.app ?? defaultSqlApplication];
   const tables = [localTables.sessions, localTables.deadLetters, ...engine.tables];
   try {
     const stack = await startLocalStack({
@@ -146,7 +160,8 @@ async function runPipeline(
       region: localAws.region,
       dynamoEndpoint: proxy.endpoint,
       tables: localNames,
-      sqlText: options.sqlText ?? readSessionizeSql(),
+      sqlText: options.sqlText ?? readApplicationSql(app.name),
+      inputSchema: app.inputSchema,
       functionTimeoutMs: options.chaos
         ? (options.chaos.functionTimeoutMs ?? 2000)
         : functionTimeoutMs,
@@ -199,6 +214,7 @@ async function runPipeline(
     );
 
     const stats = runner.stats;
+    const sessionUsers = new Set(sessions.map((s) => String(s.user_id ?? "").trimEnd()));
     const summary = reconcile({
       seed: options.clicks.seed,
       events: clicks.records.length,
@@ -207,6 +223,9 @@ async function runPipeline(
       destinationSessionIds: sent.destinationSessionIds,
       deadLetterData: sent.deadLetterData,
       tableSessionIds: sessions.map((s) => s.session_id),
+      usersWithoutSessions: [...new Set(clicks.records.map((c) => c.user_id))].filter(
+        (user) => !sessionUsers.has(user),
+      ),
       deadLetters: deadLetters.length,
       invocations: stats.invocations,
       failedInvocations: stats.failedInvocations,
@@ -218,6 +237,7 @@ async function runPipeline(
       summary,
       sessions,
       clicks: clicks.records,
+      app: app.name,
       chaos: options.chaos ? { ...chaosStats, outages } : undefined,
       endpoints: { kinesis: stack.kinesis.endpoint, dynamodb: stack.dynamodb.endpoint },
       tables: tables.map((table) => table.name),

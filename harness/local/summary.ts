@@ -25,6 +25,11 @@ export interface RunFacts {
    */
   readonly deadLetterData: readonly string[];
   readonly tableSessionIds: readonly string[];
+  /**
+   * Users who sent clicks but have no item in the sessions table: every click of theirs became a
+   * dead letter (the lab's SQL does this to any user id over 7 characters).
+   */
+  readonly usersWithoutSessions?: readonly string[];
   readonly deadLetters: number;
   readonly invocations: number;
   readonly failedInvocations: number;
@@ -52,6 +57,13 @@ export interface Summary extends Pick<
   readonly sessionRows: number;
   /** Distinct non-null session_id values among those rows: the items the table must hold. */
   readonly distinctSessions: number;
+  /**
+   * Session rows whose session_id an earlier session row already had: each is a session the table
+   * lost, because the later item overwrote the earlier (every destination row is a session start).
+   */
+  readonly overwrittenSessions: number;
+  /** Users whose clicks all became dead letters (no session at all). */
+  readonly usersWithoutSessions: number;
   readonly tableItems: number;
   readonly errorRows: number;
   /** Destination rows the handler must reject (session_id NULL). */
@@ -64,12 +76,15 @@ export interface Summary extends Pick<
 }
 
 /**
- * Checks that every event was read, every session row landed as exactly one item per distinct
- * session_id, every error and rejected row is a dead letter, and nothing is left undelivered.
+ * Checks that every event was read, every session row landed as its own item (a session_id that
+ * repeats means a session was overwritten), every user who clicked has a session, every error and
+ * rejected row is a dead letter, and nothing is left undelivered.
  *
  * @example
- * reconcile({ ...facts, destinationSessionIds: ["a", "a", "b"], tableSessionIds: ["a", "b"] })
+ * reconcile({ ...facts, destinationSessionIds: ["a", "b"], tableSessionIds: ["a", "b"] })
  *   .reconciled // -> true (when the other counts agree too)
+ * reconcile({ ...facts, destinationSessionIds: ["a", "a", "b"], tableSessionIds: ["a", "b"] })
+ *   .differences // -> ['1 session row(s) reused the session_id of an earlier session, ...: "a"']
  */
 export function reconcile(facts: RunFacts): Summary {
   const expectedSessions = new Set(
@@ -96,6 +111,23 @@ export function reconcile(facts: RunFacts): Summary {
         (unexpected.length > 0 ? `; in the table but never emitted: ${sample(unexpected)}` : ""),
     );
   }
+  const sessionRows = facts.destinationSessionIds.filter((id): id is string => id !== null);
+  const overwritten = sessionRows.length - expectedSessions.size;
+  if (overwritten > 0) {
+    const seen = new Set<string>();
+    const repeated = new Set(sessionRows.filter((id) => seen.has(id) || !seen.add(id)));
+    differences.push(
+      `${overwritten} session row(s) reused the session_id of an earlier session, which the table ` +
+        `item then overwrote: ${sample([...repeated])}`,
+    );
+  }
+  const usersWithoutSessions = facts.usersWithoutSessions ?? [];
+  if (usersWithoutSessions.length > 0) {
+    differences.push(
+      `${usersWithoutSessions.length} user(s) sent clicks but have no session, every click ` +
+        `dead-lettered: ${sample(usersWithoutSessions)}`,
+    );
+  }
   if (facts.deadLetters !== expectedDeadLetters) {
     differences.push(
       `dead letters: ${facts.deadLetters}, expected ${expectedDeadLetters} (error rows and rejected rows, distinct)`,
@@ -113,6 +145,8 @@ export function reconcile(facts: RunFacts): Summary {
     rows: facts.rowsByStream,
     sessionRows: facts.rowsByStream[destinationStream] ?? 0,
     distinctSessions: expectedSessions.size,
+    overwrittenSessions: overwritten,
+    usersWithoutSessions: usersWithoutSessions.length,
     tableItems: facts.tableSessionIds.length,
     errorRows,
     rejectedRows: facts.destinationSessionIds.filter((id) => id === null).length,
@@ -147,6 +181,8 @@ export function formatSummary(summary: Summary): string {
       `${summary.sessionRows} on ${destinationStream}, ${summary.distinctSessions} distinct session ids`,
     ],
     ["sessions table items", String(summary.tableItems)],
+    ["overwritten sessions", String(summary.overwrittenSessions)],
+    ["users without sessions", String(summary.usersWithoutSessions)],
     [
       "dead letters",
       `${summary.deadLetters} (expected ${summary.expectedDeadLetters}: ${summary.errorRows} error rows, ${summary.rejectedRows} rejected rows)`,

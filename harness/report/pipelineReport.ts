@@ -1,11 +1,12 @@
 /**
  * The report of a local pipeline run (`npm start`): the totals are the run's reconciled summary
  * (what reached the tables), the charts come from the clicks sent, run once more through the same
- * SQL by the emulator with each click's own timestamp as ROWTIME. For the lab's SQL that gives the
+ * SQL (the run's application, with its input schema) by the emulator with each click's own
+ * timestamp as ROWTIME. For the lab's SQL that gives the
  * sessions the engine found (the end-to-end tests hold replay and pipeline to the same sessions),
  * and it gives them for either engine without asking which one ran.
  */
-import { readSessionizeSql } from "../../sql/inputSchema";
+import { clickInputSchema, readSessionizeSql, type InputSchema } from "../../sql/inputSchema";
 import { loadApplication } from "../emulator";
 import type { Summary } from "../local/summary";
 import { RecordFeeder } from "../replay/recordFeeder";
@@ -18,9 +19,10 @@ export function clickFacts(
   clicks: readonly ClickRecord[],
   choice: TimelineChoice = {},
   sqlText: string = readSessionizeSql(),
+  inputSchema: InputSchema = clickInputSchema,
 ): ReportFacts {
-  const app = loadApplication(sqlText, { includeSourceRows: true });
-  const feeder = new RecordFeeder(app);
+  const app = loadApplication(sqlText, { includeSourceRows: true, inputSchema });
+  const feeder = new RecordFeeder(app, "event_timestamp", inputSchema);
   const collector = new ReportCollector(app.streams);
   for (const click of clicks) {
     const data = JSON.stringify(click);
@@ -48,6 +50,18 @@ export function pipelineReportPage(
     },
     { key: "distinctSessions", label: "distinct session ids", value: summary.distinctSessions },
     { key: "tableItems", label: "sessions table items", value: summary.tableItems },
+    {
+      key: "overwrittenSessions",
+      label: "overwritten sessions",
+      value: summary.overwrittenSessions,
+      note: "session rows whose item overwrote an earlier session's",
+    },
+    {
+      key: "usersWithoutSessions",
+      label: "users without sessions",
+      value: summary.usersWithoutSessions,
+      note: "users whose every click was dead-lettered",
+    },
     {
       key: "deadLetters",
       label: "dead letters",

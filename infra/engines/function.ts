@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { handlerEnvironment } from "../../sql/contracts";
+import { handlerEnvironment, handlerMetrics } from "../../sql/contracts";
 import { type AlarmSettings, type AlarmSpec, createAlarms } from "../alarms";
 import type { PipelineConfig } from "../config";
 import { roleNamePrefix } from "../names";
@@ -120,11 +120,33 @@ export function createEngineFunction(
     threshold,
   });
   const { errors, throttles } = spec.alarmDescriptions;
+  // The handlers' own metrics (handlers/shared/metrics.ts), dimensioned by the function's name.
+  const handlerAlarm = (
+    part: string,
+    description: string,
+    metricName: string,
+    threshold: number,
+  ): AlarmSpec => ({
+    ...alarm(part, description, metricName, threshold),
+    namespace: handlerMetrics.namespace,
+  });
   createAlarms(
     name,
     [
       alarm("function-errors", errors, "Errors", config.alarms.functionErrors),
       alarm("function-throttles", throttles, "Throttles", config.alarms.functionThrottles),
+      handlerAlarm(
+        "dead-letters-written",
+        "Records were dead-lettered: bad input, or rows DynamoDB refused; see the dead-letter table",
+        handlerMetrics.deadLetters,
+        config.alarms.deadLetters,
+      ),
+      handlerAlarm(
+        "table-errors",
+        "A table is missing, not accessible or keyed differently: its rows wait for redelivery",
+        handlerMetrics.tableErrors,
+        0,
+      ),
     ],
     context.alarms,
     opts,

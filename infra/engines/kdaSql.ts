@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { deliveredStreams } from "../../sql/contracts";
-import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
+import { readApplicationSql, sqlApplications } from "../../sql/applications";
 import { createAlarms } from "../alarms";
 import { handlerFiles } from "../bundle";
 import { roleNamePrefix } from "../names";
@@ -171,6 +171,7 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
       opts,
     );
 
+    const { inputSchema } = sqlApplications[config.sqlApplication];
     const lambdaDestination = {
       lambda: { resourceArn: this.function.arn, roleArn: role.arn },
       schema: { recordFormatType: "JSON" },
@@ -180,20 +181,20 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
       {
         name: names.application,
         description: "The lab's clickstream sessionizer (sql/sessionize.sql)",
-        code: readSessionizeSql(),
+        code: readApplicationSql(config.sqlApplication),
         inputs: {
-          namePrefix: clickInputSchema.namePrefix,
+          namePrefix: inputSchema.namePrefix,
           kinesisStream: { resourceArn: shared.stream.arn, roleArn: role.arn },
           schema: {
-            recordColumns: clickInputSchema.columns.map((c) => ({
+            recordColumns: inputSchema.columns.map((c) => ({
               name: c.name,
               sqlType: c.sqlType,
               mapping: c.mapping,
             })),
-            recordEncoding: clickInputSchema.recordEncoding,
+            recordEncoding: inputSchema.recordEncoding,
             recordFormat: {
-              recordFormatType: clickInputSchema.recordFormat,
-              mappingParameters: { json: { recordRowPath: clickInputSchema.recordRowPath } },
+              recordFormatType: inputSchema.recordFormat,
+              mappingParameters: { json: { recordRowPath: inputSchema.recordRowPath } },
             },
           },
           startingPositionConfigurations: [

@@ -6,8 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { handlerEnvironment, stateTableShape } from "../../sql/contracts";
-import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
+import { readApplicationSql, sqlApplications } from "../../sql/applications";
+import { handlerEnvironment, handlerMetrics, stateTableShape } from "../../sql/contracts";
 import { alarmArgs, createAlarms, tableThrottlesAlarm } from "../alarms";
 import { handlerFiles } from "../bundle";
 import { kinesisViaService, sessionizerPolicy, streamKeyToGrant } from "../policies";
@@ -73,8 +73,9 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
       name,
       {
         description:
-          "Runs sql/sessionize.sql over the Kinesis stream with the bundled harness (window state in " +
-          "DynamoDB) and writes sessions and error rows like the KDA delivery function",
+          `Runs sql/${sqlApplications[config.sqlApplication].sqlFile} over the Kinesis stream with ` +
+          "the bundled harness (window state in DynamoDB) and writes sessions and error rows like " +
+          "the KDA delivery function",
         roleDescription: "read the stream, keep window state, write sessions and dead letters, log",
         policy: (logStreamsArn) =>
           sessionizerPolicy<pulumi.Input<string>>({
@@ -89,19 +90,22 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
           }),
         files: {
           ...handlerFiles(sessionizerHandlerEntry),
-          // The handler reads the SQL from beside the bundle at cold start: the very file the tests
-          // run, as text so the plan is the same in any checkout.
-          "sessionize.sql": new pulumi.asset.StringAsset(readSessionizeSql()),
-          // The input schema compiled into the bundle (sql/inputSchema.ts), as text beside it: the
-          // package says how it maps records, and a plan diff shows a change of it line by line,
-          // as it shows the SQL application's input schema on engine kda-sql.
+          // The handler reads the SQL of SQL_APPLICATION from beside the bundle at cold start: the
+          // very file the tests run, as text so the plan is the same in any checkout.
+          [sqlApplications[config.sqlApplication].sqlFile]: new pulumi.asset.StringAsset(
+            readApplicationSql(config.sqlApplication),
+          ),
+          // The application's input schema compiled into the bundle (sql/inputSchema.ts), as text
+          // beside it: the package says how it maps records, and a plan diff shows a change of it
+          // line by line, as it shows the SQL application's input schema on engine kda-sql.
           "input-schema.json": new pulumi.asset.StringAsset(
-            `${JSON.stringify(clickInputSchema, null, 2)}\n`,
+            `${JSON.stringify(sqlApplications[config.sqlApplication].inputSchema, null, 2)}\n`,
           ),
         },
         environment: {
           ...deliveryEnvironment(shared),
           [handlerEnvironment.stateTable]: this.stateTable.name,
+          [handlerEnvironment.sqlApplication]: config.sqlApplication,
         },
         alarmDescriptions: {
           errors: "The sessionizer failed; the event source mapping retries the batch",
@@ -124,8 +128,10 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
 
   /**
    * The stream -> sessionizer wiring. `parallelizationFactor: 1` means one batch per shard in
-   * flight, so a shard's records are applied in order (the SQL's windows depend on it); partial
-   * batch responses let the function name the record to retry from:
+   * flight, so a shard's records are applied in order (the SQL's windows depend on it). It is not
+   * a setting: the sessionizer's shard lease refuses a second batch of a shard (and the
+   * concurrent-batches alarm fires), see docs/engines.md. Partial batch responses let the function
+   * name the record to retry from:
    * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html
    *
    * `startingPosition` only matters when the mapping is created (it keeps its own checkpoint after
@@ -178,6 +184,19 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
           threshold: iteratorAgeMs,
         },
         tableThrottlesAlarm("state-throttles", this.stateTable, tableThrottles),
+        // The shard lease refused a batch: two invocations on one shard at once, which the design
+        // does not allow (a parallelizationFactor above 1, or a second consumer of the stream).
+        {
+          part: "concurrent-batches",
+          description:
+            "Two batches of one shard ran at once and one was refused: is a second event source " +
+            "mapping reading the stream, or its parallelizationFactor above 1?",
+          namespace: handlerMetrics.namespace,
+          metricName: handlerMetrics.concurrentBatches,
+          statistic: "Sum",
+          dimensions: { FunctionName: this.function.name },
+          threshold: 0,
+        },
         // The mapping could not send a failed batch's pointer to the failed-batches queue: the batch
         // is then dropped without a trace, so any one of them is worth an alarm.
         // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html

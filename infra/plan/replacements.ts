@@ -115,6 +115,12 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
     inputs: ["name", "namePrefix", "fifoTopic"],
     source: tf("sns/topic.go"),
   },
+  // The email subscription of alarmTopic <address>: another address, protocol or topic is a new
+  // subscription (and a new confirmation mail).
+  "aws:sns/topicSubscription:TopicSubscription": {
+    inputs: ["topic", "protocol", "endpoint"],
+    source: tf("sns/topic_subscription.go"),
+  },
   "aws:kinesis/analyticsApplication:AnalyticsApplication": {
     inputs: ["name"],
     source: tf("kinesisanalytics/application.go"),

@@ -29,7 +29,9 @@ describe("the simulate, replay and start CLIs together", () => {
     const seed = ["--seed", "5", "--events", "300"];
 
     cli("simulate.ts", [...seed, "--out", clicks]);
-    const replayed = cli("replay.ts", ["--input", clicks])
+    // npm start runs the product's SQL by default; the simulator's short user ids map the same
+    // under the lab's input schema, which replay reads with
+    const replayed = cli("replay.ts", ["--sql", path.join("sql", "product.sql"), "--input", clicks])
       .trimEnd()
       .split("\n")
       .map((line) => JSON.parse(line) as { session_id: string | null });
@@ -73,6 +75,7 @@ describe("every CLI's command line", () => {
     "plan.ts",
     "planComment.ts",
     "bench.ts",
+    "redrive.ts",
   ];
   const run = (script: string, args: string[]) =>
     spawnSync(process.execPath, [tsx, path.join(root, "harness", "cli", script), ...args], {

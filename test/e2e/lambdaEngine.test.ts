@@ -47,11 +47,11 @@ describe("the local pipeline with engine lambda", () => {
   it("dead-letters the rows the SQL rejects, like the kda-sql engine", async () => {
     // INTERMEDIATE_SQL_STREAM declares device_type VARCHAR(10): longer values become error rows.
     const stream = clicks({ count: 200, devices: ["desktop", "smart-television"] });
-    const result = await run({ engine: "lambda", clicks: stream });
+    const result = await run({ engine: "lambda", clicks: stream, app: "lab" });
 
     expect(result.summary.differences).to.deep.equal([]);
     expect(result.summary.errorRows).to.be.greaterThan(0);
     expect(result.summary.deadLetters).to.equal(result.summary.expectedDeadLetters);
-    expect(sortedItems(result.sessions)).to.deep.equal(await replayedTable(stream));
+    expect(sortedItems(result.sessions)).to.deep.equal(await replayedTable(stream, "lab"));
   });
 });

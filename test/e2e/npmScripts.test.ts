@@ -116,7 +116,9 @@ describe("the commands run through npm", () => {
     const summary = JSON.parse(run.stdout);
     expect(summary).to.include({ events: 30, reconciled: true });
     expect(summary.sessions).to.have.length(summary.tableItems);
-    expect(run.stderr).to.match(/^Local pipeline \(engine kda-sql\): 30 clicks/);
+    expect(run.stderr).to.match(
+      /^Local pipeline \(engine lambda, application product\): 30 clicks/,
+    );
   });
 
   it("npm start -- --keep stops on SIGTERM to npm: emulators closed, ports freed, exit 143", async () => {

@@ -21,7 +21,7 @@ function classify(data: string): Decision {
 }
 
 describe("classifying a delivered record", () => {
-  it("turns a lab row into the lab's item, keeping CHAR padding and dropping latest_time", () => {
+  it("turns a lab row into an item of all its columns, keeping CHAR padding", () => {
     // Prepare
     const row = {
       user_id: "user1  ",
@@ -34,7 +34,35 @@ describe("classifying a delivered record", () => {
     // Assess
     expect(decided).to.deep.equal({
       kind: "session",
-      item: { session_id: "user1  _mobile_10:00:00", session_time: "10:00:00", user_id: "user1  " },
+      item: {
+        user_id: "user1  ",
+        session_id: "user1  _mobile_10:00:00",
+        session_time: "10:00:00",
+        latest_time: "10:00:09",
+      },
+    });
+  });
+
+  it("turns a product row into an item of its columns, numbers kept as numbers and NULLs left out", () => {
+    // Prepare
+    const row = {
+      session_id: "charlotte_2026-01-01T10:00:00.000Z",
+      user_id: "charlotte",
+      device_type: null,
+      session_start: "2026-01-01T10:00:00.000Z",
+      session_start_ms: 1767261600000,
+    };
+    // Act
+    const decided = decideRow({ stream: destinationStreamName, row });
+    // Assess
+    expect(decided).to.deep.equal({
+      kind: "session",
+      item: {
+        session_id: "charlotte_2026-01-01T10:00:00.000Z",
+        user_id: "charlotte",
+        session_start: "2026-01-01T10:00:00.000Z",
+        session_start_ms: 1767261600000,
+      },
     });
   });
 
@@ -80,16 +108,22 @@ describe("classifying a delivered record", () => {
       /field session_id is missing; expected a string/,
     ],
     [
-      "a numeric user_id",
-      base64Json(sessionRow(1, { user_id: 42 })),
+      "a numeric session_id",
+      base64Json(sessionRow(1, { session_id: 42 })),
       RejectReason.InvalidField,
-      /field user_id is 42 \(number\); expected a string/,
+      /field session_id is 42 \(number\); expected a string/,
     ],
     [
-      "a NULL session_time",
-      base64Json(sessionRow(1, { session_time: null })),
+      "a NULL session_id",
+      base64Json(sessionRow(1, { session_id: null })),
       RejectReason.InvalidField,
-      /field session_time is null; expected a string/,
+      /field session_id is null; expected a string/,
+    ],
+    [
+      "an object-valued column",
+      base64Json(sessionRow(1, { session_time: { at: 10 } })),
+      RejectReason.InvalidField,
+      /field session_time is \{"at":10\} \(object\); expected text, a number, a boolean or null/,
     ],
     [
       "an empty session_id",

@@ -21,6 +21,7 @@ import {
   recordingLogger,
   sessionRow,
 } from "../support/records";
+import { sessionsIn } from "../support/sessionizer";
 
 /**
  * A real client whose BatchWriteItem sends only the first `accept(call)` items to DynamoDB and
@@ -90,7 +91,8 @@ describe("delivering rows to DynamoDB", () => {
     const proxy = await startProxy(dynamo.endpoint);
     const viaProxy = clientFor(proxy.endpoint);
     const rows = sessionRows(1000);
-    proxy.cutAtRequest(6);
+    // The sessions table's DescribeTable, then five BatchWriteItem calls get through.
+    proxy.cutAtRequest(7);
     try {
       // Act
       const first = await deliverRows(
@@ -310,9 +312,9 @@ describe("delivering rows to DynamoDB", () => {
             event.records.map((record) => record.recordId),
           );
           const sessions = new Map(
-            (await scanAll(dynamo.client, runTables.sessionsTable)).map((item) => [
-              item.session_id.S,
-              [item.session_id.S, item.session_time.S, item.user_id.S],
+            (await sessionsIn(dynamo.client, runTables.sessionsTable)).map((item) => [
+              item.session_id,
+              [item.session_id, item],
             ]),
           );
           const letters = new Map(
@@ -344,25 +346,30 @@ describe("delivering rows to DynamoDB", () => {
   });
 });
 
-/** The test's own reading of a session row: canonical base64 of JSON with the three string fields. */
-function strictSessionRow(data: string): [string, string, string] | undefined {
+/**
+ * The test's own reading of a session row: canonical base64 of a UTF-8 JSON object that is not an
+ * error_stream row, with a non-empty string session_id and only text, numbers, booleans and nulls;
+ * its item is its columns without the nulls, keyed by session_id.
+ */
+function strictSessionRow(data: string): [string, Record<string, unknown>] | undefined {
   const bytes = Buffer.from(data, "base64");
   if (bytes.toString("base64") !== data) return undefined;
-  let row: Record<string, unknown>;
+  let row: unknown;
   try {
-    row = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Record<
-      string,
-      unknown
-    >;
+    row = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     return undefined;
   }
-  const values = [row?.session_id, row?.session_time, row?.user_id];
-  const isSession =
-    values.every((value) => typeof value === "string") &&
-    row.session_id !== "" &&
-    !("ERROR_NAME" in row);
-  return isSession ? (values as [string, string, string]) : undefined;
+  if (typeof row !== "object" || row === null || Array.isArray(row)) return undefined;
+  const fields = row as Record<string, unknown>;
+  if (["ERROR_TIME", "ERROR_LEVEL", "ERROR_NAME", "MESSAGE"].every((c) => c in fields)) {
+    return undefined;
+  }
+  if (typeof fields.session_id !== "string" || fields.session_id === "") return undefined;
+  const values = Object.values(fields);
+  if (values.some((value) => typeof value === "object" && value !== null)) return undefined;
+  const item = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null));
+  return [fields.session_id, item];
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

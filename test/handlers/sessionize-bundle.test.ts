@@ -67,7 +67,12 @@ describe("the sessionize-stream bundle", () => {
       // Assess
       expect(JSON.parse(stdout)).to.deep.equal({ batchItemFailures: [] });
       expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal([
-        { session_id: "user1_mobile_10:00:00", session_time: "10:00:00", user_id: "user1  " },
+        {
+          session_id: "user1_mobile_10:00:00",
+          session_time: "10:00:00",
+          user_id: "user1  ",
+          latest_time: "10:00:00",
+        },
       ]);
     } finally {
       client.destroy();

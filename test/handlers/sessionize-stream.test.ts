@@ -160,7 +160,7 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
   });
 
   for (const writes of [0, 1, 2, 4]) {
-    it(`loses and duplicates nothing when a batch dies after ${writes} of its writes (delivery, then state) and is retried by a fresh instance`, async () => {
+    it(`loses and duplicates nothing when a batch dies after ${writes} of its writes (lease, state, rows, lease) and is retried by a fresh instance`, async () => {
       // Prepare: a run that crashes on batch 3
       const crashed = await createSessionizerTables(client);
       await runAll(crashed, batches.slice(0, 3));
@@ -189,24 +189,38 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
     });
   }
 
-  it("commits no state and asks for the whole batch again when rows cannot be delivered", async () => {
-    // Prepare: no time left, so the delivery cannot write
+  it("keeps the rows it could not write in the committed state and writes them when the batch is retried", async () => {
+    // Prepare: no time left, so the delivery cannot write; a clean run of the same batch to compare
     const tables = await createSessionizerTables(client);
-    const deps = sessionizerDeps(client, tables, { remainingTimeMs: () => 0 });
+    const once = await createSessionizerTables(client);
+    await runAll(once, batches.slice(0, 1));
+    const starved = sessionizerDeps(client, tables, { remainingTimeMs: () => 0 });
     // Act
-    const answer = await sessionizeEvent(batches[0], deps);
-    // Assess
+    const answer = await sessionizeEvent(batches[0], starved);
+    const pendingAfterFailure = (await scanAll(client, tables.stateTable)).filter(
+      (item) => item.pending !== undefined,
+    );
+    await runAll(tables, batches.slice(0, 1));
+    // Assess: nothing reached the tables, the rows waited in the state, the retry wrote them
     expect(answer).to.deep.equal({
       batchItemFailures: [{ itemIdentifier: batches[0].Records[0].kinesis.sequenceNumber }],
     });
-    expect(await scanAll(client, tables.stateTable)).to.deep.equal([]);
+    expect(pendingAfterFailure.length).to.be.greaterThan(0);
+    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(client, once.sessionsTable),
+    );
+    expect(await tableText(client, tables.stateTable)).to.deep.equal(
+      await tableText(client, once.stateTable),
+    );
   });
 
-  it("answers a conflict when another invocation committed the same keys since they were read", async () => {
+  it("lets a second invocation of the same batch take over, and the first redoes its keys on top", async () => {
     // Prepare: two invocations of one batch; the first commits while the second still works
     const tables = await createSessionizerTables(client);
-    const slow = sessionizerDeps(client, tables);
-    const racing = sessionizerDeps(client, tables);
+    const once = await createSessionizerTables(client);
+    await runAll(once, batches.slice(0, 1));
+    const slow = sessionizerDeps(client, tables, { invocationId: "slow" });
+    const racing = sessionizerDeps(client, tables, { invocationId: "racing" });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let reached!: () => void;
@@ -222,16 +236,28 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
       },
       { step: "initialize", name: "stall" },
     );
-    // Act: the slow one has read and delivered and is about to commit when the other one runs
+    // Act: the slow one has read and is about to commit when the other one runs
     const slowAnswer = sessionizeEvent(batches[0], { ...slow, client: stalled });
     await atCommit;
     const racingAnswer = await sessionizeEvent(batches[0], racing);
     release();
-    // Assess: the winner is done; the loser asks for the batch again, which then is all skipped
+    // Assess: the winner is done; the loser found its keys moved on, redid them (nothing left to
+    // apply), lost the lease and asks only for the batch's last record again, which is all skipped
     expect(racingAnswer).to.deep.equal({ batchItemFailures: [] });
-    const first = batches[0].Records[0].kinesis.sequenceNumber;
-    expect(await slowAnswer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: first }] });
-    expect(await sessionizeEvent(batches[0], slow)).to.deep.equal({ batchItemFailures: [] });
+    const records = batches[0].Records;
+    const last = records[records.length - 1];
+    expect(await slowAnswer).to.deep.equal({
+      batchItemFailures: [{ itemIdentifier: last.kinesis.sequenceNumber }],
+    });
+    expect(await sessionizeEvent({ Records: [last] }, slow)).to.deep.equal({
+      batchItemFailures: [],
+    });
+    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(client, once.sessionsTable),
+    );
+    expect(await tableText(client, tables.stateTable)).to.deep.equal(
+      await tableText(client, once.stateTable),
+    );
     stalled.destroy();
   });
 

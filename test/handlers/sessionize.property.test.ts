@@ -23,6 +23,7 @@ import { lambdaContext } from "../support/records";
 import {
   crashingClient,
   createSessionizerTables,
+  itemOfRow,
   sessionizerDeps,
   sessionsIn,
   tableText,
@@ -57,10 +58,8 @@ function replayedSessions(records: readonly ClickRecord[]): SessionItem[] {
       arrivalTime: record.arrivalTime,
     });
     for (const row of replay.feed(line)) {
-      const { session_id, session_time, user_id } = row;
-      if (typeof session_id !== "string" || session_id === "") continue;
-      if (typeof session_time !== "string" || typeof user_id !== "string") continue;
-      items.set(session_id, { session_id, session_time, user_id });
+      if (typeof row.session_id !== "string" || row.session_id === "") continue;
+      items.set(row.session_id, itemOfRow(row));
     }
   }
   return [...items.values()].sort((a, b) => a.session_id.localeCompare(b.session_id));

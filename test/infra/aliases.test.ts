@@ -78,12 +78,18 @@ describe("URNs computed as the Pulumi engine does (infra/plan/urns.ts)", () => {
 });
 
 /**
- * Resources added after the fixture's commit, each on purpose (issue 15): the explicit AWS provider
- * that carries the default tags, and the alarm on event source mapping deliveries that failed.
+ * Resources added after the fixture's commit, each on purpose: the explicit AWS provider that
+ * carries the default tags and the alarm on event source mapping deliveries that failed (issue 15);
+ * the alarms on the handlers' own metrics and the alarm topic the dev stack now creates (issue 10).
+ * New, not moved, so they have no old URN.
  */
 const addedSince: readonly string[] = [
   "pulumi:providers:aws::aws",
   "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
+  "aws:sns/topic:Topic::sessionizer-alarms",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-dead-letters-written",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-table-errors",
+  "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-concurrent-batches",
 ];
 
 describe(`a deployed stack survives the engines' move (URNs of ${urnsBefore.commit} in test/infra/fixtures/urnsBefore.ts)`, () => {

@@ -62,9 +62,10 @@ describe("the stack configuration", () => {
     expect(config.application).to.deep.equal({ startingPosition: "NOW", start: true });
   });
 
-  it("defaults to the lab's engine, kda-sql, and to an event source that retries before it skips", () => {
+  it("defaults to engine lambda, the product's SQL and an event source that retries before it skips", () => {
     const config = parseConfig(valid, context);
-    expect(config.engine).to.equal("kda-sql");
+    expect(config.engine).to.equal("lambda");
+    expect(config.sqlApplication).to.equal("product");
     expect(config.eventSource).to.deep.equal({
       batchSize: 100,
       maximumBatchingWindowSeconds: 1,
@@ -112,6 +113,11 @@ describe("the stack configuration", () => {
       owner: "data team",
       cost: "42",
     });
+  });
+
+  it("takes an email address as the alarm topic: a new topic that mails it", () => {
+    const config = parseConfig({ ...valid, [key("alarmTopic")]: "ops@example.com" }, context);
+    expect(config.alarms.topic).to.deep.equal({ kind: "email", address: "ops@example.com" });
   });
 
   it("reports every invalid key at once, not just the first", () => {
@@ -217,9 +223,9 @@ describe("the stack configuration", () => {
       /logRetentionDays = "10": must be one of 1, 3, 5, 7, 14/,
     ],
     [
-      "an alarm topic that is not an SNS ARN",
-      { [key("alarmTopic")]: "ops@example.com" },
-      /alarmTopic = "ops@example.com": must be none .*, create .* or an SNS topic ARN/,
+      "an alarm topic that is neither an SNS ARN nor an email address",
+      { [key("alarmTopic")]: "ops at example.com" },
+      /alarmTopic = "ops at example.com": must be none .*, create .*, an email address .* or an SNS topic ARN/,
     ],
     [
       "a negative alarm threshold",
@@ -304,7 +310,7 @@ describe("the stack configuration", () => {
     [
       "a key the project does not have",
       { [key("shards")]: "2" },
-      /clickstream-sessionizer:shards is not a key of this project; allowed keys: engine, namePrefix, /,
+      /clickstream-sessionizer:shards is not a key of this project; allowed keys: engine, sqlApplication, namePrefix, /,
     ],
     [
       "an engine that does not exist",
@@ -358,6 +364,16 @@ describe("the stack configuration", () => {
       "a failed-batches threshold that is not a number",
       { [key("alarmFailedBatches")]: "many" },
       /alarmFailedBatches = "many": must be an integer/,
+    ],
+    [
+      "a dead-letters threshold below 0",
+      { [key("alarmDeadLetters")]: "-1" },
+      /alarmDeadLetters = "-1": must be an integer from 0 to 1000000/,
+    ],
+    [
+      "an SQL application that does not exist",
+      { [key("sqlApplication")]: "prod" },
+      /sqlApplication = "prod": must be one of lab, product/,
     ],
   ];
   for (const [what, values, expected] of cases) {

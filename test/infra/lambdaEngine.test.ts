@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
+import { readApplicationSql } from "../../sql/applications";
+import { clickInputSchema, productInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { stateTableShape } from "../../sql/contracts";
 import { kdaSqlEndOfLifeWarning } from "../../infra/engines/kdaSql";
 import {
@@ -79,9 +80,30 @@ describe("the lambda engine (dev stack under mocks)", () => {
     });
   });
 
-  it("deploys the sessionizer bundle with sql/sessionize.sql and its input schema beside it, byte for byte", async () => {
+  it("deploys the sessionizer bundle with the product's sql/product.sql and its input schema beside it, byte for byte", async () => {
     const code = dev.one(resourceType.function).inputs["code"] as pulumi.asset.AssetArchive;
     const assets = await code.assets;
+    expect(Object.keys(assets).sort()).to.deep.equal([
+      "index.js",
+      "index.js.map",
+      "input-schema.json",
+      "product.sql",
+    ]);
+    expect(await (assets["product.sql"] as pulumi.asset.StringAsset).text).to.equal(
+      readApplicationSql("product"),
+    );
+    expect(
+      JSON.parse(await (assets["input-schema.json"] as pulumi.asset.StringAsset).text),
+    ).to.deep.equal(productInputSchema);
+    expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).to.contain(
+      "sessionize-stream",
+    );
+  });
+
+  it("deploys sql/sessionize.sql beside the bundle when the stack runs the lab's application", async () => {
+    const stack = await runStack("dev", { "clickstream-sessionizer:sqlApplication": "lab" });
+    const fn = stack.one(resourceType.function).inputs;
+    const assets = await (fn["code"] as pulumi.asset.AssetArchive).assets;
     expect(Object.keys(assets).sort()).to.deep.equal([
       "index.js",
       "index.js.map",
@@ -94,17 +116,16 @@ describe("the lambda engine (dev stack under mocks)", () => {
     expect(
       JSON.parse(await (assets["input-schema.json"] as pulumi.asset.StringAsset).text),
     ).to.deep.equal(clickInputSchema);
-    expect(await (assets["index.js"] as pulumi.asset.StringAsset).text).to.contain(
-      "sessionize-stream",
-    );
+    expect(fn["environment"]).to.have.nested.property("variables.SQL_APPLICATION", "lab");
   });
 
-  it("tells the sessionizer its three tables through the environment", () => {
+  it("tells the sessionizer its three tables and its SQL application through the environment", () => {
     expect(dev.one(resourceType.function).inputs["environment"]).to.deep.equal({
       variables: {
         SESSIONS_TABLE: "clickstream-sessionizer-dev-sessions",
         DEAD_LETTER_TABLE: "clickstream-sessionizer-dev-dead-letters",
         STATE_TABLE: "clickstream-sessionizer-dev-state",
+        SQL_APPLICATION: "product",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
@@ -119,7 +140,7 @@ describe("the lambda engine (dev stack under mocks)", () => {
     expect(state["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
   });
 
-  it("grants the sessionizer exactly: read this stream, BatchWriteItem on sessions and dead letters, BatchGetItem and PutItem on state, SendMessage to its queue, its logs", () => {
+  it("grants the sessionizer exactly: read this stream, BatchWriteItem and DescribeTable on sessions and dead letters, BatchGetItem, PutItem and UpdateItem on state, SendMessage to its queue, its logs", () => {
     const grants = statementsOf(dev).map((s) => ({
       sid: s.Sid,
       action: s.Action,
@@ -143,8 +164,13 @@ describe("the lambda engine (dev stack under mocks)", () => {
         resource: [arn.table("sessions"), arn.table("dead-letters")],
       },
       {
+        sid: "CheckTables",
+        action: ["dynamodb:DescribeTable"],
+        resource: [arn.table("sessions"), arn.table("dead-letters")],
+      },
+      {
         sid: "ReadAndWriteWindowState",
-        action: ["dynamodb:BatchGetItem", "dynamodb:PutItem"],
+        action: ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         resource: [arn.table("state")],
       },
       { sid: "SendFailedBatches", action: ["sqs:SendMessage"], resource: [arn.queue] },
@@ -197,6 +223,24 @@ describe("the lambda engine (dev stack under mocks)", () => {
       .all(resourceType.alarm)
       .map((a) => `${a.inputs["namespace"]}/${a.inputs["metricName"]}`);
     expect(metrics).to.not.include("AWS/KinesisAnalytics/MillisBehindLatest");
+  });
+
+  it("alarms on the concurrency guard, dead letters written and table errors, from the sessionizer's own metrics, notifying the alarm topic", () => {
+    const byMetric = (metric: string) =>
+      dev.all(resourceType.alarm).find((a) => a.inputs["metricName"] === metric)?.inputs;
+    for (const metric of ["ConcurrentBatches", "DeadLetters", "TableErrors"]) {
+      expect(byMetric(metric), metric).to.deep.include({
+        namespace: "ClickstreamSessionizer",
+        statistic: "Sum",
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        dimensions: { FunctionName: "clickstream-sessionizer-dev-function" },
+      });
+    }
+    const topic = `arn:aws:sns:us-west-2:${account}:${autoName("sessionizer-alarms")}`;
+    for (const alarm of dev.all(resourceType.alarm)) {
+      expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topic]);
+    }
   });
 
   it("gives no two cloud resources one logical name (the failed-batches queue and its alarm once shared one)", () => {

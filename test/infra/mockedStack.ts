@@ -26,6 +26,7 @@ export const resourceType = {
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   topic: "aws:sns/topic:Topic",
+  topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
   logStream: "aws:cloudwatch/logStream:LogStream",
   provider: "pulumi:providers:aws",
 } as const;

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { createRequire, isBuiltin } from "module";
 import * as pulumi from "@pulumi/pulumi";
-import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
+import { readApplicationSql } from "../../sql/applications";
+import { clickInputSchema, productInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { kdaSqlEndOfLifeWarning, kdaSqlEngineType } from "../../infra/engines/kdaSql";
 import { pipelineType } from "../../infra/pipeline";
 import {
@@ -42,15 +43,31 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
     dev = await runStack("dev", kdaSql, preview);
   });
 
-  it("deploys the SQL application with code byte-identical to sql/sessionize.sql", () => {
-    expect(input(dev, resourceType.application, "", "code")).to.equal(readSessionizeSql());
+  it("deploys the SQL application with code byte-identical to the stack's SQL, sql/product.sql", () => {
+    expect(input(dev, resourceType.application, "", "code")).to.equal(
+      readApplicationSql("product"),
+    );
+  });
+
+  it("deploys the lab's sql/sessionize.sql, with the lab's input schema, in the lab stack", async () => {
+    const lab = await runStack("lab", {}, preview);
+    expect(input(lab, resourceType.application, "", "code")).to.equal(readSessionizeSql());
+    const inputs = input<ApplicationInputs>(lab, resourceType.application, "", "inputs");
+    expect(inputs.schema).to.have.deep.property(
+      "recordColumns",
+      clickInputSchema.columns.map((c) => ({
+        name: c.name,
+        sqlType: c.sqlType,
+        mapping: c.mapping,
+      })),
+    );
   });
 
   it("gives the application the input schema of sql/inputSchema.ts, JSON at row path $ in UTF-8", () => {
     const inputs = input<ApplicationInputs>(dev, resourceType.application, "", "inputs");
     expect(inputs.namePrefix).to.equal("SOURCE_SQL_STREAM");
     expect(inputs.schema).to.deep.equal({
-      recordColumns: clickInputSchema.columns.map((c) => ({
+      recordColumns: productInputSchema.columns.map((c) => ({
         name: c.name,
         sqlType: c.sqlType,
         mapping: c.mapping,
@@ -122,7 +139,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
 
   it("lets the function write only to the two tables and its own log group", () => {
     const statements = policyOf(dev, "function-policy").Statement;
-    const resources = statements.flatMap((s) => s.Resource).sort();
+    const resources = [...new Set(statements.flatMap((s) => s.Resource))].sort();
     expect(resources).to.deep.equal([
       `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-dead-letters`,
       `arn:aws:dynamodb:us-west-2:${account}:table/clickstream-sessionizer-dev-sessions`,
@@ -131,7 +148,9 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
     expect(
       statements
         .flatMap((s) => s.Action)
-        .every((a) => /^(dynamodb:BatchWriteItem|logs:(CreateLogStream|PutLogEvents))$/.test(a)),
+        .every((a) =>
+          /^(dynamodb:(BatchWriteItem|DescribeTable)|logs:(CreateLogStream|PutLogEvents))$/.test(a),
+        ),
     ).to.equal(true);
   });
 
@@ -212,7 +231,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
       expect(group.inputs["retentionInDays"], group.name).to.equal(14);
   });
 
-  it("alarms on function errors and throttles, iterator age, MillisBehindLatest and table throttles", () => {
+  it("alarms on function errors and throttles, iterator age, MillisBehindLatest, table throttles, dead letters written and table errors", () => {
     const metrics = dev
       .all(resourceType.alarm)
       .map((a) => `${a.inputs["namespace"]}/${a.inputs["metricName"]}`)
@@ -224,6 +243,8 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
       "AWS/KinesisAnalytics/MillisBehindLatest",
       "AWS/Lambda/Errors",
       "AWS/Lambda/Throttles",
+      "ClickstreamSessionizer/DeadLetters",
+      "ClickstreamSessionizer/TableErrors",
     ]);
     const behind = dev.one(resourceType.alarm, "application-behind").inputs["dimensions"];
     expect(behind).to.deep.equal({
@@ -240,7 +261,7 @@ describe("the pipeline component (dev stack with engine kda-sql, under mocks)", 
     );
     expect(dev.one(kdaSqlEngineType).parent).to.equal(pipeline);
     const shared = ["stream", "sessions", "dead-letters", "stream-iterator-age"]
-      .concat(["sessions-throttles", "dead-letters-throttles"])
+      .concat(["sessions-throttles", "dead-letters-throttles", "alarms"])
       .map((part) => `sessionizer-${part}`);
     const children = dev.resources.filter((r) => r.type.startsWith("aws:"));
     expect(children.length).to.be.greaterThan(15);
@@ -332,6 +353,28 @@ describe("the pipeline component with other settings", () => {
     for (const alarm of stack.all(resourceType.alarm))
       expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topicArn]);
     expect(stack.outputs["alarmTopicArn"]).to.equal(topicArn);
+  });
+
+  it("creates an alarm topic that mails an address given as alarmTopic", async () => {
+    const stack = await runStack("dev", {
+      "clickstream-sessionizer:alarmTopic": "ops@example.com",
+    });
+    const topicArn = `arn:aws:sns:us-west-2:${account}:${autoName("sessionizer-alarms")}`;
+    expect(stack.one(resourceType.topicSubscription).inputs).to.deep.include({
+      topic: topicArn,
+      protocol: "email",
+      endpoint: "ops@example.com",
+    });
+    for (const alarm of stack.all(resourceType.alarm))
+      expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topicArn]);
+  });
+
+  it("points every alarm at an existing topic given by its ARN, creating none", async () => {
+    const topicArn = `arn:aws:sns:us-west-2:${account}:ops`;
+    const stack = await runStack("dev", { "clickstream-sessionizer:alarmTopic": topicArn });
+    expect(stack.all(resourceType.topic)).to.deep.equal([]);
+    for (const alarm of stack.all(resourceType.alarm))
+      expect(alarm.inputs["alarmActions"], alarm.name).to.deep.equal([topicArn]);
   });
 
   it("protects the tables from deletion and stops auto-start when configured", async () => {

@@ -8,7 +8,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../infra/config";
 import { autoName } from "../../infra/plan/arns";
-import { clickInputSchema, readSessionizeSql } from "../../sql/inputSchema";
+import { readApplicationSql } from "../../sql/applications";
+import { productInputSchema, readSessionizeSql } from "../../sql/inputSchema";
 import { parsePlanArguments, usage } from "../../harness/cli/plan";
 import { diffPlans, formatDiff, lineDiff, parsePlanJson } from "../../infra/plan/diff";
 import { formatPlan } from "../../infra/plan/format";
@@ -146,8 +147,9 @@ describe("the plan tool (npm run plan)", () => {
   it("shows the SQL and the input schema as text on every engine", () => {
     const fn = dev.resources.find((r) => r.type === "aws:lambda/function:Function");
     const code = fn?.inputs["code"] as Record<string, string>;
-    expect(code["sessionize.sql"]).to.equal(readSessionizeSql());
-    expect(JSON.parse(code["input-schema.json"]!)).to.deep.equal(clickInputSchema);
+    // The dev stack runs the product's application; the lab stack the lab's.
+    expect(code["product.sql"]).to.equal(readApplicationSql("product"));
+    expect(JSON.parse(code["input-schema.json"]!)).to.deep.equal(productInputSchema);
     expect(code["index.js"]).to.match(/^sha256:[0-9a-f]{64} \(\d+ bytes\)$/);
     const app = lab.resources.find(
       (r) => r.type === "aws:kinesis/analyticsApplication:AnalyticsApplication",
@@ -196,7 +198,10 @@ describe("the plan tool (npm run plan)", () => {
       "aws:kinesis/analyticsApplication:AnalyticsApplication::sessionizer-application",
     ]);
     expect(onlyDev).to.deep.equal([
+      // The dev stack's alarm topic (alarmTopic create); the lab's alarms notify no one.
+      "aws:sns/topic:Topic::sessionizer-alarms",
       "clickstream-sessionizer:engines:LambdaEngine::sessionizer",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-concurrent-batches",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-destination-delivery-failures",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-failed-batches-alarm",
       "aws:cloudwatch/metricAlarm:MetricAlarm::sessionizer-function-iterator-age",
@@ -209,6 +214,15 @@ describe("the plan tool (npm run plan)", () => {
 
   it("prints the plan for people with the SQL, outputs, the end-of-life warning and a count", () => {
     expect(devText).to.match(/^Plan of stack dev \(project clickstream-sessionizer\)/);
+    expect(devText).to.contain("product.sql:");
+    expect(devText).to.contain('SQL_APPLICATION: "product"');
+    expect(devText).to.contain("+         aws:sns/topic:Topic: sessionizer-alarms");
+    expect(devText).to.contain(
+      "aws:cloudwatch/metricAlarm:MetricAlarm: sessionizer-concurrent-batches",
+    );
+    expect(devText).to.contain(
+      "aws:cloudwatch/metricAlarm:MetricAlarm: sessionizer-dead-letters-written",
+    );
     expect(devText).to.contain("+         aws:kinesis/stream:Stream: sessionizer-stream");
     expect(labText).to.contain('WHERE "session_timestamp" IS NOT NULL;');
     expect(devText).to.contain(

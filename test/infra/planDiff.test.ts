@@ -222,27 +222,25 @@ describe("the plan diff (npm run plan -- --diff)", () => {
   });
 
   it("shows a change of the SQL or of the input schema on engine lambda line by line", () => {
+    // The dev stack runs the product's application (sql/product.sql, its input schema).
     const base = JSON.parse(JSON.stringify(dev)) as Plan;
     const fn = base.resources.find((r) => r.type === "aws:lambda/function:Function")!;
     const code = fn.inputs["code"] as Record<string, string>;
-    code["sessionize.sql"] = code["sessionize.sql"]!.replace(
-      'WHERE "session_timestamp" IS NOT NULL;',
-      'WHERE "session_timestamp" IS NOT NULL AND 1 = 1;',
-    );
+    code["product.sql"] = code["product.sql"]!.replace('"gap_ms" > 10000;', '"gap_ms" > 20000;');
     code["input-schema.json"] = code["input-schema.json"]!.replace(
-      '"sqlType": "VARCHAR(32)"',
-      '"sqlType": "VARCHAR(16)"',
+      '"sqlType": "VARCHAR(256)"',
+      '"sqlType": "VARCHAR(128)"',
     );
     const text = formatDiff(diffPlans(base, dev));
     expect(text).to.contain(
       "~ aws:lambda/function:Function: sessionizer-function (update) [diff: ~code]",
     );
-    expect(text).to.contain("~      code.sessionize.sql:\n");
-    expect(text).to.match(/^- {12}.*WHERE "session_timestamp" IS NOT NULL AND 1 = 1;$/m);
-    expect(text).to.match(/^\+ {12}.*WHERE "session_timestamp" IS NOT NULL;$/m);
+    expect(text).to.contain("~      code.product.sql:\n");
+    expect(text).to.match(/^- {12}.*"gap_ms" > 20000;$/m);
+    expect(text).to.match(/^\+ {12}.*"gap_ms" > 10000;$/m);
     expect(text).to.contain("~      code.input-schema.json:\n");
-    expect(text).to.match(/^- {12} +"sqlType": "VARCHAR\(16\)",$/m);
-    expect(text).to.match(/^\+ {12} +"sqlType": "VARCHAR\(32\)",$/m);
+    expect(text).to.match(/^- {12} +"sqlType": "VARCHAR\(128\)",$/m);
+    expect(text).to.match(/^\+ {12} +"sqlType": "VARCHAR\(256\)",$/m);
   });
 
   it("does not compare a value the base plan shows as (computed): an older plan could not know it", () => {
@@ -254,9 +252,15 @@ describe("the plan diff (npm run plan -- --diff)", () => {
   });
 
   it("lists for every resource type the program creates the inputs that force a replacement, with a source", async () => {
-    const plans = [dev, await computePlan("lab"), await planWith("dev", { alarmTopic: "create" })];
+    const plans = [
+      dev,
+      await computePlan("lab"),
+      await planWith("dev", { alarmTopic: "create" }),
+      await planWith("dev", { alarmTopic: "ops@example.com" }),
+    ];
     const types = new Set(plans.flatMap((p) => p.resources.map((r) => r.type)));
     expect(types).to.include("aws:sns/topic:Topic");
+    expect(types).to.include("aws:sns/topicSubscription:TopicSubscription");
     for (const type of types) {
       if (isLogicalOnly(type)) {
         expect(type, "a component of this project or the stack").to.match(

@@ -69,9 +69,10 @@ describe("the IAM policy builders", () => {
     );
   });
 
-  it("grant the delivery function item writes on the two tables and log writes on its group only", () => {
+  it("grant the delivery function item writes and key checks on the two tables and log writes on its group only", () => {
     expect(grants(delivery)).to.deep.equal({
       "dynamodb:BatchWriteItem": [arns.sessions, arns.deadLetters],
+      "dynamodb:DescribeTable": [arns.sessions, arns.deadLetters],
       "logs:CreateLogStream": [arns.functionLogs],
       "logs:PutLogEvents": [arns.functionLogs],
     });

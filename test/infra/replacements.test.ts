@@ -29,6 +29,8 @@ const kdaSql = { [key("engine")]: "kda-sql" };
 const cases: readonly ChangeCase[] = [
   { key: "aws:region", value: "eu-west-1", replaces: true },
   { key: key("engine"), value: "lambda", base: kdaSql, replaces: true },
+  // Another SQL file and input schema beside the bundle, and SQL_APPLICATION: an update of the code.
+  { key: key("sqlApplication"), value: "lab", replaces: false },
   { key: key("namePrefix"), value: "clickstream-sessionizer-dev2", replaces: true },
   { key: key("streamName"), value: "renamed-stream", replaces: true },
   { key: key("applicationName"), value: "renamed-application", base: kdaSql, replaces: true },
@@ -61,6 +63,7 @@ const cases: readonly ChangeCase[] = [
   { key: key("alarmMillisBehindLatestMs"), value: "120000", base: kdaSql, replaces: false },
   { key: key("alarmTableThrottles"), value: "1", replaces: false },
   { key: key("alarmFailedBatches"), value: "1", replaces: false },
+  { key: key("alarmDeadLetters"), value: "1", replaces: false },
   { key: key("tags"), value: '{"owner":"data-team"}', replaces: false },
 ];
 

@@ -22,6 +22,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { readApplicationSql } from "../../sql/applications";
 import { readSessionizeSql } from "../../sql/inputSchema";
 
 /** Where the golden files live. */
@@ -34,10 +35,13 @@ const finalWhereLine = 'WHERE "session_timestamp" IS NOT NULL;';
  * SQL applications a case can name instead of writing its SQL inline:
  * - `sessionize`: `sql/sessionize.sql` as deployed (the lab's step 8);
  * - `sessionize-user1`: the lab's step 6, every row of user1 with its session_id
- *   (`WHERE "user_id" = 'user1';` in place of the last WHERE line).
+ *   (`WHERE "user_id" = 'user1';` in place of the last WHERE line);
+ * - `product`: `sql/product.sql`, the product's application (its cases are in `test/sql/golden/`
+ *   and run with its input schema).
  */
 export const namedSql = {
   sessionize: (): string => readSessionizeSql(),
+  product: (): string => readApplicationSql("product"),
   "sessionize-user1": (): string => {
     const sql = readSessionizeSql();
     if (!sql.includes(finalWhereLine)) {

@@ -40,11 +40,14 @@ export async function startKinesalite(): Promise<Kinesalite> {
   };
 }
 
-/** Puts records in order, keyed by `partitionKey`, 500 per PutRecords call (the API's limit). */
+/**
+ * Puts records in order, keyed by `partitionKey`, 500 per PutRecords call (the API's limit); text
+ * data goes as UTF-8, bytes as they are.
+ */
 export async function putRecords(
   client: KinesisClient,
   stream: string,
-  records: readonly { readonly data: string; readonly partitionKey: string }[],
+  records: readonly { readonly data: string | Uint8Array; readonly partitionKey: string }[],
 ): Promise<void> {
   for (let start = 0; start < records.length; start += 500) {
     const chunk = records.slice(start, start + 500);
@@ -52,7 +55,7 @@ export async function putRecords(
       new PutRecordsCommand({
         StreamName: stream,
         Records: chunk.map((r) => ({
-          Data: Buffer.from(r.data, "utf8"),
+          Data: typeof r.data === "string" ? Buffer.from(r.data, "utf8") : r.data,
           PartitionKey: r.partitionKey,
         })),
       }),

@@ -102,6 +102,7 @@ async function main(): Promise<void> {
       [handlerEnvironment.sessionsTable]: handlerTables.sessionsTable.name,
       [handlerEnvironment.deadLetterTable]: handlerTables.deadLetterTable.name,
       POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
     });
     // Loaded only now: the handler reads its environment once, at module load, as in Lambda.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,8 +5,8 @@ const facts = (overrides: Partial<RunFacts> = {}): RunFacts => ({
   seed: 1,
   events: 10,
   recordsRead: 10,
-  rowsByStream: { INTERMEDIATE_SQL_STREAM: 10, DESTINATION_SQL_STREAM: 4, error_stream: 1 },
-  destinationSessionIds: ["a", "b", "a", null],
+  rowsByStream: { INTERMEDIATE_SQL_STREAM: 10, DESTINATION_SQL_STREAM: 3, error_stream: 1 },
+  destinationSessionIds: ["a", "b", null],
   deadLetterData: ["ZXJy", "bnVsbA=="],
   tableSessionIds: ["a", "b"],
   deadLetters: 2,
@@ -25,8 +25,10 @@ describe("the run summary", () => {
     expect(summary.differences).to.deep.equal([]);
     expect(summary).to.include({
       events: 10,
-      sessionRows: 4,
+      sessionRows: 3,
       distinctSessions: 2,
+      overwrittenSessions: 0,
+      usersWithoutSessions: 0,
       tableItems: 2,
       errorRows: 1,
       rejectedRows: 1,
@@ -47,6 +49,27 @@ describe("the run summary", () => {
   it("names items in the table that no row emitted", () => {
     const summary = reconcile(facts({ tableSessionIds: ["a", "b", "zz"] }));
     expect(summary.differences[0]).to.contain('in the table but never emitted: "zz"');
+  });
+
+  it("counts a session_id emitted for two sessions as an overwritten session, and names it", () => {
+    // The lab's HH:mm:ss ids: the same clock second on the next day gives the same id
+    const summary = reconcile(
+      facts({ destinationSessionIds: ["a", "b", "a", null], tableSessionIds: ["a", "b"] }),
+    );
+    expect(summary.reconciled).to.equal(false);
+    expect(summary.overwrittenSessions).to.equal(1);
+    expect(summary.differences).to.deep.equal([
+      '1 session row(s) reused the session_id of an earlier session, which the table item then overwrote: "a"',
+    ]);
+  });
+
+  it("counts users whose every click was dead-lettered, and names them", () => {
+    const summary = reconcile(facts({ usersWithoutSessions: ["charlotte"] }));
+    expect(summary.reconciled).to.equal(false);
+    expect(summary.usersWithoutSessions).to.equal(1);
+    expect(summary.differences).to.deep.equal([
+      '1 user(s) sent clicks but have no session, every click dead-lettered: "charlotte"',
+    ]);
   });
 
   it("counts dead letters by distinct content, as the handler keys them", () => {
