@@ -8,10 +8,11 @@ import { readSessionizeSql, clickInputSchema } from "../../sql/inputSchema";
 import { errorStreamColumns, errorStreamName } from "../../sql/contracts";
 import { SqlLoadError, SqlRowError } from "./errors";
 import { PumpRuntime } from "./evaluator";
-import { hexDataRow, type InputErrorName } from "./inputMapping";
+import { hexDataRow, type InputErrorName, type InputTruncation } from "./inputMapping";
 import { parseSql } from "./parser";
 import { planApplication } from "./planner";
 import { compileRecordDecoder, DecodedRecord, type RecordData } from "./recordDecoder";
+import { ValueTooLongError } from "./sqlTypes";
 import { PartitionKeys, type WindowGroup } from "./windows";
 import { compileRowJson } from "./delivery";
 import type {
@@ -55,6 +56,11 @@ export class Engine implements SqlApplication {
   private readonly expiring: WindowGroup[] = [];
   private readonly includeSourceRows: boolean;
   private rowtime: number | null = null;
+  /**
+   * The source values the current record had cut on input, with their lengths before the cut; null
+   * (the common case) when none was. A pump's overflow of such a value names the original length.
+   */
+  private truncatedInput: { value: SqlValue; originalLength: number }[] | null = null;
 
   /**
    * `reuseRows`: every pump writes its rows into one array it reuses, for callers whose sink
@@ -104,15 +110,37 @@ export class Engine implements SqlApplication {
     if (decoded.values === null) {
       const { errorName, message } = decoded.rejection!;
       this.emitError(rowtime, errorName, message, hexDataRow(decoded.raw), null, sink);
-    } else this.insert(this.source, decoded.values, rowtime, sink);
+    } else this.insertSource(decoded.values, decoded.truncations, rowtime, sink);
   }
 
   /**
    * Feeds a record whose text the flat-record scanner accepts as the source row `values`, at
-   * `arrivalTime`: `push` without a decoded record in between.
+   * `arrivalTime`: `push` without a decoded record in between. `truncations`: the values the
+   * scanner cut on input.
    */
-  pushSourceRow(values: readonly SqlValue[], arrivalTime: number, sink: RowSink): void {
-    this.insert(this.source, values, this.advance(arrivalTime), sink);
+  pushSourceRow(
+    values: readonly SqlValue[],
+    arrivalTime: number,
+    sink: RowSink,
+    truncations: readonly InputTruncation[] | null = null,
+  ): void {
+    this.insertSource(values, truncations, this.advance(arrivalTime), sink);
+  }
+
+  private insertSource(
+    values: readonly SqlValue[],
+    truncations: readonly InputTruncation[] | null,
+    rowtime: number,
+    sink: RowSink,
+  ): void {
+    this.truncatedInput =
+      truncations === null
+        ? null
+        : truncations.map(({ column, originalLength }) => ({
+            value: values[column],
+            originalLength,
+          }));
+    this.insert(this.source, values, rowtime, sink);
   }
 
   /** The one clamp of ROWTIME: a record's arrival time, never below the previous record's. */
@@ -149,11 +177,23 @@ export class Engine implements SqlApplication {
         // docs/semantics.md, "error_stream": DATA_ROW of a pump error is the input row's
         // delivery JSON, hex-encoded.
         const data = rowJson(stream)(values);
-        this.emitError(rowtime, error.errorName, error.message, hexDataRow(data), pump.name, sink);
+        const { message } = this.withOriginalLength(error);
+        this.emitError(rowtime, error.errorName, message, hexDataRow(data), pump.name, sink);
         continue;
       }
       if (output !== null) this.insert(pump.target, output, rowtime, sink);
     }
+  }
+
+  /**
+   * A pump's overflow of a value the input mapping cut names the value's original length
+   * (docs/semantics.md, "Types and overflow"). The overflowing value is matched by equality with
+   * the cut source values: a pump that copies the column stores exactly that string.
+   */
+  private withOriginalLength(error: SqlRowError): SqlRowError {
+    if (this.truncatedInput === null || !(error instanceof ValueTooLongError)) return error;
+    const cut = this.truncatedInput.find(({ value }) => value === error.value);
+    return cut === undefined ? error : error.withOriginalLength(cut.originalLength);
   }
 
   private emitError(

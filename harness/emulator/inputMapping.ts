@@ -140,7 +140,26 @@ function describeJson(value: unknown): string {
   return text.length > 60 ? text.slice(0, 60) + "..." : text;
 }
 
-function coercer(type: InputSqlType, column: string, path: string): Coercer {
+/** An input value cut to its column's length: the column's index and the value's length before. */
+export interface InputTruncation {
+  readonly column: number;
+  readonly originalLength: number;
+}
+
+/**
+ * Told of every input value cut to its column's length: the column's index and the value's length
+ * before the cut. Called only when a value is cut, so the common case costs nothing; the messages
+ * of later overflows name the original length (docs/semantics.md, "Input mapping").
+ */
+export type TruncationListener = (column: number, originalLength: number) => void;
+
+function coercer(
+  type: InputSqlType,
+  column: string,
+  path: string,
+  index: number,
+  onTruncate: TruncationListener | undefined,
+): Coercer {
   const reject = (value: unknown, allowed: string): never => {
     throw new InputRejection(
       InputErrorName.Coercion,
@@ -162,7 +181,10 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
           text = String(value);
         else return reject(value, "a string, number or boolean");
         // Longer strings are truncated silently, as KDA documents for input columns.
-        if (text.length > length) text = text.slice(0, length);
+        if (text.length > length) {
+          onTruncate?.(index, text.length);
+          text = text.slice(0, length);
+        }
         return kind === "CHAR" && text.length < length ? text.padEnd(length, " ") : text;
       };
     }
@@ -191,9 +213,12 @@ function coercer(type: InputSqlType, column: string, path: string): Coercer {
  * such field) to the column's value, with the same coercions and rejections as the mapper of
  * `compileInputMapping`. For callers that find the fields themselves (`compileRecordScanner`).
  */
-export function compileValueConverters(schema: InputSchema): ((value: unknown) => SqlValue)[] {
-  return schema.columns.map((c) => {
-    const coerce = coercer(c.type, c.name, c.mapping);
+export function compileValueConverters(
+  schema: InputSchema,
+  onTruncate?: TruncationListener,
+): ((value: unknown) => SqlValue)[] {
+  return schema.columns.map((c, i) => {
+    const coerce = coercer(c.type, c.name, c.mapping, i, onTruncate);
     return (value) => (value === undefined || value === null ? null : coerce(value));
   });
 }
@@ -201,15 +226,19 @@ export function compileValueConverters(schema: InputSchema): ((value: unknown) =
 /**
  * Compiles the schema into a mapper: record object -> source row values, in column order.
  * `map({user_id: 'user1', event_timestamp: '1654000000000'})` gives `['user1', 1654000000000, null, null, null]`.
+ * `onTruncate` hears of every value cut to its column's length.
  */
-export function compileInputMapping(schema: InputSchema): (record: unknown) => SqlValue[] {
+export function compileInputMapping(
+  schema: InputSchema,
+  onTruncate?: TruncationListener,
+): (record: unknown) => SqlValue[] {
   if (schema.recordRowPath !== "$") {
     throw new Error(
       `Unsupported recordRowPath ${JSON.stringify(schema.recordRowPath)}; expected "$"`,
     );
   }
   const getters = schema.columns.map((c) => accessor(c.mapping));
-  const coercers = schema.columns.map((c) => coercer(c.type, c.name, c.mapping));
+  const coercers = schema.columns.map((c, i) => coercer(c.type, c.name, c.mapping, i, onTruncate));
   // Generated once per schema: one monomorphic function with a direct property read per column
   // (where the name cannot hit Object.prototype) and an inline fast path for the common case.
   const parts = schema.columns.map((c, i) => {

@@ -6,7 +6,12 @@
  * (docs/semantics.md, "Input mapping").
  */
 import type { InputSchema } from "../../sql/inputSchema";
-import { compileInputMapping, InputErrorName, InputRejection } from "./inputMapping";
+import {
+  compileInputMapping,
+  InputErrorName,
+  InputRejection,
+  type InputTruncation,
+} from "./inputMapping";
 import { parseJson } from "./json";
 import { compileRecordScanner } from "./recordScanner";
 import type { SqlValue } from "./types";
@@ -42,10 +47,19 @@ export class DecodedRecord {
     readonly rejection: RecordRejection | null,
     /** The record as it arrived, for the `DATA_ROW` of its error row. */
     readonly raw: Uint8Array | string,
+    /**
+     * The values cut to their column's length on input, or null (the common case) when none was:
+     * an overflow of such a value in a pump names its original length.
+     */
+    readonly truncations: readonly InputTruncation[] | null = null,
   ) {}
 
-  static accepted(values: readonly SqlValue[], raw: Uint8Array | string): DecodedRecord {
-    return new DecodedRecord(values, null, raw);
+  static accepted(
+    values: readonly SqlValue[],
+    raw: Uint8Array | string,
+    truncations: readonly InputTruncation[] | null = null,
+  ): DecodedRecord {
+    return new DecodedRecord(values, null, raw, truncations);
   }
 
   /**
@@ -69,18 +83,26 @@ function isParsedRecord(data: RecordData): data is ParsedRecord {
 
 /** Compiles the decoder of one input schema. Never throws for bad data. */
 export function compileRecordDecoder(schema: InputSchema): (data: RecordData) => DecodedRecord {
-  const map = compileInputMapping(schema);
-  const scan = compileRecordScanner(schema);
+  // The values the current record had cut on input; allocated only when one is.
+  let truncations: InputTruncation[] | null = null;
+  const onTruncate = (column: number, originalLength: number): void => {
+    (truncations ??= []).push({ column, originalLength });
+  };
+  const map = compileInputMapping(schema, onTruncate);
+  const scan = compileRecordScanner(schema, false, onTruncate);
+  const accepted = (values: readonly SqlValue[], raw: Uint8Array | string): DecodedRecord =>
+    DecodedRecord.accepted(values, raw, truncations);
   return (data) => {
     const raw = isParsedRecord(data) ? data.raw : data;
+    truncations = null;
     try {
-      if (isParsedRecord(data)) return DecodedRecord.accepted(map(data.parsed), raw);
+      if (isParsedRecord(data)) return accepted(map(data.parsed), raw);
       // Bytes are decoded as UTF-8; invalid sequences become U+FFFD, as KDA reads them. A
       // byte-order mark before the record is ignored (the decoder drops it from bytes itself).
       let text = typeof data === "string" ? data : utf8.decode(data);
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const scanned = scan === null ? undefined : scan(text);
-      if (scanned !== undefined) return DecodedRecord.accepted(scanned, raw);
+      if (scanned !== undefined) return accepted(scanned, raw);
       let parsed: unknown;
       try {
         parsed = parseJson(text);
@@ -88,7 +110,7 @@ export function compileRecordDecoder(schema: InputSchema): (data: RecordData) =>
         const message = `Record is not valid JSON: ${(error as Error).message}`;
         return DecodedRecord.rejected(raw, InputErrorName.NotJson, message);
       }
-      return DecodedRecord.accepted(map(parsed), raw);
+      return accepted(map(parsed), raw);
     } catch (error) {
       if (!(error instanceof InputRejection)) throw error;
       return DecodedRecord.rejected(raw, error.errorName, error.message);

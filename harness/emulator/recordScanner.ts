@@ -9,7 +9,12 @@
  */
 import type { InputSchema } from "../../sql/inputSchema";
 import type { SqlValue } from "./types";
-import { compileValueConverters, integerFromText, parseJsonPath } from "./inputMapping";
+import {
+  compileValueConverters,
+  integerFromText,
+  parseJsonPath,
+  type TruncationListener,
+} from "./inputMapping";
 import { integerOfDigits } from "./integers";
 
 /**
@@ -43,8 +48,13 @@ function literalPattern(text: string): string {
  * Compiles the scanner for a schema, or returns null when the schema needs the general path: a
  * nested JSONPath, or a field name that JSON text could only spell with escapes. With `reuseRow`
  * every call returns the same array, for a caller done with one row before it scans the next.
+ * `onTruncate` hears of every value cut to its column's length, as in `compileInputMapping`.
  */
-export function compileRecordScanner(schema: InputSchema, reuseRow = false): RecordScanner | null {
+export function compileRecordScanner(
+  schema: InputSchema,
+  reuseRow = false,
+  onTruncate?: TruncationListener,
+): RecordScanner | null {
   if (schema.recordRowPath !== "$" || schema.columns.length === 0) return null;
   const names: string[] = [];
   for (const column of schema.columns) {
@@ -60,7 +70,7 @@ export function compileRecordScanner(schema: InputSchema, reuseRow = false): Rec
       `${whitespace}"${literalPattern(name)}"${whitespace}:${whitespace}${scalar}${whitespace}`,
   );
   const flatRecord = new RegExp(`^${whitespace}\\{${members.join(",")}\\}${whitespace}$`);
-  const converters = compileValueConverters(schema);
+  const converters = compileValueConverters(schema, onTruncate);
   // Generated once per schema: each column's common case inline (a string that fits its VARCHAR,
   // digits that make a safe integer), and anything else through the column's converter, which
   // maps or rejects exactly as the general path does.

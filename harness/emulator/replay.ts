@@ -12,7 +12,7 @@ import { loadEngine, type Engine, type RowSink } from "./application";
 import { compileDeliveryObject, compileRowJson } from "./delivery";
 import { deliveryJson, parseJson, type DeliveryValue } from "./json";
 import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
-import { bigintValue, InputErrorName, InputRejection } from "./inputMapping";
+import { bigintValue, InputErrorName, InputRejection, type InputTruncation } from "./inputMapping";
 import type { RecordData } from "./recordDecoder";
 import { compileRecordScanner, type RecordScanner } from "./recordScanner";
 import type { ApplicationOptions, SqlValue, StreamInfo } from "./types";
@@ -130,6 +130,8 @@ export function replayLines(
 export class LineFeeder {
   private readonly rowtimeColumn: number;
   private readonly scan: RecordScanner | null;
+  /** The values the scanner cut on input in the current line; allocated only when one is. */
+  private truncations: InputTruncation[] | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -146,7 +148,9 @@ export class LineFeeder {
     this.scan =
       fields.has("$.data") && fields.has("$.arrivalTime")
         ? null
-        : compileRecordScanner(inputSchema, false);
+        : compileRecordScanner(inputSchema, false, (column, originalLength) => {
+            (this.truncations ??= []).push({ column, originalLength });
+          });
   }
 
   /** Feeds one line, its rows to `sink`; a blank line feeds nothing. */
@@ -155,6 +159,7 @@ export class LineFeeder {
     if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (this.scan !== null) {
       let values: SqlValue[] | undefined;
+      this.truncations = null;
       try {
         values = this.scan(line);
       } catch (error) {
@@ -163,7 +168,8 @@ export class LineFeeder {
       }
       if (values !== undefined) {
         const own = this.rowtimeColumn >= 0 ? values[this.rowtimeColumn] : null;
-        this.engine.pushSourceRow(values, typeof own === "number" ? own : this.previous(), sink);
+        const arrivalTime = typeof own === "number" ? own : this.previous();
+        this.engine.pushSourceRow(values, arrivalTime, sink, this.truncations);
         return;
       }
     }

@@ -28,17 +28,44 @@ export const RowErrorName = {
   InvalidArgument: "Invalid_Argument",
 } as const;
 
-function tooLongMessage(
-  text: string,
-  type: ColumnType,
-  columnName: string,
-  length: number,
-): string {
-  const shown = JSON.stringify(text.length > 80 ? text.slice(0, 80) + "..." : text);
-  return (
-    `Value too long for column "${columnName}" ${formatType(type)}: ${text.length} characters ` +
-    `(${shown}); allowed at most ${length}`
-  );
+/**
+ * `Value_Too_Long`: a string longer than the column it is stored in. The message names the value's
+ * length, or, for an input value the input mapping cut (docs/semantics.md, "Input mapping"), its
+ * length before the cut: `...: 100000 characters (truncated to 32 on input: "aaaa..."); allowed at
+ * most 7`.
+ */
+export class ValueTooLongError extends SqlRowError {
+  constructor(
+    /** The value as the pump computed it. */
+    readonly value: string,
+    readonly type: ColumnType,
+    readonly columnName: string,
+    readonly length: number,
+    /** The value's length before the input mapping cut it, when it did. */
+    readonly originalLength?: number,
+  ) {
+    const shown = JSON.stringify(value.length > 80 ? value.slice(0, 80) + "..." : value);
+    const characters =
+      originalLength === undefined
+        ? `${value.length} characters (${shown})`
+        : `${originalLength} characters (truncated to ${value.length} on input: ${shown})`;
+    super(
+      RowErrorName.ValueTooLong,
+      `Value too long for column "${columnName}" ${formatType(type)}: ${characters}; ` +
+        `allowed at most ${length}`,
+    );
+  }
+
+  /** The same error, naming `originalLength`, the value's length before the input cut it. */
+  withOriginalLength(originalLength: number): ValueTooLongError {
+    return new ValueTooLongError(
+      this.value,
+      this.type,
+      this.columnName,
+      this.length,
+      originalLength,
+    );
+  }
 }
 
 const integerRanges = {
@@ -132,10 +159,7 @@ export function coerceForColumn(
       if (text.length <= length) return type.kind === "CHAR" ? text.padEnd(length, " ") : text;
       // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
       if (overflow === "truncate") return text.slice(0, length);
-      throw new SqlRowError(
-        RowErrorName.ValueTooLong,
-        tooLongMessage(text, type, columnName, length),
-      );
+      throw new ValueTooLongError(text, type, columnName, length);
     }
     case "BIGINT":
     case "INTEGER":
@@ -335,7 +359,7 @@ function storeString(
   if (value.length <= length) return type.kind === "CHAR" ? value.padEnd(length, " ") : value;
   // docs/semantics.md: any value longer than the column overflows, trailing blanks included.
   if (overflow === "truncate") return value.slice(0, length);
-  throw new SqlRowError(RowErrorName.ValueTooLong, tooLongMessage(value, type, name, length));
+  throw new ValueTooLongError(value, type, name, length);
 }
 
 /** The INSERT rule of one column: a computed value in, the value the column holds out. */

@@ -128,6 +128,25 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
     expect(names).to.have.length(3);
   });
 
+  it("dead-letters a user id cut on input with a message naming its original length", async () => {
+    // Prepare: a 100,000-character user_id, cut to the input column's 32, then too long for the
+    // lab's VARCHAR(7)
+    const tables = await createSessionizerTables(client);
+    const click = { user_id: "u".repeat(100_000), event_timestamp: 1654000000000 };
+    const [event] = await streamBatches([{ data: JSON.stringify(click), partitionKey: "u" }], 10);
+    // Act
+    await runAll(tables, [event]);
+    // Assess
+    const letters = await scanAll(client, tables.deadLetterTable);
+    expect(letters.map((item) => [item.reason.S, item.message.S])).to.deep.equal([
+      [
+        "Value_Too_Long",
+        'Value too long for column "user_id" VARCHAR(7): 100000 characters ' +
+          `(truncated to 32 on input: "${"u".repeat(32)}"); allowed at most 7`,
+      ],
+    ]);
+  });
+
   it("keeps per user exactly one applied event in the stored window state for each event sent", async () => {
     // Prepare, Act: the clean run
     // Assess: the LAG partition counts every row it saw, so a double-applied event would show

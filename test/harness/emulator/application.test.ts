@@ -2,7 +2,9 @@ import { expect } from "chai";
 import {
   loadApplication,
   loadSessionizeApplication,
+  replayLines,
   rowToDeliveryObject,
+  type Row,
 } from "../../../harness/emulator";
 import { readSessionizeSql } from "../../../sql/inputSchema";
 import { pumpSql, pushAll, rec, run, testSchema } from "./helpers";
@@ -120,6 +122,55 @@ describe("the application", () => {
       expect(Buffer.from(rows[0].DATA_ROW as string, "hex").toString()).to.equal(
         '{"k":null,"v":null,"s":"abcd","t":null}',
       );
+    });
+
+    describe("a value the input mapping cut", () => {
+      // user_id is VARCHAR(32) on input and VARCHAR(7) in the lab's INTERMEDIATE_SQL_STREAM.
+      const longId = "u".repeat(100_000);
+      // The schema's five fields in order: the flat-record scanner's fast path takes it.
+      const click = JSON.stringify({
+        user_id: longId,
+        event_timestamp: 1654000000000,
+        event_name: "search",
+        event_type: "click",
+        device_type: "desktop",
+      });
+      const expected =
+        'Value too long for column "user_id" VARCHAR(7): 100000 characters ' +
+        `(truncated to 32 on input: "${"u".repeat(32)}"); allowed at most 7`;
+      const messages = (rows: readonly Row[]) =>
+        rows.filter((r) => r.stream === "error_stream").map((r) => r.values[3]);
+
+      it("names the original length, on the fast path, the general path and a parsed record", () => {
+        const app = loadSessionizeApplication();
+        const reordered = JSON.stringify({ event_timestamp: 1654000000000, user_id: longId });
+        const parsed = { parsed: JSON.parse(click), raw: click };
+        for (const data of [click, Buffer.from(reordered), parsed]) {
+          expect(messages(app.push({ data, arrivalTime: 0 }))).to.deep.equal([expected]);
+        }
+      });
+
+      it("names the original length in the replay of lines", () => {
+        const rows = [...replayLines(readSessionizeSql(), [click], { stream: "error_stream" })];
+        expect(rows.map((r) => r.MESSAGE)).to.deep.equal([expected]);
+      });
+
+      it("names the length the pump saw for a value that was not cut, in the next record too", () => {
+        const app = loadSessionizeApplication();
+        app.push({ data: click, arrivalTime: 0 });
+        const short = JSON.stringify({ user_id: "user_long_1", event_timestamp: 1654000000000 });
+        expect(messages(app.push({ data: short, arrivalTime: 1 }))).to.deep.equal([
+          'Value too long for column "user_id" VARCHAR(7): 11 characters ("user_long_1"); allowed at most 7',
+        ]);
+      });
+
+      it("names the length the pump saw for a value computed from a cut one", () => {
+        const sql = pumpSql(`"a" VARCHAR(10)`, `"s" || '!'`);
+        const rows = run(sql, [rec({ s: "x".repeat(30) }, 0)], { stream: "error_stream" });
+        expect(rows.map((r) => r.MESSAGE)).to.deep.equal([
+          `Value too long for column "a" VARCHAR(10): 21 characters ("${"x".repeat(20)}!"); allowed at most 10`,
+        ]);
+      });
     });
 
     it("reports one error per failing row and never carries it into the next row", () => {
