@@ -10,6 +10,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SessionizeEngine } from "../../handlers/sessionize/engine";
 import type { DeliveryLogger } from "../../handlers/delivery/deliverRows";
 import { parseConfig, type PipelineConfig } from "../../infra/config";
@@ -160,8 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const config = stackConfig(options.stack);
   const region = options.region ?? config.region;
-  const sqs = { region, endpoint: process.env.AWS_ENDPOINT_URL_SQS };
-  const queue = new SqsQueue(options.queueUrl ?? stackQueueUrl(options.stack), sqs);
+  const queue = new SqsQueue(options.queueUrl ?? stackQueueUrl(options.stack), { region });
   const account = /\/(\d{12})\//.exec(queue.queueUrl)?.[1];
   const functionArn =
     options.functionArn ??
@@ -175,7 +175,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const app = sqlApplications[config.sqlApplication];
   const dynamo = new DynamoDBClient({ region });
-  const kinesis = new KinesisClient({ region });
+  // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.
+  const kinesis = new KinesisClient({ region, requestHandler: new NodeHttpHandler() });
   try {
     const outcomes = await redrive({
       queue,
@@ -209,6 +210,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     dynamo.destroy();
     kinesis.destroy();
+    queue.destroy();
   }
 }
 

@@ -1,142 +1,119 @@
 /**
- * The failed-batches queue (SQS) as `npm run redrive` reads it: receive messages, delete the ones
- * whose records are applied. Three calls of SQS's JSON protocol, signed with the AWS SDK's own
- * SigV4 signer and credential chain (the profile, the environment, SSO, ...).
- *
- * Hand-made because `@aws-sdk/client-sqs` is not a dependency of this repository (adding one is
- * not this change's to make); with it, this module is `SQSClient` with `ReceiveMessageCommand`,
- * `DeleteMessageCommand` and `GetQueueUrlCommand`, and nothing else changes.
+ * The failed-batches queue (SQS) as `npm run redrive` and `npm run replay -- --from-queue` read it,
+ * through the AWS SDK's `SQSClient`: its credential chain (the profile, the environment, SSO, ...),
+ * its retries, and `AWS_ENDPOINT_URL_SQS` for a stand-in.
  */
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type { AwsCredentialIdentityProvider, SourceData } from "@smithy/types";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { FailedBatchQueue, QueuedMessage } from "./redrive";
 
-/** SHA-256 and HMAC-SHA-256 over Node's crypto, in the shape the SigV4 signer takes. */
-class Sha256 {
-  private readonly hash: Hash | Hmac;
-
-  public constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-
-  public update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-
-  public digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-}
-
-function bytes(data: SourceData): string | Uint8Array {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** Thrown when SQS answers an error; names the call, SQS's error type and message. */
-export class SqsError extends Error {
-  public override readonly name = "SqsError";
-}
-
 export interface SqsQueueOptions {
-  readonly region: string;
-  /** `https://sqs.<region>.amazonaws.com` unless given (a local stand-in, a VPC endpoint). */
-  readonly endpoint?: string;
+  /** The queue's region; the SDK's default (AWS_REGION, the profile) unless given. */
+  readonly region?: string;
+  /** The SDK's default chain unless given. */
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Seconds a received message stays hidden from other readers while its records are redriven. */
   readonly visibilityTimeoutSeconds?: number;
 }
 
+/** Seconds a message read by `browse` stays hidden at most, should it fail to release it. */
+const browseVisibilitySeconds = 60;
+
+/** SQS's largest batch, for ReceiveMessage and ChangeMessageVisibilityBatch. */
+const sqsBatch = 10;
+
 /** One SQS queue, by URL. */
 export class SqsQueue implements FailedBatchQueue {
-  private readonly signer: SignatureV4;
-  private readonly endpoint: URL;
+  private readonly client: SQSClient;
 
   public constructor(
     public readonly queueUrl: string,
-    private readonly options: SqsQueueOptions,
+    private readonly options: SqsQueueOptions = {},
   ) {
-    this.endpoint = new URL(options.endpoint ?? `https://sqs.${options.region}.amazonaws.com`);
-    this.signer = new SignatureV4({
-      service: "sqs",
+    this.client = new SQSClient({
       region: options.region,
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: Sha256,
+      credentials: options.credentials,
+      // The SDK sends each call to the queue URL's host, even over AWS_ENDPOINT_URL_SQS; the
+      // variable must win, as it does for every other client here.
+      useQueueUrlAsEndpoint: process.env.AWS_ENDPOINT_URL_SQS === undefined,
     });
   }
 
-  /** The URL of the queue named `name` (GetQueueUrl). */
-  public static async named(name: string, options: SqsQueueOptions): Promise<SqsQueue> {
-    const probe = new SqsQueue("", options);
-    const { QueueUrl } = (await probe.call("GetQueueUrl", { QueueName: name })) as {
-      QueueUrl?: string;
-    };
-    if (typeof QueueUrl !== "string") {
-      throw new SqsError(`GetQueueUrl of ${name} answered no QueueUrl`);
-    }
-    return new SqsQueue(QueueUrl, options);
-  }
-
-  public async receive(max: number): Promise<QueuedMessage[]> {
-    const { Messages } = (await this.call("ReceiveMessage", {
-      QueueUrl: this.queueUrl,
-      MaxNumberOfMessages: Math.max(1, Math.min(10, max)),
-      WaitTimeSeconds: 1,
-      VisibilityTimeout: this.options.visibilityTimeoutSeconds ?? 900,
-    })) as { Messages?: { MessageId?: string; ReceiptHandle?: string; Body?: string }[] };
-    return (Messages ?? []).map((m) => ({
-      id: m.MessageId ?? "",
-      receiptHandle: m.ReceiptHandle ?? "",
-      body: m.Body ?? "",
-    }));
+  public receive(max: number): Promise<QueuedMessage[]> {
+    return this.receiveHidden(max, this.options.visibilityTimeoutSeconds ?? 900);
   }
 
   public async delete(message: QueuedMessage): Promise<void> {
-    await this.call("DeleteMessage", {
-      QueueUrl: this.queueUrl,
-      ReceiptHandle: message.receiptHandle,
-    });
+    await this.client.send(
+      new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle }),
+    );
   }
 
-  /** One signed call of SQS's JSON protocol (`AmazonSQS.<operation>`). */
-  private async call(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    const body = JSON.stringify(input);
-    const signed = await this.signer.sign({
-      method: "POST",
-      protocol: this.endpoint.protocol,
-      hostname: this.endpoint.hostname,
-      port: this.endpoint.port === "" ? undefined : Number(this.endpoint.port),
-      path: this.endpoint.pathname,
-      query: {},
-      headers: {
-        host: this.endpoint.host,
-        "content-type": "application/x-amz-json-1.0",
-        "x-amz-target": `AmazonSQS.${operation}`,
-      },
-      body,
-    });
-    const response = await fetch(this.endpoint, {
-      method: "POST",
-      headers: signed.headers,
-      body,
-    });
-    const text = await response.text();
-    let parsed: Record<string, unknown> = {};
+  /**
+   * Every message the queue holds now, left in it: SQS can only read a message by receiving it,
+   * so each is received (hidden for a moment), and all are made visible again at once after the
+   * last is read, for redrive or the next reader. Messages another reader holds hidden (a redrive
+   * under way) are not seen.
+   */
+  public async browse(): Promise<QueuedMessage[]> {
+    const seen = new Map<string, QueuedMessage>();
     try {
-      parsed = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      parsed = {};
+      for (;;) {
+        const messages = await this.receiveHidden(sqsBatch, browseVisibilitySeconds);
+        const fresh = messages.filter((message) => !seen.has(message.id));
+        for (const message of messages) seen.set(message.id, message);
+        if (fresh.length === 0) break;
+      }
+    } finally {
+      await this.release([...seen.values()]);
     }
-    if (!response.ok) {
-      const type = String(parsed.__type ?? response.status)
-        .split("#")
-        .at(-1);
-      const message = String(parsed.message ?? parsed.Message ?? text);
-      throw new SqsError(`SQS ${operation} failed: ${type}: ${message}`);
-    }
-    return parsed;
+    return [...seen.values()];
   }
+
+  /** Closes the client's sockets. */
+  public destroy(): void {
+    this.client.destroy();
+  }
+
+  private async receiveHidden(max: number, visibilityTimeout: number): Promise<QueuedMessage[]> {
+    const { Messages } = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: Math.max(1, Math.min(sqsBatch, max)),
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: visibilityTimeout,
+      }),
+    );
+    return (Messages ?? []).map(queuedMessage);
+  }
+
+  /** Makes the messages visible again at once. */
+  private async release(messages: readonly QueuedMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += sqsBatch) {
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: messages.slice(start, start + sqsBatch).map((message, i) => ({
+            Id: String(start + i),
+            ReceiptHandle: message.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
+  }
+}
+
+function queuedMessage(message: Message): QueuedMessage {
+  return {
+    id: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body: message.Body ?? "",
+  };
 }
