@@ -136,7 +136,9 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
   let source: OpenedSource;
   try {
     app = loadReplayApplication(options);
-    source = await openReplaySource(options, command, signal);
+    source = await openReplaySource(options, command, signal, (warning) =>
+      process.stderr.write(`replay: warning: ${warning}\n`),
+    );
   } catch (error) {
     // The SQL's load error (with its position) or the unreadable file, as the one line.
     if (error instanceof UsageError || !(error instanceof SqlLoadError || isFileError(error))) {

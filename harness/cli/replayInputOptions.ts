@@ -1,7 +1,7 @@
 /**
  * Where recorded records come from, as `npm run replay` and `npm run report` both take it: a file
- * or stdin in one of the formats AWS hands out, or a live stream. Declared once so both CLIs take
- * the same flags with the same defaults.
+ * or stdin in one of the formats AWS hands out, a live stream, or the ranges the failed-batches
+ * queue names. Declared once so both CLIs take the same flags with the same defaults.
  */
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -12,14 +12,25 @@ import {
   type InputFormat,
   type RecordSource,
 } from "../replay/fileSource";
+import { queueRecordSource } from "../replay/queueSource";
 import { streamRecordSource, type StreamPosition } from "../replay/streamSource";
-import { anyText, oneOf, pointInTime, UsageError, valueOption, type ValueType } from "./command";
+import { SqsQueue } from "../local/sqsQueue";
+import {
+  anyText,
+  matching,
+  oneOf,
+  pointInTime,
+  UsageError,
+  valueOption,
+  type ValueType,
+} from "./command";
 
 /** The parsed input options. */
 export interface ReplayInputArguments {
   readonly input: string;
   readonly inputFormat: InputFormat;
   readonly fromStream?: string;
+  readonly fromQueue?: string;
   readonly from: StreamPosition;
   readonly region?: string;
 }
@@ -62,7 +73,18 @@ export function addReplayInputOptions(command: Command): Command {
         "read every shard of this Kinesis stream with the SDK instead (AWS_ENDPOINT_URL_KINESIS, AWS_REGION and the credentials chain apply)",
         anyText,
         { text: "none" },
-      ).conflicts("input"),
+      ).conflicts(["input", "fromQueue"]),
+    )
+    .addOption(
+      valueOption(
+        "--from-queue <URL>",
+        "replay the batches engine lambda's failed-batches queue names: each message's shard and sequence range, read again from the stream; the messages stay in the queue (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_KINESIS, AWS_REGION and the credentials chain apply)",
+        matching(
+          /^https?:\/\/\S+$/,
+          "a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)",
+        ),
+        { text: "none" },
+      ).conflicts(["input", "inputFormat"]),
     )
     .addOption(
       valueOption(
@@ -76,10 +98,10 @@ export function addReplayInputOptions(command: Command): Command {
       ),
     )
     .addOption(
-      new Option("--region <REGION>", "with --from-stream: the stream's AWS region").default(
-        undefined,
-        "AWS_REGION or your profile's",
-      ),
+      new Option(
+        "--region <REGION>",
+        "with --from-stream or --from-queue: the stream's (and queue's) AWS region",
+      ).default(undefined, "AWS_REGION or your profile's"),
     );
 }
 
@@ -93,12 +115,15 @@ export async function openReplaySource(
   options: ReplayInputArguments,
   command: Command,
   signal?: AbortSignal,
+  onWarning: (warning: string) => void = () => {},
 ): Promise<OpenedSource> {
-  if (options.fromStream === undefined) {
-    for (const name of ["from", "region"]) {
-      if (command.getOptionValueSource(name) === "cli") {
-        throw new UsageError(`--${name} needs --from-stream NAME`);
-      }
+  const { fromStream, fromQueue } = options;
+  if (fromStream === undefined && command.getOptionValueSource("from") === "cli") {
+    throw new UsageError("--from needs --from-stream NAME");
+  }
+  if (fromStream === undefined && fromQueue === undefined) {
+    if (command.getOptionValueSource("region") === "cli") {
+      throw new UsageError("--region needs --from-stream NAME or --from-queue URL");
     }
     const source = await openFileSource(options.input, options.inputFormat, undefined, signal);
     return { ...source, close() {} };
@@ -111,9 +136,28 @@ export async function openReplaySource(
   // A missing region or missing credentials is said before anything is read.
   await client.config.region();
   await client.config.credentials();
+  if (fromStream === undefined) {
+    const queue = new SqsQueue(fromQueue!, { region: options.region });
+    const source = queueRecordSource({
+      queue,
+      queueUrl: fromQueue!,
+      kinesis: client,
+      onSkipped: onWarning,
+    });
+    return {
+      get description() {
+        return source.description;
+      },
+      records: () => source.records(),
+      close() {
+        queue.destroy();
+        client.destroy();
+      },
+    };
+  }
   const source = streamRecordSource({
     client,
-    streamName: options.fromStream,
+    streamName: fromStream,
     from: options.from,
     signal,
   });

@@ -101,7 +101,9 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     return 0;
   }
   const app = loadApplication(readSessionizeSql(), { includeSourceRows: true });
-  const source = await openReplaySource(options, command, signal);
+  const source = await openReplaySource(options, command, signal, (warning) =>
+    process.stderr.write(`report: warning: ${warning}\n`),
+  );
   const collector = new ReportCollector(app.streams);
   const run = new ReplayRun({
     app,

@@ -14,7 +14,8 @@
  * same message changes nothing.
  *
  * Works against AWS (`SqsQueue`, a Kinesis and a DynamoDB client) and against the local emulators
- * (any `FailedBatchQueue`), which is how the tests drive it.
+ * (any `FailedBatchQueue`), which is how the tests drive it. `npm run replay -- --from-queue` reads
+ * the same messages and ranges (`orderedBatches`, `readRange`) without applying or deleting them.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -44,6 +45,11 @@ export interface FailedBatchQueue {
   /** Up to `max` messages, hidden from other readers while they are worked on. */
   receive(max: number): Promise<QueuedMessage[]>;
   delete(message: QueuedMessage): Promise<void>;
+}
+
+/** The failed-batches queue as replay reads it: every message, each left in the queue. */
+export interface BrowsableQueue {
+  browse(): Promise<QueuedMessage[]>;
 }
 
 /** What the event source mapping says about a batch it gave up on (`KinesisBatchInfo`). */
@@ -155,10 +161,7 @@ export async function redrive(options: RedriveOptions): Promise<RedriveOutcome[]
     const messages = await options.queue.receive(Math.min(10, max - outcomes.length));
     if (messages.length === 0) break;
     // In shard and sequence order, so the ranges of one shard are applied as they were skipped.
-    const ordered = messages
-      .map((message) => ({ message, batch: tryParse(message.body) }))
-      .sort((a, b) => compareBatches(a.batch, b.batch));
-    for (const { message, batch } of ordered) {
+    for (const { message, batch } of orderedBatches(messages)) {
       const outcome =
         batch instanceof FailedBatchFormatError
           ? {
@@ -174,6 +177,22 @@ export async function redrive(options: RedriveOptions): Promise<RedriveOutcome[]
     }
   }
   return outcomes;
+}
+
+/** A message with the batch it names, or why it names none. */
+export interface MessageBatch {
+  readonly message: QueuedMessage;
+  readonly batch: FailedBatch | FailedBatchFormatError;
+}
+
+/**
+ * The messages' batches, in shard and sequence order (the order the mapping skipped them in); a
+ * message that is no failed-batch record carries its `FailedBatchFormatError` instead.
+ */
+export function orderedBatches(messages: readonly QueuedMessage[]): MessageBatch[] {
+  return messages
+    .map((message) => ({ message, batch: tryParse(message.body) }))
+    .sort((a, b) => compareBatches(a.batch, b.batch));
 }
 
 function tryParse(body: string): FailedBatch | FailedBatchFormatError {

@@ -11,7 +11,7 @@ import {
   type Message,
 } from "@aws-sdk/client-sqs";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import type { FailedBatchQueue, QueuedMessage } from "./redrive";
+import type { BrowsableQueue, FailedBatchQueue, QueuedMessage } from "./redrive";
 
 export interface SqsQueueOptions {
   /** The queue's region; the SDK's default (AWS_REGION, the profile) unless given. */
@@ -29,7 +29,7 @@ const browseVisibilitySeconds = 60;
 const sqsBatch = 10;
 
 /** One SQS queue, by URL. */
-export class SqsQueue implements FailedBatchQueue {
+export class SqsQueue implements FailedBatchQueue, BrowsableQueue {
   private readonly client: SQSClient;
 
   public constructor(

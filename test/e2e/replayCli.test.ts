@@ -16,6 +16,8 @@ import {
   localKinesisClient,
   startKinesalite,
 } from "../../harness/local/localStack";
+import { readShardEvents } from "../support/kinesis";
+import { startSqsStandIn } from "../support/sqsStandIn";
 
 const root = path.join(__dirname, "..", "..");
 const tsxHook = require.resolve("tsx/cjs");
@@ -169,7 +171,98 @@ describe("the replay and report CLIs on real inputs", () => {
     }
   });
 
-  it("refuses --input with --from-stream, and --from without it", () => {
+  it("replays the ranges the failed-batches queue names, leaving its messages, and warns of the rest", async () => {
+    // Prepare: the clicks on a 2-shard kinesalite stream; the queue (a stand-in SQS) names each
+    // shard's range, one of them short of its last record, plus a range of a shard that does not
+    // exist and a message that is no failed batch
+    const kinesis = await startKinesalite();
+    const sqs = await startSqsStandIn();
+    const client = localKinesisClient(kinesis.endpoint);
+    try {
+      const streamArn = await createStream(client, "clicks", 2);
+      await client.send(
+        new PutRecordsCommand({
+          StreamName: "clicks",
+          Records: clicks.map((click) => ({
+            Data: Buffer.from(click),
+            PartitionKey: JSON.parse(click).user_id,
+          })),
+        }),
+      );
+      const shards = (await readShardEvents(client, "clicks", streamArn, 100)).map(
+        ({ shardId, events }) => ({ shardId, records: events.flatMap((e) => e.Records) }),
+      );
+      const ranges = shards.map(({ shardId, records }, i) => ({
+        shardId,
+        // The first shard's range stops before its last record, which is left out.
+        records: i === 0 && records.length > 1 ? records.slice(0, -1) : records,
+      }));
+      const message = (shardId: string, first: string, last: string) =>
+        JSON.stringify({
+          KinesisBatchInfo: {
+            shardId,
+            startSequenceNumber: first,
+            endSequenceNumber: last,
+            streamArn,
+          },
+        });
+      const bodies = [
+        ...ranges
+          .filter((range) => range.records.length > 0)
+          .map(({ shardId, records }) =>
+            message(
+              shardId,
+              records[0].kinesis.sequenceNumber,
+              records.at(-1)!.kinesis.sequenceNumber,
+            ),
+          ),
+        message("shardId-000000000009", "1", "2"),
+        "not a failed batch",
+      ];
+      const queueUrl = sqs.createQueue("failed-batches", bodies);
+      const env = {
+        ...process.env,
+        AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+        AWS_REGION: localAws.region,
+        AWS_ACCESS_KEY_ID: "local",
+        AWS_SECRET_ACCESS_KEY: "local",
+      };
+      // Act
+      const result = await cliAsync(
+        "replay.ts",
+        ["--from-queue", queueUrl, "--stream", "INTERMEDIATE_SQL_STREAM"],
+        env,
+      );
+      // Assess: the rows of the named records alone, the messages all still queued
+      expect(result.status, result.stderr).to.equal(0);
+      const named = ranges.flatMap(({ records }) =>
+        records.map((r) => Buffer.from(r.kinesis.data, "base64").toString()),
+      );
+      expect(named.length).to.be.within(clicks.length - 1, clicks.length);
+      const expected = cli("replay.ts", ["--stream", "INTERMEDIATE_SQL_STREAM"], {
+        input: clicks.filter((click) => named.includes(click)).join("\n"),
+      });
+      const sorted = (text: string) => text.trimEnd().split("\n").sort();
+      expect(sorted(result.stdout)).to.deep.equal(sorted(expected.stdout));
+      const stderr = result.stderr.split("\n");
+      expect(stderr.filter((line) => line.includes("warning"))).to.deep.equal([
+        "replay: warning: message " +
+          `${sqs.messageIds(queueUrl)[bodies.length - 2]}: the stream no longer holds 1 of shardId-000000000009 (past its retention)`,
+        `replay: warning: message ${sqs.messageIds(queueUrl)[bodies.length - 1]} names no failed batch: message body is not JSON: not a failed batch`,
+      ]);
+      expect(stderr).to.include(
+        `replay: ${named.length} records (failed-batches queue ${queueUrl}: ${bodies.length} message(s), ${bodies.length - 2} range(s) read, 2 skipped)`,
+      );
+      expect(sqs.bodies(queueUrl)).to.deep.equal(bodies);
+    } finally {
+      client.destroy();
+      await sqs.close();
+      await kinesis.close();
+    }
+  });
+
+  it("refuses --input with --from-stream, --from-stream with --from-queue, and --from without it", () => {
     const both = cli("replay.ts", ["--input", "x", "--from-stream", "s"]);
     expect([both.status, both.stderr]).to.deep.equal([
       2,
@@ -177,6 +270,11 @@ describe("the replay and report CLIs on real inputs", () => {
     ]);
     const from = cli("replay.ts", ["--from", "TRIM_HORIZON"], { input: "" });
     expect([from.status, from.stderr]).to.deep.equal([2, "--from needs --from-stream NAME\n"]);
+    const queue = cli("replay.ts", ["--from-queue", "https://sqs.x/1/q", "--from-stream", "s"]);
+    expect([queue.status, queue.stderr]).to.deep.equal([
+      2,
+      "--from-stream cannot be used with --from-queue\n",
+    ]);
   });
 
   it("npm run report builds the report of a gzip Firehose export, its totals as --json", () => {

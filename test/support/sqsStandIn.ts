@@ -33,6 +33,8 @@ export interface SqsStandIn {
   createQueue(name: string, bodies?: readonly string[]): string;
   /** The bodies a queue holds, hidden or not. */
   bodies(queueUrl: string): string[];
+  /** The ids of a queue's messages, in the order of `bodies`. */
+  messageIds(queueUrl: string): string[];
   close(): Promise<void>;
 }
 
@@ -142,6 +144,7 @@ export async function startSqsStandIn(): Promise<SqsStandIn> {
       return `${endpoint}/000000000000/${name}`;
     },
     bodies: (queueUrl) => (queueOf(queueUrl) ?? []).map((m) => m.body),
+    messageIds: (queueUrl) => (queueOf(queueUrl) ?? []).map((m) => m.id),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
