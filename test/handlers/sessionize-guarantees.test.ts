@@ -16,28 +16,16 @@ import { partitionPk } from "../../handlers/sessionize/stateTable";
 import { keyText } from "../../handlers/sessionize/engine";
 import { createTable } from "../../harness/local/localStack";
 import { clickstream, type Click } from "../support/clickstream";
-import {
-  clientFor,
-  freshTableName,
-  scanAll,
-  startDynalite,
-  type Dynalite,
-} from "../support/dynamo";
-import { startGateProxy, onStateItem, type GateProxy } from "../support/gateProxy";
-import {
-  createStream,
-  putRecords,
-  readShardEvents,
-  startKinesalite,
-  type Kinesalite,
-} from "../support/kinesis";
+import { freshTableName, scanAll } from "../support/dynamo";
+import { emulatorsPerSuite } from "../support/emulators";
+import { onStateItem } from "../support/gateProxy";
+import { createStream, putRecords, readShardEvents } from "../support/kinesis";
 import {
   capturingOutput,
   deliveryContainer,
   invocation,
   localHandlerEnv,
   metricTotal,
-  restoreEnvironment,
   sessionizerContainer,
   type Sessionizer,
 } from "../support/lambda";
@@ -49,7 +37,6 @@ import {
   tableText,
   type SessionizerTables,
 } from "../support/sessionizer";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SessionItem } from "../../sql/contracts";
 
 const productSql = readApplicationSql("product");
@@ -73,42 +60,22 @@ const click = (user: string, at: number, device = "mobile"): string =>
 const t0 = Date.UTC(2026, 0, 1, 10);
 
 describe("the sessionizer's guarantees, through its exported handler", function () {
-  let dynamo: Dynalite;
-  let kinesis: Kinesalite;
-  let proxy: GateProxy;
-  let client: DynamoDBClient;
+  const emulators = emulatorsPerSuite();
   let streams = 0;
-
-  before(async () => {
-    dynamo = await startDynalite();
-    kinesis = await startKinesalite();
-    proxy = await startGateProxy(dynamo.endpoint);
-    client = clientFor(dynamo.endpoint);
-  });
-
-  after(async () => {
-    restoreEnvironment();
-    client.destroy();
-    await proxy.close();
-    await kinesis.close();
-    await dynamo.close();
-  });
-
-  afterEach(() => proxy.restore());
 
   /** `clicks` put on a fresh 2-shard stream and read back as GetRecords batches of `limit`. */
   async function shardEvents(clicks: readonly Click[], limit: number) {
     streams += 1;
     const name = `guarantees-${streams}`;
-    const arn = await createStream(kinesis.client, name, 2);
-    await putRecords(kinesis.client, name, clicks);
-    return (await readShardEvents(kinesis.client, name, arn, limit)).map((s) => s.events);
+    const arn = await createStream(emulators.kinesis, name, 2);
+    await putRecords(emulators.kinesis, name, clicks);
+    return (await readShardEvents(emulators.kinesis, name, arn, limit)).map((s) => s.events);
   }
 
   /** A sessionizer container running the product application against `tables` via the proxy. */
   const container = (tables: SessionizerTables, extra: Record<string, string> = {}) =>
     sessionizerContainer(
-      localHandlerEnv(proxy.endpoint, tables, { SQL_APPLICATION: "product", ...extra }),
+      localHandlerEnv(emulators.proxy.endpoint, tables, { SQL_APPLICATION: "product", ...extra }),
     );
 
   /**
@@ -145,13 +112,13 @@ describe("the sessionizer's guarantees, through its exported handler", function 
 
     before(async () => {
       batches = interleaved(await shardEvents(clicks, 15));
-      clean = await createSessionizerTables(client);
+      clean = await createSessionizerTables(emulators.dynamo);
       const handler = container(clean);
       for (const [i, event] of batches.entries()) {
-        const before = proxy.calls.length;
+        const before = emulators.proxy.calls.length;
         expect(await untilDone(handler, event)).to.equal(1);
         if (i === dying) {
-          writes = proxy.calls
+          writes = emulators.proxy.calls
             .slice(before)
             .filter((c) =>
               ["PutItem", "UpdateItem", "BatchWriteItem"].includes(c.operation),
@@ -163,7 +130,7 @@ describe("the sessionizer's guarantees, through its exported handler", function 
     it("runs clean to the replay of the clickstream", async () => {
       expect(batches.length).to.be.greaterThan(dying + 2);
       expect(writes).to.be.greaterThan(5);
-      expect(await sessionsIn(client, clean.sessionsTable)).to.deep.equal(
+      expect(await sessionsIn(emulators.dynamo, clean.sessionsTable)).to.deep.equal(
         replayed(clicks.map((c) => c.data)),
       );
     });
@@ -175,16 +142,16 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       it(`leaves the clean run's tables when an invocation dies before any of its writes and ${how}`, async function () {
         for (let k = 0; k <= writes; k++) {
           // Prepare
-          const tables = await createSessionizerTables(client);
+          const tables = await createSessionizerTables(emulators.dynamo);
           const handler = container(tables);
           for (const event of batches.slice(0, dying)) await untilDone(handler, event);
           // Act: the invocation dies after k writes; a new container takes the retries
-          proxy.crashAfterWrites(k);
+          emulators.proxy.crashAfterWrites(k);
           const answer: KinesisStreamBatchResponse = await container(tables)(
             batches[dying],
             invocation(1_500),
           );
-          proxy.restore();
+          emulators.proxy.restore();
           const failed = answer.batchItemFailures[0]?.itemIdentifier;
           const records = batches[dying].Records;
           const from =
@@ -196,15 +163,16 @@ describe("the sessionizer's guarantees, through its exported handler", function 
           for (const event of batches.slice(dying + 1)) await untilDone(retried, event);
           // Assess
           const label = `dead after ${k} of ${writes} writes`;
-          expect(await sessionsIn(client, tables.sessionsTable), label).to.deep.equal(
-            await sessionsIn(client, clean.sessionsTable),
+          expect(await sessionsIn(emulators.dynamo, tables.sessionsTable), label).to.deep.equal(
+            await sessionsIn(emulators.dynamo, clean.sessionsTable),
           );
           const volatile = ["invocationId", "receivedAt", "recordId"];
-          expect(await tableText(client, tables.deadLetterTable, volatile), label).to.deep.equal(
-            await tableText(client, clean.deadLetterTable, volatile),
-          );
-          expect(await tableText(client, tables.stateTable), label).to.deep.equal(
-            await tableText(client, clean.stateTable),
+          expect(
+            await tableText(emulators.dynamo, tables.deadLetterTable, volatile),
+            label,
+          ).to.deep.equal(await tableText(emulators.dynamo, clean.deadLetterTable, volatile));
+          expect(await tableText(emulators.dynamo, tables.stateTable), label).to.deep.equal(
+            await tableText(emulators.dynamo, clean.stateTable),
           );
         }
       });
@@ -220,11 +188,11 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         { data: click("u1", t0 + 5_000), partitionKey: keyOnShard("b", 1) },
       ];
       const [shard0, shard1] = await shardEvents(clicks, 10);
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       const first = container(tables);
       const second = container(tables);
       // Act: shard 0's invocation reads u1 and is held at its commit; shard 1's runs meanwhile
-      const held = proxy.hold(onStateItem("PutItem", partitionPk(keyText(["u1"]))));
+      const held = emulators.proxy.hold(onStateItem("PutItem", partitionPk(keyText(["u1"]))));
       const slow = first(shard0[0], invocation());
       await held.reached;
       const fast = await second(shard1[0], invocation());
@@ -232,10 +200,12 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       // Assess: the held one lost its condition, reran u1's click on top of the newer state
       expect(fast.batchItemFailures).to.deep.equal([]);
       expect((await slow).batchItemFailures).to.deep.equal([]);
-      expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
+      expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
         replayed([clicks[1].data, clicks[0].data]),
       );
-      expect((await scanAll(client, tables.stateTable)).filter((i) => i.pending)).to.deep.equal([]);
+      expect(
+        (await scanAll(emulators.dynamo, tables.stateTable)).filter((i) => i.pending),
+      ).to.deep.equal([]);
     });
 
     it("leaves per user the replay of some order of the shards' batches, with every batch run concurrently", async () => {
@@ -249,7 +219,7 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         clicks.push({ data: click(user, t0 + n * 3_500), partitionKey: `k${(n * 7919) % 101}` });
       }
       const shards = await shardEvents(clicks, 6);
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       // Act: one container per shard, both shards at once
       await Promise.all(
         shards.map(async (events) => {
@@ -258,7 +228,7 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         }),
       );
       // Assess: for each user, the table holds the replay of one interleaving of its batches
-      const stored = await sessionsIn(client, tables.sessionsTable);
+      const stored = await sessionsIn(emulators.dynamo, tables.sessionsTable);
       for (const user of users) {
         const perShard = shards.map((events) =>
           events
@@ -289,11 +259,11 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       const records = events[0].Records;
       const early = { Records: records.slice(0, 20) };
       const overlapping = { Records: records.slice(10, 30) };
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       const holder = container(tables);
       const intruder = container(tables, { POWERTOOLS_METRICS_DISABLED: "false" });
       // Act: the first invocation is held at its first commit; the overlapping one comes in
-      const held = proxy.hold((call) => call.operation === "PutItem");
+      const held = emulators.proxy.hold((call) => call.operation === "PutItem");
       const first = holder(early, invocation());
       await held.reached;
       const { result: refused, lines } = await capturingOutput(() =>
@@ -308,7 +278,7 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       expect((await first).batchItemFailures).to.deep.equal([]);
       await untilDone(intruder, overlapping);
       await untilDone(holder, { Records: records.slice(30) });
-      expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
+      expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
         replayed(clicks.map((c) => c.data)),
       );
     });
@@ -335,9 +305,10 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       it(`fails the batch, logs the table and the cause, and dead-letters nothing when the sessions table is ${what}`, async () => {
         // Prepare
         const event = await oneBatch();
-        const tables = await createSessionizerTables(client);
+        const tables = await createSessionizerTables(emulators.dynamo);
         const wrong = freshTableName("wrong-sessions");
-        if (key !== null) await createTable(client, { name: wrong, shape: { hashKey: key } });
+        if (key !== null)
+          await createTable(emulators.dynamo, { name: wrong, shape: { hashKey: key } });
         const misconfigured = container(
           { ...tables, sessionsTable: wrong },
           { POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "false" },
@@ -350,8 +321,8 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         expect(answer.batchItemFailures).to.deep.equal([
           { itemIdentifier: event.Records[0].kinesis.sequenceNumber },
         ]);
-        expect(await scanAll(client, tables.deadLetterTable)).to.deep.equal([]);
-        if (key !== null) expect(await scanAll(client, wrong)).to.deep.equal([]);
+        expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.deep.equal([]);
+        if (key !== null) expect(await scanAll(emulators.dynamo, wrong)).to.deep.equal([]);
         const error = lines.find((line) => line.level === "ERROR");
         expect(error).to.include({ table: wrong });
         expect(String(error?.cause)).to.match(
@@ -361,18 +332,23 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         // Act: the stack is fixed, Lambda retries the batch
         await untilDone(container(tables), event);
         // Assess
-        expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(replayed(clicks));
+        expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+          replayed(clicks),
+        );
       });
     }
 
     it("answers DeliveryFailed from the KDA delivery function, and dead-letters nothing, when its sessions table is keyed differently", async () => {
       // Prepare
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       const wrong = freshTableName("wrong-sessions");
-      await createTable(client, { name: wrong, shape: { hashKey: { name: "id", type: "S" } } });
+      await createTable(emulators.dynamo, {
+        name: wrong,
+        shape: { hashKey: { name: "id", type: "S" } },
+      });
       const deliver = deliveryContainer(
         localHandlerEnv(
-          proxy.endpoint,
+          emulators.proxy.endpoint,
           { ...tables, sessionsTable: wrong },
           {
             POWERTOOLS_LOG_LEVEL: "ERROR",
@@ -389,7 +365,7 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         "DeliveryFailed",
         "DeliveryFailed",
       ]);
-      expect(await scanAll(client, tables.deadLetterTable)).to.deep.equal([]);
+      expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.deep.equal([]);
       expect(lines.find((line) => line.level === "ERROR")).to.include({ table: wrong });
     });
   });
@@ -411,27 +387,29 @@ describe("the sessionizer's guarantees, through its exported handler", function 
         )
       ).filter((s) => s.length > 0);
       const event = events[0];
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       const handler = container(tables);
-      proxy.fail(
+      emulators.proxy.fail(
         onStateItem("PutItem", partitionPk(keyText(["u2"]))),
         "ProvisionedThroughputExceededException",
       );
       // Act
       const answer = await handler(event, invocation());
-      proxy.clear();
+      emulators.proxy.clear();
       // Assess: u2's first record is the one to retry from; u1's session is already stored
       expect(answer.batchItemFailures).to.deep.equal([
         { itemIdentifier: event.Records[1].kinesis.sequenceNumber },
       ]);
-      expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
+      expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
         replayed([lines[0], lines[2]]),
       );
       // Act: the mapping retries from there
       await untilDone(handler, { Records: event.Records.slice(1) });
       // Assess
-      expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(replayed(lines));
-      expect(await scanAll(client, tables.deadLetterTable)).to.have.length(1);
+      expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+        replayed(lines),
+      );
+      expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.have.length(1);
     });
   });
 
@@ -449,12 +427,12 @@ describe("the sessionizer's guarantees, through its exported handler", function 
           10,
         )
       ).filter((s) => s.length > 0);
-      const tables = await createSessionizerTables(client);
+      const tables = await createSessionizerTables(emulators.dynamo);
       const handler = container(tables, { POWERTOOLS_METRICS_DISABLED: "false" });
       const { result, lines: out } = await capturingOutput(() => handler(events[0], invocation()));
       expect(result.batchItemFailures).to.deep.equal([]);
       expect(metricTotal(out, "DeadLetters")).to.equal(3);
-      expect(await scanAll(client, tables.deadLetterTable)).to.have.length(3);
+      expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.have.length(3);
     });
   });
 });

@@ -17,21 +17,15 @@ import {
   type RedriveOutcome,
 } from "../../../harness/local/redrive";
 import { readApplicationSql, sqlApplications } from "../../../sql/applications";
-import { clientFor, region, scanAll, startDynalite, type Dynalite } from "../../support/dynamo";
-import { onStateItem, startGateProxy, type GateProxy } from "../../support/gateProxy";
-import {
-  createStream,
-  putRecords,
-  readShardEvents,
-  startKinesalite,
-  type Kinesalite,
-} from "../../support/kinesis";
+import { region, scanAll } from "../../support/dynamo";
+import { emulatorsPerSuite } from "../../support/emulators";
+import { onStateItem } from "../../support/gateProxy";
+import { createStream, putRecords, readShardEvents } from "../../support/kinesis";
 import {
   capturingOutput,
   invocation,
   localHandlerEnv,
   metricTotal,
-  restoreEnvironment,
   sessionizerContainer,
   sessionizerFunctionArn,
 } from "../../support/lambda";
@@ -42,7 +36,6 @@ import {
   sessionsIn,
   type SessionizerTables,
 } from "../../support/sessionizer";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 const t0 = Date.UTC(2026, 0, 1, 10);
 const click = (user: string, at: number): string =>
@@ -91,34 +84,16 @@ function failedBatchMessage(id: string, event: KinesisStreamEvent): QueuedMessag
 }
 
 describe("redrive of a range the event source mapping gave up on", () => {
-  let dynamo: Dynalite;
-  let kinesis: Kinesalite;
-  let proxy: GateProxy;
-  let client: DynamoDBClient;
-
-  before(async () => {
-    dynamo = await startDynalite();
-    kinesis = await startKinesalite();
-    proxy = await startGateProxy(dynamo.endpoint);
-    client = clientFor(dynamo.endpoint);
-  });
-
-  after(async () => {
-    restoreEnvironment();
-    client.destroy();
-    await proxy.close();
-    await kinesis.close();
-    await dynamo.close();
-  });
+  const emulators = emulatorsPerSuite();
 
   const redriveOptions = (tables: SessionizerTables, queue: FailedBatchQueue) => ({
     queue,
-    kinesis: kinesis.client,
+    kinesis: emulators.kinesis,
     region,
     batchSize: 3,
     attempts: 1,
     sessionizer: {
-      client,
+      client: emulators.dynamo,
       engine: new SessionizeEngine({
         sqlText: readApplicationSql("product"),
         inputSchema: sqlApplications.product.inputSchema,
@@ -136,28 +111,28 @@ describe("redrive of a range the event source mapping gave up on", () => {
       [click("u1", t0 + 20_000), click("u2", t0 + 21_000), click("u3", t0 + 40_000), "not json"],
       [click("u1", t0 + 60_000), click("u2", t0 + 5_000), click("u3", t0 + 61_000)],
     ];
-    await createStream(kinesis.client, "redrive", 1);
+    await createStream(emulators.kinesis, "redrive", 1);
     await putRecords(
-      kinesis.client,
+      emulators.kinesis,
       "redrive",
       lines.flat().map((data) => ({ data, partitionKey: "p" })),
     );
     const arn = `arn:aws:kinesis:${region}:000000000000:stream/redrive`;
-    const [records] = (await readShardEvents(kinesis.client, "redrive", arn, 100)).map((s) =>
+    const [records] = (await readShardEvents(emulators.kinesis, "redrive", arn, 100)).map((s) =>
       s.events.flatMap((e) => e.Records),
     );
     const batches = [records.slice(0, 3), records.slice(3, 7), records.slice(7)].map((Records) => ({
       Records,
     }));
-    const tables = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
     const handler = sessionizerContainer(
-      localHandlerEnv(proxy.endpoint, tables, {
+      localHandlerEnv(emulators.proxy.endpoint, tables, {
         SQL_APPLICATION: "product",
         POWERTOOLS_METRICS_DISABLED: "false",
       }),
     );
     expect(await handler(batches[0], invocation())).to.deep.equal({ batchItemFailures: [] });
-    proxy.fail(
+    emulators.proxy.fail(
       onStateItem("PutItem", partitionPk(keyText(["u2"]))),
       "ProvisionedThroughputExceededException",
     );
@@ -169,18 +144,18 @@ describe("redrive of a range the event source mapping gave up on", () => {
     ]);
     expect((await handler({ Records: from }, invocation())).batchItemFailures).to.have.length(1);
     const queue = new MemoryQueue([failedBatchMessage("m1", { Records: from })]);
-    proxy.clear();
+    emulators.proxy.clear();
     // Act: the mapping moves on to batch 3, which notices the skipped range
     const { result: third, lines: out } = await capturingOutput(() =>
       handler(batches[2], invocation()),
     );
-    const gapsBefore = await new StateTable(client, tables.stateTable).gapsOf({
+    const gapsBefore = await new StateTable(emulators.dynamo, tables.stateTable).gapsOf({
       streamArn: arn,
       shardId: "shardId-000000000000",
     });
     const outcomes: RedriveOutcome[] = await redrive(redriveOptions(tables, queue));
-    const afterFirst = await sessionsIn(client, tables.sessionsTable);
-    const lettersAfterFirst = await scanAll(client, tables.deadLetterTable);
+    const afterFirst = await sessionsIn(emulators.dynamo, tables.sessionsTable);
+    const lettersAfterFirst = await scanAll(emulators.dynamo, tables.deadLetterTable);
     const again = await redrive(
       redriveOptions(tables, new MemoryQueue([failedBatchMessage("m1", { Records: from })])),
     );
@@ -199,28 +174,30 @@ describe("redrive of a range the event source mapping gave up on", () => {
     expect(afterFirst).to.deep.equal(replayed([...inOrder, ...late]));
     expect(afterFirst.map((s) => s.session_id)).to.include("u2_2026-01-01T10:00:21.000Z");
     for (const user of ["u1", "u2", "u3"]) {
-      const [item] = (await scanAll(client, tables.stateTable)).filter(
+      const [item] = (await scanAll(emulators.dynamo, tables.stateTable)).filter(
         (i) => i.pk.S === partitionPk(keyText([user])),
       );
       const windows = JSON.parse(item.windows.S!) as { state: { rows: number } }[];
       expect(windows[0].state.rows, `clicks of ${user} in its window`).to.equal(3);
     }
     expect(
-      await new StateTable(client, tables.stateTable).gapsOf({
+      await new StateTable(emulators.dynamo, tables.stateTable).gapsOf({
         streamArn: arn,
         shardId: "shardId-000000000000",
       }),
     ).to.deep.equal([]);
     expect(again.map((o) => o.result)).to.deep.equal(["redriven"]);
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(afterFirst);
-    expect(await scanAll(client, tables.deadLetterTable)).to.have.length(lettersAfterFirst.length);
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(afterFirst);
+    expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.have.length(
+      lettersAfterFirst.length,
+    );
   });
 
   it("keeps a message whose range the stream no longer holds, and one that is no failed batch", async () => {
     // Prepare
-    const tables = await createSessionizerTables(client);
-    await createStream(kinesis.client, "expired", 1);
-    await putRecords(kinesis.client, "expired", [{ data: click("u1", t0), partitionKey: "p" }]);
+    const tables = await createSessionizerTables(emulators.dynamo);
+    await createStream(emulators.kinesis, "expired", 1);
+    await putRecords(emulators.kinesis, "expired", [{ data: click("u1", t0), partitionKey: "p" }]);
     const arn = `arn:aws:kinesis:${region}:000000000000:stream/expired`;
     const gone: QueuedMessage = {
       id: "gone",
@@ -244,7 +221,7 @@ describe("redrive of a range the event source mapping gave up on", () => {
       ["junk", "malformed"],
     ]);
     expect(queue.deleted).to.deep.equal([]);
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal([]);
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal([]);
   });
 
   it("reads the batch out of the mapping's on-failure record, naming what is wrong otherwise", () => {
