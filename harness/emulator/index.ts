@@ -7,9 +7,11 @@ export { rowToDeliveryObject } from "./delivery";
 export { deliveryJson, parseJson, type DeliveryValue } from "./json";
 export {
   createReplay,
+  readReplayLine,
   replayLines,
   UnknownStreamError,
   type Replay,
+  type ReplayLine,
   type ReplayOptions,
 } from "./replay";
 export { SqlLoadError } from "./errors";

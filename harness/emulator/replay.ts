@@ -44,6 +44,58 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A replay fed one line at a time (push style, for callers that read lines asynchronously). */
+/**
+ * What a replay line is, by the framing rules of docs/semantics.md ("Replay input"): a bare event
+ * (parsed; its ROWTIME is the caller's to find), the record an envelope
+ * `{"data": <object or base64 text>, "arrivalTime": <epoch ms>}` carries with its arrival time, a
+ * line that is no record (the `error_stream` row's name and message, at the envelope's arrival time
+ * or, when null, the previous record's ROWTIME), or a blank line (nothing). Every replay frames
+ * lines with it: `createReplay` and the replay CLIs' feeder (`harness/replay/recordFeeder.ts`).
+ */
+export type ReplayLine =
+  | { readonly kind: "blank" }
+  | { readonly kind: "event"; readonly parsed: unknown }
+  | { readonly kind: "arrived"; readonly data: RecordData; readonly arrivalTime: number }
+  | {
+      readonly kind: "rejected";
+      readonly errorName: InputErrorName;
+      readonly message: string;
+      readonly arrivalTime: number | null;
+    };
+
+/** Reads one line (without its line end) by the replay's framing rules; never throws. */
+export function readReplayLine(line: string): ReplayLine {
+  let parsed: unknown;
+  try {
+    // parseJson: an integer beyond 2^53 in the record stays exact.
+    parsed = parseJson(line);
+  } catch (error) {
+    if (line.trim() === "") return { kind: "blank" };
+    const message = `Record is not valid JSON: ${(error as Error).message}`;
+    return { kind: "rejected", errorName: InputErrorName.NotJson, message, arrivalTime: null };
+  }
+  if (!isPlainObject(parsed) || !("data" in parsed) || !("arrivalTime" in parsed))
+    return { kind: "event", parsed };
+  const { data, arrivalTime } = parsed;
+  if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
+    const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${deliveryJson(arrivalTime)}`;
+    return { kind: "rejected", errorName: InputErrorName.Coercion, message, arrivalTime: null };
+  }
+  if (isPlainObject(data)) {
+    return { kind: "arrived", data: { parsed: data, raw: deliveryJson(data) }, arrivalTime };
+  }
+  if (typeof data === "string") {
+    const compact = data.replace(/\s+/g, "");
+    if (compact.length % 4 === 0 && base64Text.test(compact))
+      return { kind: "arrived", data: Buffer.from(compact, "base64"), arrivalTime };
+    const message = "Envelope data is text but not base64";
+    return { kind: "rejected", errorName: InputErrorName.NotJson, message, arrivalTime };
+  }
+  const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
+  const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
+  return { kind: "rejected", errorName: InputErrorName.NotAnObject, message, arrivalTime };
+}
+
 export interface Replay {
   /** The stream whose rows `feed` returns. */
   readonly stream: StreamInfo;
@@ -173,16 +225,18 @@ export class LineFeeder {
         return;
       }
     }
-    let parsed: unknown;
-    try {
-      parsed = parseJson(line);
-    } catch (error) {
-      if (line.trim() === "") return;
-      const message = `Record is not valid JSON: ${(error as Error).message}`;
-      return this.reject(line, InputErrorName.NotJson, message, this.previous(), sink);
+    const read = readReplayLine(line);
+    switch (read.kind) {
+      case "blank":
+        return;
+      case "rejected": {
+        const arrivalTime = read.arrivalTime ?? this.previous();
+        return this.engine.pushRejection(line, read.errorName, read.message, arrivalTime, sink);
+      }
+      case "arrived":
+        return this.engine.pushRecord({ data: read.data, arrivalTime: read.arrivalTime }, sink);
     }
-    if (isPlainObject(parsed) && "data" in parsed && "arrivalTime" in parsed)
-      return this.envelope(parsed, line, sink);
+    const parsed = read.parsed;
     const record = this.engine.decode({ parsed, raw: line });
     const own =
       record.values !== null && this.rowtimeColumn >= 0
@@ -192,42 +246,6 @@ export class LineFeeder {
           : null;
     const arrivalTime = typeof own === "number" ? own : this.previous();
     this.engine.pushRecord({ data: record, arrivalTime }, sink);
-  }
-
-  private envelope(envelope: Record<string, unknown>, line: string, sink: RowSink): void {
-    const { data, arrivalTime } = envelope;
-    if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
-      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${deliveryJson(arrivalTime)}`;
-      return this.reject(line, InputErrorName.Coercion, message, this.previous(), sink);
-    }
-    const record = this.envelopeData(data);
-    if (record !== null) return this.engine.pushRecord({ data: record, arrivalTime }, sink);
-    if (typeof data === "string") {
-      const message = "Envelope data is text but not base64";
-      return this.reject(line, InputErrorName.NotJson, message, arrivalTime, sink);
-    }
-    const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
-    const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
-    this.reject(line, InputErrorName.NotAnObject, message, arrivalTime, sink);
-  }
-
-  /** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
-  private envelopeData(data: unknown): RecordData | null {
-    if (isPlainObject(data)) return { parsed: data, raw: deliveryJson(data) };
-    if (typeof data !== "string") return null;
-    const compact = data.replace(/\s+/g, "");
-    if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;
-    return Buffer.from(compact, "base64");
-  }
-
-  private reject(
-    line: string,
-    errorName: InputErrorName,
-    message: string,
-    arrivalTime: number,
-    sink: RowSink,
-  ): void {
-    this.engine.pushRejection(line, errorName, message, arrivalTime, sink);
   }
 
   /** The previous record's ROWTIME; 0 (the epoch) before the first record. */

@@ -6,21 +6,21 @@
  * that. Decoding, mapping and the ROWTIME clamp stay with the application (`app.decode`,
  * `app.push`): this only decides what is the record and what is its arrival time.
  *
- * It keeps the rules of the emulator's `createReplay`, and `test/harness/replay/recordFeeder.test.ts`
- * holds the two to the same rows on every golden case; the CLIs use this one because they need
- * every stream's rows of a record (the counts, `--errors`, the report), not one stream's.
+ * A line is framed by the emulator's `readReplayLine`, the rules `createReplay` follows too, and
+ * `test/harness/replay/recordFeeder.test.ts` holds the two to the same rows on every golden case;
+ * the CLIs use this feeder because they need every stream's rows of a record (the counts,
+ * `--errors`, the report), not one stream's.
  */
 import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
 import {
   DecodedRecord,
-  InputErrorName,
+  readReplayLine,
+  type InputErrorName,
   type RecordData,
   type Row,
   type SqlApplication,
 } from "../emulator";
 import type { SourceRecord } from "./sourceRecord";
-
-const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -68,34 +68,17 @@ export class RecordFeeder {
       if (text.trim() === "") return null;
       return this.ownTime(this.app.decode(text), text);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      const message = `Record is not valid JSON: ${(error as Error).message}`;
-      return this.reject(text, InputErrorName.NotJson, message, this.previous());
+    const read = readReplayLine(text);
+    switch (read.kind) {
+      case "blank":
+        return null;
+      case "rejected":
+        return this.reject(text, read.errorName, read.message, read.arrivalTime ?? this.previous());
+      case "arrived":
+        return this.push(this.app.decode(read.data), read.arrivalTime);
+      case "event":
+        return this.ownTime(this.app.decode({ parsed: read.parsed, raw: text }), text);
     }
-    if (isPlainObject(parsed) && "data" in parsed && "arrivalTime" in parsed) {
-      return this.envelope(parsed, text);
-    }
-    return this.ownTime(this.app.decode({ parsed, raw: text }), text);
-  }
-
-  private envelope(envelope: Record<string, unknown>, line: string): FedRecord {
-    const { data, arrivalTime } = envelope;
-    if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
-      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${JSON.stringify(arrivalTime)}`;
-      return this.reject(line, InputErrorName.Coercion, message, this.previous());
-    }
-    const record = envelopeData(data);
-    if (record !== null) return this.push(this.app.decode(record), arrivalTime);
-    if (typeof data === "string") {
-      const message = "Envelope data is text but not base64";
-      return this.reject(line, InputErrorName.NotJson, message, arrivalTime);
-    }
-    const kind = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
-    const message = `Envelope data must be a JSON object or base64 text; got ${kind}`;
-    return this.reject(line, InputErrorName.NotAnObject, message, arrivalTime);
   }
 
   /**
@@ -145,15 +128,6 @@ export class RecordFeeder {
   private previous(): number {
     return this.app.lastRowtime ?? 0;
   }
-}
-
-/** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
-function envelopeData(data: unknown): RecordData | null {
-  if (isPlainObject(data)) return { parsed: data, raw: JSON.stringify(data) };
-  if (typeof data !== "string") return null;
-  const compact = data.replace(/\s+/g, "");
-  if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;
-  return Buffer.from(compact, "base64");
 }
 
 /** The JSON value of a record's bytes or text, or undefined when it is not JSON. */

@@ -46,6 +46,18 @@ describe("the replay CLIs' record feeder", () => {
     }
   });
 
+  it("reads an envelope's integer beyond 2^53 exactly, as the emulator's replay does", () => {
+    // Both frame lines with the emulator's readReplayLine, which parses with parseJson.
+    const app = loadApplication(
+      'CREATE OR REPLACE STREAM "OUT" ("t" BIGINT); CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM "event_timestamp" FROM "SOURCE_SQL_STREAM_001";',
+    );
+    const text = '{"data":{"user_id":"a","event_timestamp":9007199254740993},"arrivalTime":5}';
+    const fed = new RecordFeeder(app).feed({ kind: "line", text, bytes: text.length })!;
+    const out = fed.rows.filter((row) => row.stream === "OUT").map((row) => row.values);
+    expect(out).to.deep.equal([[9007199254740993n]]);
+    expect(fed.rows[0].rowtime).to.equal(5);
+  });
+
   it("says which records entered the source stream without an event_timestamp", () => {
     const app = loadApplication(
       'CREATE OR REPLACE STREAM "OUT" ("u" VARCHAR(8)); CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT" SELECT STREAM "user_id" FROM "SOURCE_SQL_STREAM_001";',
