@@ -6,21 +6,9 @@ import { SessionizeEngine } from "../../handlers/sessionize/engine";
 import { sessionizeEvent } from "../../handlers/sessionize/sessionizeEvent";
 import { partitionPk } from "../../handlers/sessionize/stateTable";
 import { clickstream, type Click } from "../support/clickstream";
-import {
-  clientFor,
-  credentials,
-  region,
-  scanAll,
-  startDynalite,
-  type Dynalite,
-} from "../support/dynamo";
-import {
-  createStream,
-  putRecords,
-  readShardEvents,
-  startKinesalite,
-  type Kinesalite,
-} from "../support/kinesis";
+import { clientFor, credentials, region, scanAll } from "../support/dynamo";
+import { emulatorsPerSuite } from "../support/emulators";
+import { createStream, putRecords, readShardEvents } from "../support/kinesis";
 import { lambdaContext } from "../support/records";
 import {
   crashingClient,
@@ -63,9 +51,7 @@ function interleave(shards: { events: KinesisStreamEvent[] }[]): KinesisStreamEv
 }
 
 describe("the sessionize-stream Lambda (engine lambda)", function () {
-  let dynamo: Dynalite;
-  let kinesis: Kinesalite;
-  let client: DynamoDBClient;
+  const emulators = emulatorsPerSuite();
   let clicks: Click[];
   let batches: KinesisStreamEvent[];
   /** The tables after one uninterrupted run over every batch: what every other run must equal. */
@@ -79,42 +65,33 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
   ): Promise<KinesisStreamEvent[]> {
     streamCounter += 1;
     const name = `clicks-${streamCounter}`;
-    const arn = await createStream(kinesis.client, name, 2);
-    await putRecords(kinesis.client, name, records);
-    return interleave(await readShardEvents(kinesis.client, name, arn, limit));
+    const arn = await createStream(emulators.kinesis, name, 2);
+    await putRecords(emulators.kinesis, name, records);
+    return interleave(await readShardEvents(emulators.kinesis, name, arn, limit));
   }
 
   async function runAll(
     tables: SessionizerTables,
     events: readonly KinesisStreamEvent[],
   ): Promise<void> {
-    const deps = sessionizerDeps(client, tables);
+    const deps = sessionizerDeps(emulators.dynamo, tables);
     for (const event of events) {
       expect(await sessionizeEvent(event, deps)).to.deep.equal({ batchItemFailures: [] });
     }
   }
 
   before(async () => {
-    dynamo = await startDynalite();
-    kinesis = await startKinesalite();
-    client = clientFor(dynamo.endpoint);
     clicks = clickstream({ seed: 7, count: 600, users: 12 });
     batches = await streamBatches(clicks, 100);
-    clean = await createSessionizerTables(client);
+    clean = await createSessionizerTables(emulators.dynamo);
     await runAll(clean, batches);
-  });
-
-  after(async () => {
-    client.destroy();
-    await kinesis.close();
-    await dynamo.close();
   });
 
   it("fills the sessions table exactly as the harness replay of the same clickstream does", async () => {
     // Prepare, Act: the clean run over the stream's GetRecords batches
     expect(batches.length).to.be.greaterThan(4);
     // Assess
-    const sessions = await sessionsIn(client, clean.sessionsTable);
+    const sessions = await sessionsIn(emulators.dynamo, clean.sessionsTable);
     expect(sessions.length).to.be.greaterThan(50);
     expect(sessions).to.deep.equal(expectedSessions(clicks.map((c) => c.data)));
   });
@@ -122,7 +99,7 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
   it("dead-letters the error_stream rows of the records that are not JSON or fail the schema", async () => {
     // Prepare, Act: the clean run
     // Assess
-    const letters = await scanAll(client, clean.deadLetterTable);
+    const letters = await scanAll(emulators.dynamo, clean.deadLetterTable);
     const names = letters.map((item) => item.reason.S).sort();
     expect(names).to.deep.equal(expectedErrorNames(clicks.map((c) => c.data)));
     expect(names).to.have.length(3);
@@ -131,13 +108,13 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
   it("dead-letters a user id cut on input with a message naming its original length", async () => {
     // Prepare: a 100,000-character user_id, cut to the input column's 32, then too long for the
     // lab's VARCHAR(7)
-    const tables = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
     const click = { user_id: "u".repeat(100_000), event_timestamp: 1654000000000 };
     const [event] = await streamBatches([{ data: JSON.stringify(click), partitionKey: "u" }], 10);
     // Act
     await runAll(tables, [event]);
     // Assess
-    const letters = await scanAll(client, tables.deadLetterTable);
+    const letters = await scanAll(emulators.dynamo, tables.deadLetterTable);
     expect(letters.map((item) => [item.reason.S, item.message.S])).to.deep.equal([
       [
         "Value_Too_Long",
@@ -159,7 +136,7 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
       if (typeof parsed.user_id === "string" && typeof parsed.event_timestamp === "number")
         perUser.set(parsed.user_id, (perUser.get(parsed.user_id) ?? 0) + 1);
     }
-    const items = await scanAll(client, clean.stateTable);
+    const items = await scanAll(emulators.dynamo, clean.stateTable);
     for (const [user, count] of perUser) {
       const item = items.find((i) => i.pk.S === partitionPk(JSON.stringify([user])));
       const windows = JSON.parse(item!.windows.S!) as { window: string; state: { rows: number } }[];
@@ -169,21 +146,21 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
 
   it("skips every record of a batch delivered again after it was committed", async () => {
     // Prepare
-    const before = await tableText(client, clean.stateTable);
-    const deps = sessionizerDeps(client, clean);
+    const before = await tableText(emulators.dynamo, clean.stateTable);
+    const deps = sessionizerDeps(emulators.dynamo, clean);
     // Act
     const answer = await sessionizeEvent(batches[2], deps);
     // Assess: nothing applied, so no version moved
     expect(answer).to.deep.equal({ batchItemFailures: [] });
-    expect(await tableText(client, clean.stateTable)).to.deep.equal(before);
+    expect(await tableText(emulators.dynamo, clean.stateTable)).to.deep.equal(before);
   });
 
   for (const writes of [0, 1, 2, 4]) {
     it(`loses and duplicates nothing when a batch dies after ${writes} of its writes (lease, state, rows, lease) and is retried by a fresh instance`, async () => {
       // Prepare: a run that crashes on batch 3
-      const crashed = await createSessionizerTables(client);
+      const crashed = await createSessionizerTables(emulators.dynamo);
       await runAll(crashed, batches.slice(0, 3));
-      const dying = sessionizerDeps(crashingClient(dynamo.endpoint, writes), crashed, {
+      const dying = sessionizerDeps(crashingClient(emulators.dynamoEndpoint, writes), crashed, {
         // a dead process retries nothing: give the delivery no time to retry the cut-off writes
         remainingTimeMs: lambdaContext(300).getRemainingTimeInMillis,
         tuning: { reserveMs: 0 },
@@ -194,29 +171,29 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
       // Assess
       const first = batches[3].Records[0].kinesis.sequenceNumber;
       expect(failedAnswer).to.deep.equal({ batchItemFailures: [{ itemIdentifier: first }] });
-      expect(await sessionsIn(client, crashed.sessionsTable)).to.deep.equal(
-        await sessionsIn(client, clean.sessionsTable),
+      expect(await sessionsIn(emulators.dynamo, crashed.sessionsTable)).to.deep.equal(
+        await sessionsIn(emulators.dynamo, clean.sessionsTable),
       );
-      expect(await tableText(client, crashed.stateTable)).to.deep.equal(
-        await tableText(client, clean.stateTable),
+      expect(await tableText(emulators.dynamo, crashed.stateTable)).to.deep.equal(
+        await tableText(emulators.dynamo, clean.stateTable),
       );
       expect(
-        await tableText(client, crashed.deadLetterTable, ["invocationId", "receivedAt"]),
+        await tableText(emulators.dynamo, crashed.deadLetterTable, ["invocationId", "receivedAt"]),
       ).to.deep.equal(
-        await tableText(client, clean.deadLetterTable, ["invocationId", "receivedAt"]),
+        await tableText(emulators.dynamo, clean.deadLetterTable, ["invocationId", "receivedAt"]),
       );
     });
   }
 
   it("keeps the rows it could not write in the committed state and writes them when the batch is retried", async () => {
     // Prepare: no time left, so the delivery cannot write; a clean run of the same batch to compare
-    const tables = await createSessionizerTables(client);
-    const once = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
+    const once = await createSessionizerTables(emulators.dynamo);
     await runAll(once, batches.slice(0, 1));
-    const starved = sessionizerDeps(client, tables, { remainingTimeMs: () => 0 });
+    const starved = sessionizerDeps(emulators.dynamo, tables, { remainingTimeMs: () => 0 });
     // Act
     const answer = await sessionizeEvent(batches[0], starved);
-    const pendingAfterFailure = (await scanAll(client, tables.stateTable)).filter(
+    const pendingAfterFailure = (await scanAll(emulators.dynamo, tables.stateTable)).filter(
       (item) => item.pending !== undefined,
     );
     await runAll(tables, batches.slice(0, 1));
@@ -225,26 +202,26 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
       batchItemFailures: [{ itemIdentifier: batches[0].Records[0].kinesis.sequenceNumber }],
     });
     expect(pendingAfterFailure.length).to.be.greaterThan(0);
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
-      await sessionsIn(client, once.sessionsTable),
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(emulators.dynamo, once.sessionsTable),
     );
-    expect(await tableText(client, tables.stateTable)).to.deep.equal(
-      await tableText(client, once.stateTable),
+    expect(await tableText(emulators.dynamo, tables.stateTable)).to.deep.equal(
+      await tableText(emulators.dynamo, once.stateTable),
     );
   });
 
   it("lets a second invocation of the same batch take over, and the first redoes its keys on top", async () => {
     // Prepare: two invocations of one batch; the first commits while the second still works
-    const tables = await createSessionizerTables(client);
-    const once = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
+    const once = await createSessionizerTables(emulators.dynamo);
     await runAll(once, batches.slice(0, 1));
-    const slow = sessionizerDeps(client, tables, { invocationId: "slow" });
-    const racing = sessionizerDeps(client, tables, { invocationId: "racing" });
+    const slow = sessionizerDeps(emulators.dynamo, tables, { invocationId: "slow" });
+    const racing = sessionizerDeps(emulators.dynamo, tables, { invocationId: "racing" });
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let reached!: () => void;
     const atCommit = new Promise<void>((resolve) => (reached = resolve));
-    const stalled: DynamoDBClient = clientFor(dynamo.endpoint);
+    const stalled: DynamoDBClient = clientFor(emulators.dynamoEndpoint);
     stalled.middlewareStack.add(
       (next, ctx) => async (args) => {
         if (ctx.commandName === "PutItemCommand") {
@@ -271,20 +248,20 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
     expect(await sessionizeEvent({ Records: [last] }, slow)).to.deep.equal({
       batchItemFailures: [],
     });
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
-      await sessionsIn(client, once.sessionsTable),
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(emulators.dynamo, once.sessionsTable),
     );
-    expect(await tableText(client, tables.stateTable)).to.deep.equal(
-      await tableText(client, once.stateTable),
+    expect(await tableText(emulators.dynamo, tables.stateTable)).to.deep.equal(
+      await tableText(emulators.dynamo, once.stateTable),
     );
     stalled.destroy();
   });
 
   it("keeps the window state across a cold start: a fresh module instance continues the sessions", async () => {
     // Prepare
-    const tables = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
     const env = {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -302,11 +279,11 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
     for (const event of batches.slice(half)) answers.push(await handler(event, context()));
     // Assess
     expect(answers.every((a) => a.batchItemFailures.length === 0)).to.equal(true);
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
-      await sessionsIn(client, clean.sessionsTable),
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(emulators.dynamo, clean.sessionsTable),
     );
-    expect(await tableText(client, tables.stateTable)).to.deep.equal(
-      await tableText(client, clean.stateTable),
+    expect(await tableText(emulators.dynamo, tables.stateTable)).to.deep.equal(
+      await tableText(emulators.dynamo, clean.stateTable),
     );
     delete require.cache[handlerPath];
     for (const name of Object.keys(env))
@@ -316,28 +293,31 @@ describe("the sessionize-stream Lambda (engine lambda)", function () {
 
   it("handles several shards in one event as separate batches, each in sequence order", async () => {
     // Prepare: all batches in one event, records shuffled (the mapping never does this)
-    const tables = await createSessionizerTables(client);
+    const tables = await createSessionizerTables(emulators.dynamo);
     const all: KinesisStreamRecord[] = batches.flatMap((b) => b.Records).reverse();
     // Act
-    const answer = await sessionizeEvent({ Records: all }, sessionizerDeps(client, tables));
+    const answer = await sessionizeEvent(
+      { Records: all },
+      sessionizerDeps(emulators.dynamo, tables),
+    );
     // Assess
     expect(answer).to.deep.equal({ batchItemFailures: [] });
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
-      await sessionsIn(client, clean.sessionsTable),
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(emulators.dynamo, clean.sessionsTable),
     );
   });
 
   it("reloads the application when too many keys are resident and still gives the same sessions", async () => {
     // Prepare
-    const tables = await createSessionizerTables(client);
-    const deps = sessionizerDeps(client, tables, {
+    const tables = await createSessionizerTables(emulators.dynamo);
+    const deps = sessionizerDeps(emulators.dynamo, tables, {
       engine: new SessionizeEngine({ maxResidentKeys: 5 }),
     });
     // Act
     for (const event of batches) await sessionizeEvent(event, deps);
     // Assess
-    expect(await sessionsIn(client, tables.sessionsTable)).to.deep.equal(
-      await sessionsIn(client, clean.sessionsTable),
+    expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+      await sessionsIn(emulators.dynamo, clean.sessionsTable),
     );
   });
 });
