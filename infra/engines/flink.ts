@@ -288,7 +288,8 @@ export class FlinkEngine extends pulumi.ComponentResource implements EngineCompo
       [
         {
           part: "application-downtime",
-          description: "The Flink job is not running (failing or restarting): no sessions are written",
+          description:
+            "The Flink job is not running (failing or restarting): no sessions are written",
           namespace: "AWS/KinesisAnalytics",
           metricName: "downtime",
           statistic: "Maximum",

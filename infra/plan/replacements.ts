@@ -60,9 +60,10 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
     holds: "messages (the failed batches waiting to be replayed)",
     source: tf("sqs/queue.go"),
   },
+  // The program's one bucket is engine flink's code bucket: it holds only JARs the program rebuilds
+  // from the checkout, so a replacement loses nothing (and `forceDestroy` lets it be emptied).
   "aws:s3/bucket:Bucket": {
     inputs: ["bucket", "bucketPrefix"],
-    holds: "objects",
     source: tf("s3/bucket.go"),
   },
   "aws:s3/bucketV2:BucketV2": {
@@ -70,8 +71,7 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
     holds: "objects",
     source: tf("s3/bucket.go"),
   },
-  // The job JAR's bucket (engine flink) holds only JARs the program rebuilds from the checkout, so
-  // its objects are not data a replacement loses; `forceDestroy` lets a deletion empty it.
+  // The code bucket's settings (engine flink).
   "aws:s3/bucketVersioning:BucketVersioning": {
     inputs: ["bucket", "expectedBucketOwner"],
     source: tf("s3/bucket_versioning.go"),
