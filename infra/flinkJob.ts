@@ -71,8 +71,12 @@ export function runsAgainstEngine(): boolean {
  * per content hash on a machine (a minute or more), not on every preview. Throws
  * `ToolchainMissingError` (naming Java 17 or Maven) when the toolchain is missing.
  */
-export function builtJobJar(spec: JobSpec, contentHash: string): string {
-  const cached = path.join(runnerDirectory, "target", "msf-jars", `${contentHash}.jar`);
+export function builtJobJar(
+  spec: JobSpec,
+  contentHash: string,
+  cacheDirectory = path.join(runnerDirectory, "target", "msf-jars"),
+): string {
+  const cached = path.join(cacheDirectory, `${contentHash}.jar`);
   if (fs.existsSync(cached)) return cached;
   const built = buildJobJar(spec);
   fs.mkdirSync(path.dirname(cached), { recursive: true });
@@ -98,8 +102,17 @@ export class JobJarBuildError extends Error {
   override readonly name = "JobJarBuildError";
 }
 
+/** How {@link flinkJob} gets the JAR. */
+export interface FlinkJobOptions {
+  /** Whether to build the JAR: {@link runsAgainstEngine} unless a test says otherwise. */
+  readonly build?: boolean;
+  /** Where built JARs are kept by content hash (`flink-runner/target/msf-jars`). */
+  readonly cacheDirectory?: string;
+}
+
 /** The job of `application`; builds its JAR only when {@link runsAgainstEngine}. */
-export function flinkJob(application: SqlApplicationName, build = runsAgainstEngine()): FlinkJob {
+export function flinkJob(application: SqlApplicationName, options: FlinkJobOptions = {}): FlinkJob {
+  const build = options.build ?? runsAgainstEngine();
   const spec = jobSpecOf(application);
   const contentHash = jobContentHash(spec);
   const version = runnerVersion();
@@ -118,7 +131,7 @@ export function flinkJob(application: SqlApplicationName, build = runsAgainstEng
   }
   let jar: string;
   try {
-    jar = builtJobJar(spec, contentHash);
+    jar = builtJobJar(spec, contentHash, options.cacheDirectory);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new JobJarBuildError(
