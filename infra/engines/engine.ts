@@ -48,6 +48,8 @@ export interface EngineOutputs {
 /** An engine's component, as the pipeline sees it. */
 export interface EngineComponent extends pulumi.ComponentResource {
   readonly outputs: EngineOutputs;
+  /** The Managed Service for Apache Flink application to link in the console, if the engine runs one. */
+  readonly flinkApplicationName?: pulumi.Output<string>;
 }
 
 /** Options of an engine component: it always has the pipeline as its parent. */

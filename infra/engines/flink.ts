@@ -70,6 +70,7 @@ export class FlinkEngine extends pulumi.ComponentResource implements EngineCompo
   readonly codeBucket: aws.s3.Bucket;
   readonly jobJar: aws.s3.BucketObjectv2;
   readonly application: aws.kinesisanalyticsv2.Application;
+  readonly flinkApplicationName: pulumi.Output<string>;
   readonly outputs: EngineOutputs;
 
   constructor(name: string, args: EngineArgs, opts: EngineOptions) {
@@ -127,6 +128,7 @@ export class FlinkEngine extends pulumi.ComponentResource implements EngineCompo
 
     this.application = this.createApplication(name, args, child);
     this.createAlarms(name, args, child);
+    this.flinkApplicationName = this.application.name;
 
     this.outputs = {
       applicationName: this.application.name,
