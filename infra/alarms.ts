@@ -18,8 +18,15 @@ export interface AlarmSpec {
   readonly metricName: string;
   readonly statistic: "Sum" | "Maximum";
   readonly dimensions: Readonly<Record<string, pulumi.Input<string>>>;
-  /** The alarm fires when the statistic exceeds this. */
+  /** The alarm fires when the statistic (or its increase) exceeds this. */
   readonly threshold: number;
+  /**
+   * `increase` compares how much the statistic grew since the previous period (`DIFF`, metric
+   * math), for a metric that counts up from the job's start, such as Flink's
+   * `numberOfFailedCheckpoints`: its value stays above 0 long after the failure, its increase does
+   * not. Absent means the statistic itself.
+   */
+  readonly compare?: "increase";
 }
 
 /** What all of a stack's alarms share. */
@@ -39,15 +46,25 @@ export function alarmArgs(
   settings: AlarmSettings,
 ): aws.cloudwatch.MetricAlarmArgs {
   const { namespace, metricName, statistic, dimensions, threshold } = spec;
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html (DIFF)
+  const metric =
+    spec.compare === "increase"
+      ? {
+          metricQueries: [
+            {
+              id: "counter",
+              metric: { namespace, metricName, stat: statistic, dimensions, period: 300 },
+              returnData: false,
+            },
+            { id: "increase", expression: "DIFF(counter)", label: "increase", returnData: true },
+          ],
+        }
+      : { namespace, metricName, statistic, dimensions, period: 300 };
   return {
     alarmDescription: `${settings.prefix}: ${spec.description}`,
-    namespace,
-    metricName,
-    statistic,
-    dimensions,
+    ...metric,
     threshold,
     comparisonOperator: "GreaterThanThreshold",
-    period: 300,
     evaluationPeriods: 1,
     // No data means no traffic, not a failure.
     treatMissingData: "notBreaching",

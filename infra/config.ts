@@ -43,11 +43,21 @@ export const logRetentionDayValues = [
 
 /**
  * What runs `sql/sessionize.sql` against the stream: `kda-sql`, the lab's Kinesis Data Analytics SQL
- * application (ended by AWS on 2026-01-27, kept for the lab and for planning), or `lambda`, the
- * sessionizer Lambda behind an event source mapping with its window state in DynamoDB.
+ * application (ended by AWS on 2026-01-27, kept for the lab and for planning), `lambda`, the
+ * sessionizer Lambda behind an event source mapping with its window state in DynamoDB, or `flink`,
+ * the SQL translated to Flink SQL and run by flink-runner on Amazon Managed Service for Apache Flink.
  */
-export const engines = ["kda-sql", "lambda"] as const;
+export const engines = ["kda-sql", "lambda", "flink"] as const;
 export type Engine = (typeof engines)[number];
+
+/**
+ * Managed Service for Apache Flink runtimes the stack may run. Only Flink 1.19: flink-runner is built
+ * against Flink 1.19.3 and the AWS connectors 4.3.0-1.19 (flink-runner/pom.xml, docs/flink.md
+ * "Versions, and why"), and a JAR runs only on the Flink it was built for. Another runtime is a POM
+ * change first, then an entry here.
+ */
+export const flinkRuntimes = ["FLINK-1_19"] as const;
+export type FlinkRuntime = (typeof flinkRuntimes)[number];
 
 /** The AWS-managed KMS key for Kinesis: encryption at no extra setup. */
 export const awsManagedKinesisKey = "alias/aws/kinesis";
@@ -126,6 +136,21 @@ export interface EventSourceSettings {
   readonly maximumRetryAttempts: number;
 }
 
+/** How the Managed Service for Apache Flink application runs (engine `flink`). */
+export interface FlinkSettings {
+  readonly runtime: FlinkRuntime;
+  /** The job's parallelism at start, 1 to 1024. */
+  readonly parallelism: number;
+  /** Parallel tasks per KPU, 1 to 8: KPUs billed = ceil(parallelism / parallelismPerKpu) + 1. */
+  readonly parallelismPerKpu: number;
+  /** Whether MSF may raise the parallelism (and the KPUs billed) with the load. */
+  readonly autoScaling: boolean;
+  /** Milliseconds between checkpoints, 1000 to 3600000. */
+  readonly checkpointIntervalMs: number;
+  /** Whether MSF takes a snapshot when the application stops or updates, and restores from it. */
+  readonly snapshots: boolean;
+}
+
 /** The validated configuration of one stack. */
 export interface PipelineConfig {
   readonly project: string;
@@ -158,6 +183,7 @@ export interface PipelineConfig {
     readonly timeoutSeconds: number;
   };
   readonly eventSource: EventSourceSettings;
+  readonly flink: FlinkSettings;
   readonly logRetentionDays: number;
   /**
    * Whether the resources that hold data (the stream and every table) are protected: the tables
@@ -195,6 +221,12 @@ export const configKeys = [
   "bisectBatchOnFunctionError",
   "maximumRecordAgeSeconds",
   "maximumRetryAttempts",
+  "flinkRuntime",
+  "flinkParallelism",
+  "flinkParallelismPerKpu",
+  "flinkAutoScaling",
+  "flinkCheckpointIntervalMs",
+  "flinkSnapshots",
   "logRetentionDays",
   "deletionProtection",
   "alarmTopic",
@@ -543,6 +575,15 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
     );
   }
 
+  const flinkRuntime = value("flinkRuntime") ?? flinkRuntimes[0];
+  if (!(flinkRuntimes as readonly string[]).includes(flinkRuntime)) {
+    bad(
+      full("flinkRuntime"),
+      flinkRuntime,
+      `must be ${flinkRuntimes.join(" or ")}: flink-runner is built against Flink 1.19.3 and the AWS connectors 4.3.0-1.19 (flink-runner/pom.xml), and its JAR runs only on that Flink`,
+    );
+  }
+
   const awsProfile = raw["aws:profile"];
   const config: PipelineConfig = {
     project: context.project,
@@ -574,6 +615,14 @@ export function parseConfig(raw: RawConfig, context: StackContext): PipelineConf
       bisectBatchOnFunctionError: boolean("bisectBatchOnFunctionError", true),
       maximumRecordAgeSeconds,
       maximumRetryAttempts: minusOneOr("maximumRetryAttempts", 10_000, 0, 10_000),
+    },
+    flink: {
+      runtime: flinkRuntime as FlinkRuntime,
+      parallelism: integer("flinkParallelism", 1, 1, 1024),
+      parallelismPerKpu: integer("flinkParallelismPerKpu", 1, 1, 8),
+      autoScaling: boolean("flinkAutoScaling", false),
+      checkpointIntervalMs: integer("flinkCheckpointIntervalMs", 60_000, 1000, 3_600_000),
+      snapshots: boolean("flinkSnapshots", true),
     },
     logRetentionDays: retentionDays,
     deletionProtection: boolean("deletionProtection", true),

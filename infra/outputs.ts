@@ -7,7 +7,10 @@
 export interface PipelineLocation {
   readonly region: string;
   readonly stream: string;
-  readonly function: string;
+  /** The engine's Lambda function (engines `kda-sql` and `lambda`). */
+  readonly function?: string;
+  /** The engine's Managed Service for Apache Flink application (engine `flink`). */
+  readonly flinkApplication?: string;
   readonly sessionsTable: string;
   readonly deadLetterTable: string;
 }
@@ -16,8 +19,10 @@ export interface PipelineLocation {
 export interface ConsoleLinks {
   /** The stream's monitoring tab: incoming records, iterator age. */
   readonly stream: string;
-  /** The function's monitoring tab (logs are one click away). */
-  readonly function: string;
+  /** The function's monitoring tab (logs are one click away), when the engine has one. */
+  readonly function?: string;
+  /** The Flink application's dashboard, when the engine is `flink`. */
+  readonly flinkApplication?: string;
   /** The sessions table's items. */
   readonly sessions: string;
   /** The dead-letter table's items. */
@@ -38,7 +43,14 @@ export function consoleLinks(where: PipelineLocation): ConsoleLinks {
   const name = encodeURIComponent;
   return {
     stream: `${home("kinesis")}#/streams/details/${name(where.stream)}/monitoring`,
-    function: `${home("lambda")}#/functions/${name(where.function)}?tab=monitoring`,
+    ...(where.function === undefined
+      ? {}
+      : { function: `${home("lambda")}#/functions/${name(where.function)}?tab=monitoring` }),
+    ...(where.flinkApplication === undefined
+      ? {}
+      : {
+          flinkApplication: `${home("flink")}#/applications/dashboard/${name(where.flinkApplication)}`,
+        }),
     sessions: `${home("dynamodbv2")}#item-explorer?table=${name(where.sessionsTable)}`,
     deadLetters: `${home("dynamodbv2")}#item-explorer?table=${name(where.deadLetterTable)}`,
     alarms: `${home("cloudwatch")}#alarmsV2:`,

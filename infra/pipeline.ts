@@ -108,6 +108,7 @@ export class Pipeline extends pulumi.ComponentResource {
       region: this.region,
       stream: this.stream.name,
       function: this.engine.outputs.functionName,
+      flinkApplication: this.engine.flinkApplicationName,
       sessionsTable: this.sessionsTable.name,
       deadLetterTable: this.deadLetterTable.name,
     };

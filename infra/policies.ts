@@ -25,12 +25,13 @@ export interface PolicyDocument<Ref> {
 }
 
 /** A trust policy that lets one AWS service assume the role. */
-export interface TrustPolicyDocument {
+export interface TrustPolicyDocument<Ref = string> {
   readonly Version: "2012-10-17";
   Statement: {
     Effect: "Allow";
     Principal: { Service: string };
     Action: "sts:AssumeRole";
+    Condition?: Readonly<Record<string, Readonly<Record<string, Ref>>>>;
   }[];
 }
 
@@ -45,6 +46,38 @@ export function trustPolicy(service: string): TrustPolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  };
+}
+
+/** Who may make the service assume a role: one account, one resource of it. */
+export interface SourceRefs<Ref> {
+  readonly account: Ref;
+  readonly sourceArn: Ref;
+}
+
+/**
+ * Trust policy for `service` acting for one resource of one account only: the
+ * `aws:SourceAccount` and `aws:SourceArn` conditions keep another account's application (or another
+ * application) from having the service assume the role on its behalf, the confused-deputy problem:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export function scopedTrustPolicy<Ref>(
+  service: string,
+  source: SourceRefs<Ref>,
+): TrustPolicyDocument<Ref> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": source.account },
+          ArnEquals: { "aws:SourceArn": source.sourceArn },
+        },
+      },
+    ],
   };
 }
 
@@ -253,5 +286,79 @@ export function sessionizerPolicy<Ref>(refs: SessionizerPolicyRefs<Ref>): Policy
     },
     writeLogsStatement(refs),
   );
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** What the Flink application's role (engine `flink`) may touch. */
+export interface FlinkApplicationPolicyRefs<Ref> extends StreamReaderRefs<Ref> {
+  readonly sessionsTableArn: Ref;
+  readonly deadLetterTableArn: Ref;
+  /** The job JAR's object, `arn:aws:s3:::<bucket>/<key>`. */
+  readonly jobJarObjectArn: Ref;
+  /** The application's log group, `arn:aws:logs:<region>:<account>:log-group:<group>`. */
+  readonly logGroupArn: Ref;
+  /** Every stream of that log group (`...:log-group:<group>:log-stream:*`). */
+  readonly logStreamsArn: Ref;
+  /** The application's own log stream (`...:log-group:<group>:log-stream:<stream>`). */
+  readonly logStreamArn: Ref;
+}
+
+/**
+ * The Flink application's permissions, as the Managed Service for Apache Flink role needs them
+ * (https://docs.aws.amazon.com/managed-flink/latest/java/security_iam_service-with-iam.html; the
+ * service's own needs, the code object and the log stream, as AWS's tutorial policy grants them:
+ * https://docs.aws.amazon.com/managed-flink/latest/java/examples-gs-scala-create-run-cli.html):
+ * - read the job JAR (GetObject, GetObjectVersion: the application names an object version);
+ * - read the stream as the legacy `FlinkKinesisConsumer` of flink-connector-kinesis 4.3.0 does
+ *   (ListShards to discover shards, GetShardIterator and GetRecords to poll them, DescribeStream and
+ *   DescribeStreamSummary for the stream's state; no enhanced fan-out, so no SubscribeToShard);
+ * - write the two tables: the DynamoDB sink of flink-connector-dynamodb writes with BatchWriteItem
+ *   only (Deployed.java: sessions and dead letters);
+ * - log to its own log stream, which MSF finds with DescribeLogGroups and DescribeLogStreams first.
+ *   Both are scoped to the application's own group here, where AWS's samples grant them on every
+ *   group of the account. No `cloudwatch:PutMetricData`: MSF publishes the job's metrics itself.
+ */
+export function flinkApplicationPolicy<Ref>(
+  refs: FlinkApplicationPolicyRefs<Ref>,
+): PolicyDocument<Ref> {
+  const statements: PolicyStatement<Ref>[] = [
+    {
+      Sid: "ReadJobJar",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: [refs.jobJarObjectArn],
+    },
+    ...streamReadStatements(refs, { read: "ReadStream", decrypt: "DecryptStream" }, [
+      "kinesis:DescribeStream",
+      "kinesis:DescribeStreamSummary",
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "kinesis:ListShards",
+    ]),
+    {
+      Sid: "WriteSessionsAndDeadLetters",
+      Effect: "Allow",
+      Action: ["dynamodb:BatchWriteItem"],
+      Resource: [refs.sessionsTableArn, refs.deadLetterTableArn],
+    },
+    {
+      Sid: "FindApplicationLogs",
+      Effect: "Allow",
+      Action: ["logs:DescribeLogGroups"],
+      Resource: [refs.logGroupArn],
+    },
+    {
+      Sid: "FindApplicationLogStream",
+      Effect: "Allow",
+      Action: ["logs:DescribeLogStreams"],
+      Resource: [refs.logStreamsArn],
+    },
+    {
+      Sid: "WriteApplicationLog",
+      Effect: "Allow",
+      Action: ["logs:PutLogEvents"],
+      Resource: [refs.logStreamArn],
+    },
+  ];
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -32,9 +32,15 @@ export interface EngineArgs {
  * absent keys are not exported.
  */
 export interface EngineOutputs {
-  /** The function to look for in the console: the delivery function or the sessionizer. */
-  readonly functionName: pulumi.Output<string>;
+  /**
+   * The function to look for in the console: the delivery function (`kda-sql`) or the sessionizer
+   * (`lambda`); engine `flink` has none.
+   */
+  readonly functionName?: pulumi.Output<string>;
+  /** The SQL application (`kda-sql`) or the Managed Service for Apache Flink application (`flink`). */
   readonly applicationName?: pulumi.Output<string>;
+  /** The bucket that holds the Flink job's JAR (`flink`). */
+  readonly jobCodeBucketName?: pulumi.Output<string>;
   readonly stateTableName?: pulumi.Output<string>;
   readonly failedBatchesQueueUrl?: pulumi.Output<string>;
 }
@@ -42,6 +48,8 @@ export interface EngineOutputs {
 /** An engine's component, as the pipeline sees it. */
 export interface EngineComponent extends pulumi.ComponentResource {
   readonly outputs: EngineOutputs;
+  /** The Managed Service for Apache Flink application to link in the console, if the engine runs one. */
+  readonly flinkApplicationName?: pulumi.Output<string>;
 }
 
 /** Options of an engine component: it always has the pipeline as its parent. */

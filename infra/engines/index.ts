@@ -1,11 +1,12 @@
 /**
  * Every engine by its config name (`engine` in Pulumi.yaml). The pipeline picks the strategy here and
  * nowhere else; the type makes a name added to `engines` in config.ts without a strategy a compile
- * error. A new engine (Apache Flink, say) is one module beside these and one entry below.
+ * error. A new engine is one module beside these and one entry below.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Engine } from "../config";
 import type { EngineArgs, EngineComponent, EngineFactory, EngineOptions } from "./engine";
+import { FlinkEngine, flinkEngineType } from "./flink";
 import { KdaSqlEngine, kdaSqlEngineType, kdaSqlNotDeployable } from "./kdaSql";
 import { LambdaEngine, lambdaEngineType } from "./lambda";
 
@@ -28,12 +29,18 @@ export const engineStrategies: { readonly [E in Engine]: EngineStrategy } = {
     type: lambdaEngineType,
     create: (name, args, opts) => new LambdaEngine(name, args, opts),
   },
+  flink: {
+    type: flinkEngineType,
+    create: (name, args, opts) => new FlinkEngine(name, args, opts),
+  },
 };
 
 /**
  * Creates the engine's component. It is aliased to every other engine's component type, so a stack
  * that switches engines keeps in place (updated, not recreated under the same physical name) what
- * both engines have by the same logical name: the function, its role, policy, log group and alarms.
+ * both engines have by the same logical name: the function, its role, policy, log group and alarms
+ * (`lambda` and `kda-sql`), the application's log group, log stream, role, policy and lag alarm
+ * (`kda-sql` and `flink`, whose applications differ in type and so are replaced).
  * Without the alias Pulumi would create the new engine's function before deleting the old one, and
  * Lambda would refuse the second function of the same name.
  */

@@ -105,12 +105,27 @@ const stateBuilders: Readonly<Record<string, StateBuilder>> = {
   },
   "aws:kms/key:Key": (name, arn) => ({ arn: arn("kms", `key/${uuidFrom(`kms-key:${name}`)}`) }),
   "aws:s3/bucket:Bucket": (name, arn) => ({ arn: arn("s3", name, "partition") }),
+  // An object's version id is S3's; here one derived from bucket and key, so plans repeat.
+  "aws:s3/bucketObjectv2:BucketObjectv2": (key, arn, inputs) => {
+    const bucket = text(inputs["bucket"]);
+    if (bucket === undefined) return undefined;
+    const versionId = crypto
+      .createHash("sha256")
+      .update(`${bucket}/${key}`)
+      .digest("base64url")
+      .slice(0, 32);
+    return { arn: arn("s3", `${bucket}/${key}`, "partition"), versionId };
+  },
+  "aws:kinesisanalyticsv2/application:Application": (name, arn) => ({
+    arn: arn("kinesisanalytics", `application/${name}`),
+  }),
   "aws:s3/bucketV2:BucketV2": (name, arn) => ({ arn: arn("s3", name, "partition") }),
 };
 
-/** Types whose physical name is the `bucket` input rather than `name`. */
+/** Types whose physical name is another input than `name`: a bucket's `bucket`, an object's `key`. */
 const nameProperty: Readonly<Record<string, string>> = {
   "aws:s3/bucket:Bucket": "bucket",
+  "aws:s3/bucketObjectv2:BucketObjectv2": "key",
   "aws:s3/bucketV2:BucketV2": "bucket",
 };
 

@@ -6,7 +6,7 @@
  * is what the plan shows.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { physicalState } from "./arns";
+import { partitionOf, physicalState, planAccount } from "./arns";
 
 /** A resource as the program registered it. */
 export interface RecordedResource {
@@ -89,11 +89,15 @@ export interface RunOptions {
 const stackType = "pulumi:pulumi:Stack";
 const warningPrefix = "warning: [runtime] ";
 
-/** The one provider function the program calls: the region of its AWS provider. */
+/** The provider function that answers the region of the program's AWS provider. */
 export const getRegionToken = "aws:index/getRegion:getRegion";
+/** The provider functions that answer the account and partition (engine `flink`'s ARNs). */
+export const getCallerIdentityToken = "aws:index/getCallerIdentity:getCallerIdentity";
+export const getPartitionToken = "aws:index/getPartition:getPartition";
 
 /**
- * Runs `program` as stack `stack` of `project` under mocks. The only provider function answered is
+ * Runs `program` as stack `stack` of `project` under mocks. The provider functions answered are
+ * {@link getCallerIdentityToken} ({@link planAccount}), {@link getPartitionToken} (the region's) and
  * {@link getRegionToken}, from the region its provider was configured with (`aws:region` for the
  * default provider); any other call fails the run, since an unexpected one would make the plan lie.
  */
@@ -117,6 +121,25 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         if (args.token === getRegionToken) {
           const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
           if (region !== undefined) return { id: region, name: region, region };
+        }
+        if (args.token === getCallerIdentityToken) {
+          return {
+            id: planAccount,
+            accountId: planAccount,
+            arn: `arn:aws:iam::${planAccount}:user/plan`,
+            userId: "AIDAPLANPLANPLANPLAN",
+          };
+        }
+        if (args.token === getPartitionToken) {
+          const region =
+            providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"] ?? "";
+          const partition = partitionOf(region);
+          return {
+            id: partition,
+            partition,
+            dnsSuffix: partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
+            reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
+          };
         }
         throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);
       },

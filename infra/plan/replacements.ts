@@ -60,15 +60,34 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
     holds: "messages (the failed batches waiting to be replayed)",
     source: tf("sqs/queue.go"),
   },
+  // The program's one bucket is engine flink's code bucket: it holds only JARs the program rebuilds
+  // from the checkout, so a replacement loses nothing (and `forceDestroy` lets it be emptied).
   "aws:s3/bucket:Bucket": {
     inputs: ["bucket", "bucketPrefix"],
-    holds: "objects",
     source: tf("s3/bucket.go"),
   },
   "aws:s3/bucketV2:BucketV2": {
     inputs: ["bucket", "bucketPrefix"],
     holds: "objects",
     source: tf("s3/bucket.go"),
+  },
+  // The code bucket's settings (engine flink).
+  "aws:s3/bucketVersioning:BucketVersioning": {
+    inputs: ["bucket", "expectedBucketOwner"],
+    source: tf("s3/bucket_versioning.go"),
+  },
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+    inputs: ["bucket", "expectedBucketOwner"],
+    source: tf("s3/bucket_server_side_encryption_configuration.go"),
+  },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+    inputs: ["bucket"],
+    source: tf("s3/bucket_public_access_block.go"),
+  },
+  // A new key is a new object; the program gives each JAR (each content hash) its own resource.
+  "aws:s3/bucketObjectv2:BucketObjectv2": {
+    inputs: ["bucket", "key"],
+    source: tf("s3/object.go"),
   },
   "aws:lambda/function:Function": {
     inputs: ["name", "packageType"],
@@ -124,6 +143,14 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
   "aws:kinesis/analyticsApplication:AnalyticsApplication": {
     inputs: ["name"],
     source: tf("kinesisanalytics/application.go"),
+  },
+  // A Flink application's runtime, code, properties and role are updated in place
+  // (UpdateApplication); a new name, description or mode replaces it, and the replacement starts
+  // without the old application's snapshots.
+  "aws:kinesisanalyticsv2/application:Application": {
+    inputs: ["name", "description", "applicationMode"],
+    holds: "snapshots (the Flink job's open sessions and stream positions)",
+    source: tf("kinesisanalyticsv2/application.go"),
   },
   // A new region replaces every resource the provider manages (pulumi/pulumi-aws#4000).
   "pulumi:providers:aws": {

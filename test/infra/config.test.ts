@@ -314,8 +314,8 @@ describe("the stack configuration", () => {
     ],
     [
       "an engine that does not exist",
-      { [key("engine")]: "flink" },
-      /engine = "flink": must be one of kda-sql, lambda/,
+      { [key("engine")]: "spark" },
+      /engine = "spark": must be one of kda-sql, lambda, flink/,
     ],
     [
       "a state table named like the sessions table with engine lambda",
@@ -374,6 +374,36 @@ describe("the stack configuration", () => {
       "an SQL application that does not exist",
       { [key("sqlApplication")]: "prod" },
       /sqlApplication = "prod": must be one of lab, product/,
+    ],
+    [
+      "a Flink runtime the runner is not built for",
+      { [key("flinkRuntime")]: "FLINK-1_20" },
+      /flinkRuntime = "FLINK-1_20": must be FLINK-1_19: flink-runner is built against Flink 1\.19\.3/,
+    ],
+    [
+      "a Flink parallelism of 0",
+      { [key("flinkParallelism")]: "0" },
+      /flinkParallelism = "0": must be an integer from 1 to 1024/,
+    ],
+    [
+      "more than 8 Flink tasks per KPU",
+      { [key("flinkParallelismPerKpu")]: "9" },
+      /flinkParallelismPerKpu = "9": must be an integer from 1 to 8/,
+    ],
+    [
+      "a Flink autoscaling flag that is not a boolean",
+      { [key("flinkAutoScaling")]: "yes" },
+      /flinkAutoScaling = "yes": must be true or false/,
+    ],
+    [
+      "a checkpoint interval below a second",
+      { [key("flinkCheckpointIntervalMs")]: "500" },
+      /flinkCheckpointIntervalMs = "500": must be an integer from 1000 to 3600000/,
+    ],
+    [
+      "a Flink snapshots flag that is not a boolean",
+      { [key("flinkSnapshots")]: "on" },
+      /flinkSnapshots = "on": must be true or false/,
     ],
   ];
   for (const [what, values, expected] of cases) {

@@ -273,7 +273,8 @@ describe("the plan diff (npm run plan -- --diff)", () => {
       expect(rule!.inputs, type).to.have.length.greaterThan(0);
       expect(rule!.source, type).to.match(/^https:\/\//);
     }
-    // What holds data: the stream, the tables, the failed-batches queue, buckets.
+    // What holds data: the stream, the tables, the failed-batches queue, the Flink application's
+    // snapshots, buckets (except the program's own, which holds only JARs it rebuilds).
     expect(
       Object.entries(replacingInputs)
         .filter(([, rule]) => rule.holds !== undefined)
@@ -282,7 +283,7 @@ describe("the plan diff (npm run plan -- --diff)", () => {
     ).to.deep.equal([
       "aws:dynamodb/table:Table",
       "aws:kinesis/stream:Stream",
-      "aws:s3/bucket:Bucket",
+      "aws:kinesisanalyticsv2/application:Application",
       "aws:s3/bucketV2:BucketV2",
       "aws:sqs/queue:Queue",
     ]);

@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import {
   applicationPolicy,
+  flinkApplicationPolicy,
   functionPolicy,
   kinesisViaService,
   logStreamsArnOf,
   type PolicyDocument,
+  scopedTrustPolicy,
   servicePrincipals,
   trustPolicy,
 } from "../../infra/policies";
@@ -18,6 +20,11 @@ const arns = {
   sessions: "arn:aws:dynamodb:us-west-2:123456789012:table/sessions",
   deadLetters: "arn:aws:dynamodb:us-west-2:123456789012:table/dead-letters",
   functionLogs: "arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/f:log-stream:*",
+  jar: "arn:aws:s3:::code-bucket/flink-runner/flink-runner-0.1.0-0123456789abcdef.jar",
+  flinkLogGroup: "arn:aws:logs:us-west-2:123456789012:log-group:/aws/kinesis-analytics/a",
+  flinkLogStreams:
+    "arn:aws:logs:us-west-2:123456789012:log-group:/aws/kinesis-analytics/a:log-stream:*",
+  flinkApplication: "arn:aws:kinesisanalytics:us-west-2:123456789012:application/a",
 };
 
 const application = (withKey: boolean): PolicyDocument<string> =>
@@ -26,6 +33,18 @@ const application = (withKey: boolean): PolicyDocument<string> =>
     streamKeyArn: withKey ? arns.key : undefined,
     viaService: kinesisViaService("us-west-2"),
     functionArn: arns.function,
+    logStreamArn: arns.logStream,
+  });
+const flink = (withKey: boolean): PolicyDocument<string> =>
+  flinkApplicationPolicy({
+    jobJarObjectArn: arns.jar,
+    streamArn: arns.stream,
+    streamKeyArn: withKey ? arns.key : undefined,
+    viaService: kinesisViaService("us-west-2"),
+    sessionsTableArn: arns.sessions,
+    deadLetterTableArn: arns.deadLetters,
+    logGroupArn: arns.flinkLogGroup,
+    logStreamsArn: arns.flinkLogStreams,
     logStreamArn: arns.logStream,
   });
 const delivery = functionPolicy({
@@ -78,8 +97,55 @@ describe("the IAM policy builders", () => {
     });
   });
 
+  it("grant the Flink application its JAR, reads on the stream, item writes on the two tables and its own log stream only", () => {
+    expect(grants(flink(false))).to.deep.equal({
+      "s3:GetObject": [arns.jar],
+      "s3:GetObjectVersion": [arns.jar],
+      "kinesis:DescribeStream": [arns.stream],
+      "kinesis:DescribeStreamSummary": [arns.stream],
+      "kinesis:GetRecords": [arns.stream],
+      "kinesis:GetShardIterator": [arns.stream],
+      "kinesis:ListShards": [arns.stream],
+      "dynamodb:BatchWriteItem": [arns.sessions, arns.deadLetters],
+      "logs:DescribeLogGroups": [arns.flinkLogGroup],
+      "logs:DescribeLogStreams": [arns.flinkLogStreams],
+      "logs:PutLogEvents": [arns.logStream],
+    });
+  });
+
+  it("grant the Flink application kms:Decrypt on the stream's own key, through Kinesis only, when it has one", () => {
+    const decrypt = flink(true).Statement.find((s) => s.Action.includes("kms:Decrypt"));
+    expect(decrypt?.Resource).to.deep.equal([arns.key]);
+    expect(decrypt?.Condition).to.deep.equal({
+      StringEquals: { "kms:ViaService": "kinesis.us-west-2.amazonaws.com" },
+    });
+    expect(flink(false).Statement.some((s) => s.Action.includes("kms:Decrypt"))).to.equal(false);
+  });
+
+  it("let the analytics service assume the Flink role only for this account's application", () => {
+    expect(
+      scopedTrustPolicy(servicePrincipals.analytics, {
+        account: "123456789012",
+        sourceArn: arns.flinkApplication,
+      }),
+    ).to.deep.equal({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "kinesisanalytics.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": "123456789012" },
+            ArnEquals: { "aws:SourceArn": arns.flinkApplication },
+          },
+        },
+      ],
+    });
+  });
+
   it("never use a wildcard action or resource", () => {
-    for (const document of [application(true), application(false), delivery]) {
+    for (const document of [application(true), application(false), delivery, flink(true)]) {
       for (const statement of document.Statement) {
         expect(statement.Effect).to.equal("Allow");
         for (const action of statement.Action) expect(action).to.match(/^[a-z0-9]+:[A-Za-z]+$/);
@@ -90,7 +156,7 @@ describe("the IAM policy builders", () => {
   });
 
   it("give each statement a unique Sid, so a preview diff names the statement that changed", () => {
-    for (const document of [application(true), delivery]) {
+    for (const document of [application(true), delivery, flink(true)]) {
       const sids = document.Statement.map((s) => s.Sid);
       expect(new Set(sids).size).to.equal(sids.length);
     }

@@ -26,9 +26,25 @@ interface ChangeCase {
 }
 
 const kdaSql = { [key("engine")]: "kda-sql" };
+const flink = { [key("engine")]: "flink" };
 const cases: readonly ChangeCase[] = [
   { key: "aws:region", value: "eu-west-1", replaces: true },
   { key: key("engine"), value: "lambda", base: kdaSql, replaces: true },
+  // The sessionizer's resources go, the Flink application's come; no name is claimed twice.
+  { key: key("engine"), value: "flink", replaces: true },
+  { key: key("engine"), value: "lambda", base: flink, replaces: true },
+  // Another job spec is another JAR: a new object beside the old one, which is then deleted; the
+  // application is updated in place (new code, same snapshots).
+  { key: key("sqlApplication"), value: "lab", base: flink, replaces: true },
+  { key: key("applicationName"), value: "renamed-application", base: flink, replaces: true },
+  { key: key("flinkRuntime"), value: "FLINK-1_19", base: flink, replaces: false },
+  { key: key("flinkParallelism"), value: "8", base: flink, replaces: false },
+  { key: key("flinkParallelismPerKpu"), value: "4", base: flink, replaces: false },
+  { key: key("flinkAutoScaling"), value: "true", base: flink, replaces: false },
+  { key: key("flinkCheckpointIntervalMs"), value: "30000", base: flink, replaces: false },
+  { key: key("flinkSnapshots"), value: "false", base: flink, replaces: false },
+  { key: key("startingPosition"), value: "TRIM_HORIZON", base: flink, replaces: false },
+  { key: key("alarmMillisBehindLatestMs"), value: "120000", base: flink, replaces: false },
   // Another SQL file and input schema beside the bundle, and SQL_APPLICATION: an update of the code.
   { key: key("sqlApplication"), value: "lab", replaces: false },
   { key: key("namePrefix"), value: "clickstream-sessionizer-dev2", replaces: true },
@@ -216,7 +232,7 @@ describe("a change of any config key, planned as pulumi up would carry it out", 
 
   it("knows the replacing inputs of every resource type the program creates", async () => {
     const types = new Set<string>();
-    for (const base of [{}, kdaSql, { [key("alarmTopic")]: "create" }])
+    for (const base of [{}, kdaSql, flink, { [key("alarmTopic")]: "create" }])
       for (const r of (await baseOf(base)).resources) types.add(r.type);
     const cloud = [...types].filter(
       (t) => t.startsWith("aws:") || t.startsWith("pulumi:providers:"),

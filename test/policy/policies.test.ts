@@ -253,7 +253,7 @@ describe("the CrossGuard policy pack (policy/)", () => {
       expect(isScopedArn(wide), wide).to.equal(false);
   });
 
-  for (const stack of ["dev", "lab"]) {
+  for (const stack of ["dev", "lab", "scale"]) {
     it(`passes the ${stack} stack's plan except where policy/config/${stack}.json relaxes a policy it needs to, with a reason`, async () => {
       const config = stackConfig(stack);
       for (const [name, setting] of Object.entries(config)) {
@@ -279,7 +279,7 @@ describe("the CrossGuard policy pack (policy/)", () => {
 
   it("enforces least privilege on the roles the repository's stacks create: no finding at all", async () => {
     const iam = ["iam-no-wildcard-actions", "iam-resources-scoped"];
-    for (const stack of ["dev", "lab"]) {
+    for (const stack of ["dev", "lab", "scale"]) {
       const found = violations(await computePlan(stack)).filter((v) => iam.includes(v.policy));
       expect(found, stack).to.deep.equal([]);
     }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,7 +34,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * Deployed mode, the MSF job: Kinesis in, DynamoDB out, the same tables as the other engines
  * (sql/contracts.ts): DESTINATION_SQL_STREAM rows become sessions items keyed by {@code
- * session_id}; error_stream rows, and rows that cannot be a sessions item, become dead letters
+ * session_id}, every non-NULL column an attribute, as the delivery core stores them; error_stream
+ * rows, and rows that cannot be a sessions item, become dead letters
  * shaped as handlers/delivery/deadLetter.ts writes them. The job spec is {@code job-spec.json} on
  * the class path (packaged with the JAR) or {@code --spec FILE}; the configuration is the MSF
  * property group {@code SessionizerConfig} or {@code --config FILE} (a .properties file):
@@ -177,21 +179,54 @@ public final class Deployed {
   }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final List<String> SESSION_FIELDS = List.of("session_id", "session_time", "user_id");
+  /** DynamoDB's item size limit, as handlers/delivery/decideRow.ts checks it. */
+  static final int MAX_ITEM_BYTES = 400 * 1024;
 
   static boolean isDelivered(Delivery.OutRow row) {
     return row.stream.equals("DESTINATION_SQL_STREAM") || row.stream.equals("error_stream");
   }
 
-  /** A destination row whose three fields are strings and whose key is not empty. */
-  static boolean isSessionItem(Delivery.OutRow row) throws Exception {
-    if (!row.stream.equals("DESTINATION_SQL_STREAM")) return false;
-    JsonNode json = MAPPER.readTree(row.json);
-    for (String field : SESSION_FIELDS) if (!json.path(field).isTextual()) return false;
-    return !json.get("session_id").textValue().isEmpty();
+  /**
+   * Why a destination row cannot be a sessions item, or null when it can: the rule of
+   * handlers/delivery/decideRow.ts, so every SQL application's rows are stored as by the other
+   * engines. {@code session_id} must be a non-empty string; every other column text, a number, a
+   * boolean or NULL (left out); the item must fit DynamoDB.
+   */
+  static String sessionRejection(JsonNode json) {
+    JsonNode sessionId = json.get("session_id");
+    if (sessionId == null || !sessionId.isTextual()) {
+      return "field session_id " + (sessionId == null ? "is missing" : "is not a string")
+          + "; expected a string";
+    }
+    if (sessionId.textValue().isEmpty()) {
+      return "field session_id is \"\"; expected a non-empty string (it is the table's hash key)";
+    }
+    long size = 0;
+    for (Iterator<Map.Entry<String, JsonNode>> fields = json.fields(); fields.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      JsonNode value = field.getValue();
+      if (value.isNull()) continue;
+      if (value.isContainerNode()) {
+        return "field " + field.getKey() + " is an object; expected text, a number, a boolean or null";
+      }
+      size += field.getKey().getBytes(StandardCharsets.UTF_8).length;
+      size += value.isTextual()
+          ? value.textValue().getBytes(StandardCharsets.UTF_8).length
+          : value.isNumber() ? 21 : 1;
+    }
+    if (size > MAX_ITEM_BYTES) {
+      return "item is " + size + " bytes; DynamoDB allows at most " + MAX_ITEM_BYTES
+          + " bytes per item";
+    }
+    return null;
   }
 
-  /** The sessions item: exactly the three string attributes of SessionItem. */
+  static boolean isSessionItem(Delivery.OutRow row) throws Exception {
+    return row.stream.equals("DESTINATION_SQL_STREAM")
+        && sessionRejection(MAPPER.readTree(row.json)) == null;
+  }
+
+  /** The sessions item: every non-NULL column of the row, as the delivery core stores it. */
   static final class SessionItems implements ElementConverter<Delivery.OutRow, DynamoDbWriteRequest> {
     private static final long serialVersionUID = 1L;
 
@@ -200,8 +235,21 @@ public final class Deployed {
       try {
         JsonNode json = MAPPER.readTree(row.json);
         Map<String, AttributeValue> item = new HashMap<>();
-        for (String field : SESSION_FIELDS) {
-          item.put(field, AttributeValue.builder().s(json.get(field).textValue()).build());
+        for (Iterator<Map.Entry<String, JsonNode>> fields = json.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          JsonNode value = field.getValue();
+          if (value.isNull()) continue;
+          AttributeValue attribute =
+              value.isTextual()
+                  ? AttributeValue.builder().s(value.textValue()).build()
+                  : value.isBoolean()
+                      ? AttributeValue.builder().bool(value.booleanValue()).build()
+                      : AttributeValue.builder()
+                          .n(value.isIntegralNumber()
+                              ? value.bigIntegerValue().toString()
+                              : value.decimalValue().toPlainString())
+                          .build();
+          item.put(field.getKey(), attribute);
         }
         return DynamoDbWriteRequest.builder()
             .setType(DynamoDbWriteRequestType.PUT)
@@ -240,11 +288,14 @@ public final class Deployed {
         JsonNode json = MAPPER.readTree(row.json);
         String data = Base64.getEncoder().encodeToString(row.json.getBytes(StandardCharsets.UTF_8));
         boolean isError = row.stream.equals("error_stream");
-        String reason = isError ? json.path("ERROR_NAME").asText() : "InvalidField";
-        String message =
+        String rejection = isError ? null : sessionRejection(json);
+        String reason =
             isError
-                ? json.path("MESSAGE").asText()
-                : "session_id, session_time and user_id must be strings and session_id not empty";
+                ? json.path("ERROR_NAME").asText()
+                : rejection != null && rejection.startsWith("item is ")
+                    ? "ItemTooLarge"
+                    : "InvalidField";
+        String message = isError ? json.path("MESSAGE").asText() : rejection;
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update(applicationArn.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) '\n');
