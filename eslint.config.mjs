@@ -8,6 +8,7 @@ export default tseslint.config(
       "node_modules/",
       "coverage/",
       "out/",
+      "dist/",
       ".pulumi/",
       "harness/bench/results/",
       "**/*.js",

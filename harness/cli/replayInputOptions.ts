@@ -3,8 +3,6 @@
  * or stdin in one of the formats AWS hands out, or a live stream. Declared once so both CLIs take
  * the same flags with the same defaults.
  */
-import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Option, type Command } from "commander";
 import {
   inputFormats,
@@ -12,7 +10,7 @@ import {
   type InputFormat,
   type RecordSource,
 } from "../replay/fileSource";
-import { streamRecordSource, type StreamPosition } from "../replay/streamSource";
+import type { StreamPosition } from "../replay/streamSource";
 import { anyText, oneOf, pointInTime, UsageError, valueOption, type ValueType } from "./command";
 
 /** The parsed input options. */
@@ -103,6 +101,16 @@ export async function openReplaySource(
     const source = await openFileSource(options.input, options.inputFormat, undefined, signal);
     return { ...source, close() {} };
   }
+  // Loaded only for a stream: the AWS SDK is most of a replay's start-up when reading a file.
+  // (require, not import(): the tests' tsx hook compiles require alone.)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { KinesisClient } =
+    require("@aws-sdk/client-kinesis") as typeof import("@aws-sdk/client-kinesis");
+  const { NodeHttpHandler } =
+    require("@smithy/node-http-handler") as typeof import("@smithy/node-http-handler");
+  const { streamRecordSource } =
+    require("../replay/streamSource") as typeof import("../replay/streamSource");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const client = new KinesisClient({
     region: options.region,
     // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.
