@@ -13,6 +13,7 @@ export default tseslint.config(
       "harness/bench/results/",
       "**/*.js",
       "**/*.mjs",
+      "**/*.cjs",
     ],
   },
   js.configs.recommended,

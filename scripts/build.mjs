@@ -22,13 +22,12 @@ const entryPoints = {
   redrive: "harness/cli/redrive.ts",
   bench: "harness/cli/bench.ts",
   "bench-peer-duckdb": "harness/bench/peers/duckdb.ts",
-  // "bench-peer-duckdbFaithful": "harness/bench/peers/duckdbFaithful.ts",
+  "bench-peer-duckdbFaithful": "harness/bench/peers/duckdbFaithful.ts",
   "bench-peer-handwritten": "harness/bench/peers/handwritten.ts",
   "bench-peer-naiveAlasql": "harness/bench/peers/naiveAlasql.ts",
   "bench-peer-lambdaEngine": "harness/bench/peers/lambdaEngine.ts",
   "bench-peer-delivery": "harness/bench/peers/delivery.ts",
-  // "bench-peer-flink": "harness/bench/peers/flink.ts",
-  "bench-rss-probe": "harness/bench/rssProbe.ts",
+  "bench-peer-flink": "harness/bench/peers/flink.ts",
   // Loaded by path at run time by the kda-sql engine (harness/local/deliveryHandler.ts), the way
   // the Lambda runtime loads it, so it is a bundle of its own.
   "handlers/deliver-sessions": "handlers/deliver-sessions.ts",
