@@ -33,7 +33,7 @@ function benchCommand() {
     .addOption(
       count(
         "--repeat <N>",
-        "runs per peer in the sessionize group; the fastest counts, so other load on the machine distorts less",
+        "runs per peer (the flink peer runs once); the fastest counts, so other load on the machine distorts less",
         3,
       ),
     )
