@@ -28,10 +28,13 @@ const entryPoints = {
   "bench-peer-lambdaEngine": "harness/bench/peers/lambdaEngine.ts",
   "bench-peer-delivery": "harness/bench/peers/delivery.ts",
   "bench-peer-flink": "harness/bench/peers/flink.ts",
-  // Loaded by path at run time by the kda-sql engine (harness/local/deliveryHandler.ts), the way
-  // the Lambda runtime loads it, so it is a bundle of its own.
-  "handlers/deliver-sessions": "handlers/deliver-sessions.ts",
 };
+
+/**
+ * Loaded by path at run time by the kda-sql engine (harness/local/deliveryHandler.ts), the way the
+ * Lambda runtime loads it, so bundled apart, as infra bundles it for Lambda (no rewriting).
+ */
+const handlerEntryPoints = { "handlers/deliver-sessions": "handlers/deliver-sessions.ts" };
 
 const entrySources = new Set(Object.values(entryPoints));
 const mainModuleCheck = "require.main === module";
@@ -39,7 +42,7 @@ const mainModuleCheck = "require.main === module";
 /**
  * Packages left to node_modules: native addons and packages that load files of their own by path
  * (esbuild cannot inline those), the Pulumi SDK, which the commands only reach through infra, and
- * the AWS SDK: a replay of a file never loads it (it is imported when a stream is read), and
+ * the AWS SDK: a replay of a file never loads it (it is required only when a stream is read), and
  * inlined it would be parsed at every start (it was two thirds of replay's bundle and its start-up).
  */
 const external = [
@@ -79,8 +82,7 @@ const sourceDirname = {
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       const relative = path.relative(root, args.path).split(path.sep).join("/");
       if (relative.startsWith("..") || relative.startsWith("node_modules/")) return undefined;
-      const text = await fs.promises.readFile(args.path, "utf8");
-      let contents = text;
+      let contents = await fs.promises.readFile(args.path, "utf8");
       // A command runs its main when its module is the process's main one. Its bundle is that
       // module when run directly, but not when bin/sessionizer.js requires it, so in the command's
       // own source (an entry point) the check is made true.
@@ -101,11 +103,8 @@ async function build() {
   // Written over in place, inputs.json last, so a command started meanwhile finds whole files
   // and an interrupted build is seen as stale.
   fs.rmSync(inputsFile, { force: true });
-  const result = await esbuild.build({
+  const options = {
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(
-      Object.entries(entryPoints).map(([name, source]) => [name, path.join(root, source)]),
-    ),
     outdir: dist,
     bundle: true,
     platform: "node",
@@ -115,9 +114,17 @@ async function build() {
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
-    plugins: [sourceDirname],
-  });
-  fs.writeFileSync(inputsFile, JSON.stringify(Object.keys(result.metafile.inputs)));
+  };
+  const entries = (points) =>
+    Object.fromEntries(
+      Object.entries(points).map(([name, source]) => [name, path.join(root, source)]),
+    );
+  const results = await Promise.all([
+    esbuild.build({ ...options, entryPoints: entries(entryPoints), plugins: [sourceDirname] }),
+    esbuild.build({ ...options, entryPoints: entries(handlerEntryPoints) }),
+  ]);
+  const inputs = new Set(results.flatMap((result) => Object.keys(result.metafile.inputs)));
+  fs.writeFileSync(inputsFile, JSON.stringify([...inputs]));
 }
 
 if (!process.argv.includes("--if-stale") || distIsStale()) await build();

@@ -192,6 +192,9 @@ export const peerNames: readonly string[] = [
   ...selfTimedGroups.map((group) => group.peer.name),
 ];
 
+/** Where the run says what it is doing (stderr; a test passes its own). */
+let progress: (text: string) => void = (text) => process.stderr.write(text);
+
 const gnuTime = "/usr/bin/time";
 const hasGnuTime = spawnSync(gnuTime, ["-f", "%M", "true"]).status === 0;
 
@@ -303,7 +306,7 @@ async function runScenario(
   const reference = async (events: number) => {
     let known = references.get(events);
     if (known === undefined) {
-      process.stderr.write(`bench: ${scenario}: running handwritten on ${events} events ...\n`);
+      progress(`bench: ${scenario}: running handwritten on ${events} events ...\n`);
       const output = path.join(temporary, `reference-${events}.jsonl`);
       const limit = events < fileEvents ? ["--limit", String(events)] : [];
       await runProcess([...handwritten.args(scenario, file, run), ...limit], output);
@@ -329,7 +332,7 @@ async function runScenario(
     try {
       const attempts: ProcessRun[] = [];
       for (let attempt = 1; attempt <= runs; attempt++) {
-        process.stderr.write(`bench: ${scenario}: running ${peer.name} (${attempt}/${runs}) ...\n`);
+        progress(`bench: ${scenario}: running ${peer.name} (${attempt}/${runs}) ...\n`);
         attempts.push(await runProcess(peer.args(scenario, file, run), output));
       }
       const best = attempts.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -408,7 +411,7 @@ async function runSelfTimed(
   const results: (PeerResult & { perSecond: number })[] = [];
   const checks: string[] = [];
   try {
-    process.stderr.write(`bench: running ${peer.name} ...\n`);
+    progress(`bench: running ${peer.name} ...\n`);
     await runProcess([bundle(peer.bundle), ...peer.args(run, file)], output);
     for (const line of fs.readFileSync(output, "utf8").split("\n")) {
       if (!line.startsWith("{")) continue;
@@ -458,7 +461,7 @@ async function runMemory(run: BenchOptions, temporary: string): Promise<GroupRep
   const results: (PeerResult & { perSecond: number })[] = [];
   const failures: { peer: string; error: string }[] = [];
   for (const scenario of cases) {
-    process.stderr.write(
+    progress(
       `bench: memory: ${formatCount(scenario.events)} events of ${formatCount(scenario.users)} users ...\n`,
     );
     const output = path.join(temporary, `${scenario.peer}.jsonl`);
@@ -530,8 +533,22 @@ function targetChecks(reports: readonly GroupReport[]): TargetCheck[] {
   return checks;
 }
 
-/** Runs the benchmark; resolves with the reports (written to `results/` unless told not to). */
-export async function runBench(run: BenchOptions): Promise<readonly GroupReport[]> {
+/** What a run found: the groups' reports, issue 12's targets, and the Markdown report of both. */
+export interface BenchOutcome {
+  readonly reports: readonly GroupReport[];
+  readonly targets: readonly TargetCheck[];
+  readonly markdown: string;
+}
+
+/**
+ * Runs the benchmark; resolves with what it found (written to `results/` unless told not to).
+ * `log` gets its progress lines.
+ */
+export async function runBench(
+  run: BenchOptions,
+  log: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<BenchOutcome> {
+  progress = log;
   // The peers run compiled: build dist/ if a source changed since (a no-op otherwise).
   const build = spawnSync(
     process.execPath,
@@ -544,7 +561,7 @@ export async function runBench(run: BenchOptions): Promise<readonly GroupReport[
     let file = run.input;
     if (file === undefined) {
       file = path.join(temporary, "clicks.jsonl");
-      process.stderr.write(`bench: generating ${formatCount(run.events)} events to ${file} ...\n`);
+      progress(`bench: generating ${formatCount(run.events)} events to ${file} ...\n`);
       await writeClicksFile(file, { events: run.events, users: run.users, seed: run.seed });
     }
     const fileEvents = countLines(file);
@@ -575,13 +592,13 @@ export async function runBench(run: BenchOptions): Promise<readonly GroupReport[
       reports.push(await runMemory(run, temporary));
     }
     const machine = `${os.cpus().length} x ${os.cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}`;
+    const targets = targetChecks(reports);
     const markdown = markdownReport(
       reports.filter((report) => report.results.length + report.failures.length > 0),
-      targetChecks(reports),
+      targets,
       { ...run, events: fileEvents },
       machine,
     );
-    process.stdout.write(`${markdown}\n`);
     if (run.write) {
       const directory = path.join(__dirname, "results");
       fs.mkdirSync(directory, { recursive: true });
@@ -589,7 +606,7 @@ export async function runBench(run: BenchOptions): Promise<readonly GroupReport[
       fs.writeFileSync(path.join(directory, "latest.json"), JSON.stringify(json, null, 2) + "\n");
       fs.writeFileSync(path.join(directory, "latest.md"), markdown);
     }
-    return reports;
+    return { reports, targets, markdown };
   } finally {
     fs.rmSync(temporary, { recursive: true, force: true });
   }

@@ -102,7 +102,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(helpText(command));
     return 0;
   }
-  const reports = await runBench(run);
+  const { reports, markdown } = await runBench(run);
+  process.stdout.write(`${markdown}\n`);
   const failed = reports.some((report) =>
     report.failures.some((failure) => !failure.error.startsWith("skipped:")),
   );
