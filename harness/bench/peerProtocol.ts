@@ -6,6 +6,7 @@
  * `{"peer":"harness","items":1000000,"unit":"events","seconds":0.8,"maxRssMB":95,"outputRows":61234,"outputDigest":"9f2c..."}`.
  */
 import { createHash } from "crypto";
+import * as fs from "fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 /** One measurement, as a peer prints it. */
@@ -42,7 +43,7 @@ const dayMs = 86_400_000;
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** TIMESTAMP_TO_CHAR('HH:mm:ss', ...) of epoch ms, in UTC. */
-function clockTime(epochMs: number): string {
+export function clockTime(epochMs: number): string {
   const seconds = Math.floor((((epochMs % dayMs) + dayMs) % dayMs) / 1000);
   return `${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
 }
@@ -62,6 +63,29 @@ export function sessionStartRow(
   return [userId.padEnd(7, " "), `${userId}_${deviceType}_${time}`, time, time];
 }
 
+/**
+ * Writes a whole-process peer's output rows to stdout as JSON lines, in chunks (the runner points
+ * stdout at a file, and reads the rows back to check them against the other peers').
+ */
+export class RowWriter {
+  private readonly pending: string[] = [];
+
+  write(row: object): void {
+    this.pending.push(JSON.stringify(row));
+    if (this.pending.length >= 4096) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    fs.writeSync(1, this.pending.join("\n") + "\n");
+    this.pending.length = 0;
+  }
+}
+
+/** The bench's scenarios: the lab's SQL, and per-user aggregates over a one-minute RANGE. */
+export const scenarioNames = ["sessionize", "clicks-per-minute"] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
 /** Options every sessionizing peer understands; a peer ignores the ones it has no use for. */
 export interface PeerOptions {
   /** JSON-lines file of click records. */
@@ -72,6 +96,7 @@ export interface PeerOptions {
   readonly generate?: number;
   readonly users: number;
   readonly seed: number;
+  readonly scenario: ScenarioName;
 }
 
 /** A whole number of at least `minimum`, as a commander value parser. */
@@ -83,6 +108,13 @@ export function count(minimum: number): (text: string) => number {
     }
     return value;
   };
+}
+
+function scenario(text: string): ScenarioName {
+  if (!(scenarioNames as readonly string[]).includes(text)) {
+    throw new InvalidArgumentError(`expected one of ${scenarioNames.join(", ")}`);
+  }
+  return text as ScenarioName;
 }
 
 /**
@@ -102,7 +134,8 @@ export function parsePeerOptions<Own extends object = object>(
     .option("--limit <N>", "", count(0), Infinity)
     .option("--generate <N>", "", count(0))
     .option("--users <N>", "", count(1), 10_000)
-    .option("--seed <N>", "", count(0), 1);
+    .option("--seed <N>", "", count(0), 1)
+    .option("--scenario <NAME>", "", scenario, "sessionize");
   for (const option of options) command.addOption(option);
   return command.parse([...argv], { from: "user" }).opts<PeerOptions & Own>();
 }

@@ -17,18 +17,25 @@ export interface GroupReport {
   readonly checks: readonly string[];
 }
 
+/** One of issue 12's targets against this run's numbers. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+}
+
 /** `1,234,567`. */
 export const formatCount = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 /** The report as Markdown. */
 export function markdownReport(
   reports: readonly GroupReport[],
+  targets: readonly TargetCheck[],
   run: {
-    readonly memory: boolean;
-    readonly memoryEvents: number;
     readonly events: number;
     readonly users: number;
     readonly seed: number;
+    readonly repeat: number;
   },
   machine: string,
 ): string {
@@ -36,10 +43,23 @@ export function markdownReport(
     `# Benchmark results`,
     ``,
     `\`npm run bench\` on ${machine}, ${new Date().toISOString().slice(0, 10)}: ` +
-      `${formatCount(run.memory ? run.memoryEvents : run.events)} events, ` +
-      `${formatCount(run.users)} users, seed ${run.seed}; ` +
-      `load average ${os.loadavg()[0].toFixed(2)} at the end (other work on the machine skews times).`,
+      `${formatCount(run.events)} events, ${formatCount(run.users)} users, seed ${run.seed}, ` +
+      `best of ${run.repeat} runs per peer; load average ${os.loadavg()[0].toFixed(2)} at the end ` +
+      `(other work on the machine skews times). Seconds are whole processes, start-up included, ` +
+      `unless the note says otherwise.`,
   ];
+  if (targets.length > 0) {
+    lines.push(
+      ``,
+      `## Issue 12's targets`,
+      ``,
+      `| target | measured | met |`,
+      `| --- | ---: | --- |`,
+    );
+    for (const check of targets) {
+      lines.push(`| ${check.target} | ${check.measured} | ${check.met ? "met" : "not met"} |`);
+    }
+  }
   for (const report of reports) {
     lines.push(
       ``,
@@ -51,12 +71,14 @@ export function markdownReport(
     for (const result of report.results) {
       lines.push(
         `| ${result.peer} | ${formatCount(result.items)} ${result.unit} | ${result.seconds.toFixed(2)} | ` +
-          `${formatCount(result.perSecond)} | ${result.maxRssMB} | ` +
+          `${formatCount(result.perSecond)} | ${Number.isNaN(result.maxRssMB) ? "n/a" : result.maxRssMB} | ` +
           `${result.outputRows === undefined ? "" : formatCount(result.outputRows)} | ${result.note ?? ""} |`,
       );
     }
     for (const failure of report.failures)
-      lines.push(`| ${failure.peer} | failed: ${failure.error} | | | | | |`);
+      lines.push(
+        `| ${failure.peer} | ${failure.error.startsWith("skipped:") ? "" : "failed: "}${failure.error} | | | | | |`,
+      );
     if (Object.keys(report.ratios).length > 0) {
       lines.push(
         ``,

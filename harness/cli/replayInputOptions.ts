@@ -3,8 +3,6 @@
  * or stdin in one of the formats AWS hands out, a live stream, or the ranges the failed-batches
  * queue names. Declared once so both CLIs take the same flags with the same defaults.
  */
-import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Option, type Command } from "commander";
 import {
   inputFormats,
@@ -12,9 +10,7 @@ import {
   type InputFormat,
   type RecordSource,
 } from "../replay/fileSource";
-import { queueRecordSource } from "../replay/queueSource";
-import { streamRecordSource, type StreamPosition } from "../replay/streamSource";
-import { SqsQueue } from "../local/sqsQueue";
+import type { StreamPosition } from "../replay/streamSource";
 import {
   anyText,
   matching,
@@ -128,6 +124,19 @@ export async function openReplaySource(
     const source = await openFileSource(options.input, options.inputFormat, undefined, signal);
     return { ...source, close() {} };
   }
+  // Loaded only for a stream or a queue: the AWS SDK is most of a replay's start-up when reading a file.
+  // (require, not import(): the tests' tsx hook compiles require alone.)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { KinesisClient } =
+    require("@aws-sdk/client-kinesis") as typeof import("@aws-sdk/client-kinesis");
+  const { NodeHttpHandler } =
+    require("@smithy/node-http-handler") as typeof import("@smithy/node-http-handler");
+  const { streamRecordSource } =
+    require("../replay/streamSource") as typeof import("../replay/streamSource");
+  const { queueRecordSource } =
+    require("../replay/queueSource") as typeof import("../replay/queueSource");
+  const { SqsQueue } = require("../local/sqsQueue") as typeof import("../local/sqsQueue");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const client = new KinesisClient({
     region: options.region,
     // HTTP/1.1: works with AWS and with kinesalite, which speaks no HTTP/2.

@@ -6,7 +6,7 @@
  * refuse. `npm run replay` and `npm run report` both run it.
  */
 import { errorStreamName } from "../../sql/contracts";
-import { putRecordsLimits } from "../simulator/kinesisWriter";
+import { putRecordsLimits } from "../simulator/kinesisLimits";
 import {
   rowToDeliveryObject,
   type DeliveryValue,

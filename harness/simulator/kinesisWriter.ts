@@ -8,6 +8,7 @@ import {
   PutRecordsCommand,
   type PutRecordsResultEntry,
 } from "@aws-sdk/client-kinesis";
+import { putRecordsLimits } from "./kinesisLimits";
 
 /** One record to put: its bytes and its partition key. */
 export interface KinesisEntry {
@@ -43,13 +44,7 @@ export class KinesisWriteError extends Error {
   override readonly name = "KinesisWriteError";
 }
 
-/** PutRecords limits (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html). */
-export const putRecordsLimits = {
-  maxRecords: 500,
-  maxRequestBytes: 5 * 1024 * 1024,
-  maxRecordBytes: 1024 * 1024,
-  maxPartitionKeyLength: 256,
-} as const;
+export { putRecordsLimits };
 
 /** Call-level errors worth retrying: throttling and transient service failures. */
 const retryableCallErrors = new Set([

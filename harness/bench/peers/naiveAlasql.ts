@@ -1,17 +1,11 @@
 /**
  * Peer "naive-alasql": what one gets by handing the lab's SQL to a general SQL library as it stands.
  * alasql has no streaming and no LAG, so the previous event of the user is a correlated subquery:
- * quadratic in the number of events, hence run on a prefix of the file (`--limit`).
+ * quadratic in the number of events, hence run on a prefix of the file (`--limit`). Rows to stdout.
  */
 import alasql from "alasql";
 import { readLines } from "../clickstream";
-import {
-  parsePeerOptions,
-  reportRows,
-  requireInput,
-  secondsSince,
-  sessionStartRow,
-} from "../peerProtocol";
+import { parsePeerOptions, requireInput, RowWriter, sessionStartRow } from "../peerProtocol";
 
 interface SessionStart {
   readonly user_id: string;
@@ -20,7 +14,6 @@ interface SessionStart {
 }
 
 const options = parsePeerOptions();
-const started = process.hrtime.bigint();
 const lines = readLines(requireInput(options), options.limit);
 const database = new alasql.Database();
 database.exec("CREATE TABLE events (seq INT, user_id STRING, ts BIGINT, device_type STRING)");
@@ -43,13 +36,7 @@ const starts = database.exec(`
     FROM events e) AS lagged
   WHERE prev IS NULL OR ts - prev > 10000
   ORDER BY seq`) as SessionStart[];
-const rows = starts.map((start) => sessionStartRow(start.user_id, start.device_type, start.ts));
-reportRows(
-  {
-    peer: "naive-alasql",
-    items: lines.length,
-    seconds: secondsSince(started),
-    note: `prefix of ${lines.length} events (quadratic)`,
-  },
-  rows,
-);
+const output = new RowWriter();
+for (const start of starts)
+  output.write(sessionStartRow(start.user_id, start.device_type, start.ts));
+output.flush();
