@@ -5,7 +5,7 @@
  * from `arrivalTime` or `event_timestamp`, else the previous record's); a line the framing itself
  * rejects carries its error name and message, so the runner sends it to error_stream as is.
  */
-import { bigintValue, InputErrorName } from "../emulator";
+import { bigintValue, deliveryJson, InputErrorName, parseJson } from "../emulator";
 
 /** One input line of flink-runner (`Ingest.java`). */
 export interface RunnerRecord {
@@ -66,7 +66,8 @@ export function recordsFromReplayLines(
   for (const line of lines) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      // Exactly as the harness parses a line: an integer beyond 2^53 stays exact (a bigint).
+      parsed = parseJson(line);
     } catch (error) {
       if (line.trim() === "") continue;
       push({
@@ -93,7 +94,7 @@ export function recordsFromReplayLines(
           },
         });
       } else if (isPlainObject(data)) {
-        push({ arrivalTime, data: bytesOf(JSON.stringify(data)), text: true });
+        push({ arrivalTime, data: bytesOf(deliveryJson(data)), text: true });
       } else if (typeof data === "string") {
         const compact = data.replace(/\s+/g, "");
         if (compact.length % 4 === 0 && base64Text.test(compact)) {

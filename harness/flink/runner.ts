@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseJson } from "../emulator";
 import type { JobSpec } from "./translate";
 import type { RunnerRecord } from "./records";
 
@@ -99,7 +100,8 @@ function readOutput(outputDirectory: string): RunnerOutput {
         text
           .split("\n")
           .filter((l) => l !== "")
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
+          // Exact: a BIGINT beyond 2^53 is a bigint, as the harness's rows hold it.
+          .map((l) => parseJson(l) as Record<string, unknown>),
       );
     }
     output.set(Number(run), streams);
