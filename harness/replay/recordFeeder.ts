@@ -13,7 +13,9 @@
 import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
 import {
   DecodedRecord,
+  deliveryJson,
   InputErrorName,
+  parseJson,
   type RecordData,
   type Row,
   type SqlApplication,
@@ -70,7 +72,8 @@ export class RecordFeeder {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // An integer beyond 2^53 stays exact (a bigint), as the emulator's own replay reads it.
+      parsed = parseJson(text);
     } catch (error) {
       const message = `Record is not valid JSON: ${(error as Error).message}`;
       return this.reject(text, InputErrorName.NotJson, message, this.previous());
@@ -84,7 +87,7 @@ export class RecordFeeder {
   private envelope(envelope: Record<string, unknown>, line: string): FedRecord {
     const { data, arrivalTime } = envelope;
     if (typeof arrivalTime !== "number" || !Number.isSafeInteger(arrivalTime)) {
-      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${JSON.stringify(arrivalTime)}`;
+      const message = `Envelope arrivalTime must be epoch milliseconds as an integer; got ${deliveryJson(arrivalTime)}`;
       return this.reject(line, InputErrorName.Coercion, message, this.previous());
     }
     const record = envelopeData(data);
@@ -149,7 +152,7 @@ export class RecordFeeder {
 
 /** The record an envelope carries (an object, or base64 of the bytes), or null for neither. */
 function envelopeData(data: unknown): RecordData | null {
-  if (isPlainObject(data)) return { parsed: data, raw: JSON.stringify(data) };
+  if (isPlainObject(data)) return { parsed: data, raw: deliveryJson(data) };
   if (typeof data !== "string") return null;
   const compact = data.replace(/\s+/g, "");
   if (compact.length % 4 !== 0 || !base64Text.test(compact)) return null;
