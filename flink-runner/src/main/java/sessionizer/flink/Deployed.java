@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * {@code kinesis.endpoint} and {@code dynamodb.endpoint} (for emulators); every {@code aws.*}
  * setting of the connectors (a credentials provider) goes to both, {@code flink.*} to Kinesis.
  *
- * <p>Not run by the tests here: it needs a stream and tables (docs/flink.md, "Not done yet").
+ * {@code local.report=true} (the local pipeline) also prints a line per record read and one per
+ * row delivered on stdout.
  */
 public final class Deployed {
   private Deployed() {}
@@ -155,6 +156,15 @@ public final class Deployed {
     if (config.getProperty("dynamodb.endpoint") != null) {
       dynamo.setProperty(AWSConfigConstants.AWS_ENDPOINT, config.getProperty("dynamodb.endpoint"));
     }
+    if (Boolean.parseBoolean(config.getProperty("local.report", "false"))) {
+      // The local pipeline (harness/local/flinkRunner.ts) counts what the job read and learns
+      // every row it delivered, to reconcile the tables as it does for the other engines.
+      records.map(record -> REPORT_READ).name("report-read").print();
+      all.filter(Deployed::isDelivered)
+          .map(row -> REPORT_ROW + row.stream + "\t" + row.json)
+          .name("report-rows")
+          .print();
+    }
     all.filter(Deployed::isSessionItem)
         .sinkTo(
             DynamoDbSink.<Delivery.OutRow>builder()
@@ -177,21 +187,33 @@ public final class Deployed {
   }
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final List<String> SESSION_FIELDS = List.of("session_id", "session_time", "user_id");
+
+  /** What {@code local.report=true} prints on stdout: a line per record read, one per row delivered. */
+  static final String REPORT_READ = "@@read";
+
+  static final String REPORT_ROW = "@@row ";
 
   static boolean isDelivered(Delivery.OutRow row) {
     return row.stream.equals("DESTINATION_SQL_STREAM") || row.stream.equals("error_stream");
   }
 
-  /** A destination row whose three fields are strings and whose key is not empty. */
+  /**
+   * A destination row the delivery core stores (handlers/delivery/decideRow.ts): its session_id is
+   * a non-empty string, and no value is an array or an object.
+   */
   static boolean isSessionItem(Delivery.OutRow row) throws Exception {
     if (!row.stream.equals("DESTINATION_SQL_STREAM")) return false;
     JsonNode json = MAPPER.readTree(row.json);
-    for (String field : SESSION_FIELDS) if (!json.path(field).isTextual()) return false;
-    return !json.get("session_id").textValue().isEmpty();
+    JsonNode key = json.path("session_id");
+    if (!key.isTextual() || key.textValue().isEmpty()) return false;
+    for (JsonNode value : json) if (value.isContainerNode()) return false;
+    return true;
   }
 
-  /** The sessions item: exactly the three string attributes of SessionItem. */
+  /**
+   * The sessions item: the row's columns as attributes, NULL left out, numbers exact (a BIGINT
+   * beyond 2^53 digit for digit), as the delivery core writes every application's rows.
+   */
   static final class SessionItems implements ElementConverter<Delivery.OutRow, DynamoDbWriteRequest> {
     private static final long serialVersionUID = 1L;
 
@@ -200,9 +222,19 @@ public final class Deployed {
       try {
         JsonNode json = MAPPER.readTree(row.json);
         Map<String, AttributeValue> item = new HashMap<>();
-        for (String field : SESSION_FIELDS) {
-          item.put(field, AttributeValue.builder().s(json.get(field).textValue()).build());
-        }
+        json.fields()
+            .forEachRemaining(
+                field -> {
+                  JsonNode value = field.getValue();
+                  if (value.isTextual()) {
+                    item.put(field.getKey(), AttributeValue.builder().s(value.textValue()).build());
+                  } else if (value.isNumber()) {
+                    item.put(field.getKey(), AttributeValue.builder().n(value.asText()).build());
+                  } else if (value.isBoolean()) {
+                    item.put(
+                        field.getKey(), AttributeValue.builder().bool(value.booleanValue()).build());
+                  }
+                });
         return DynamoDbWriteRequest.builder()
             .setType(DynamoDbWriteRequestType.PUT)
             .setItem(item)
@@ -244,7 +276,7 @@ public final class Deployed {
         String message =
             isError
                 ? json.path("MESSAGE").asText()
-                : "session_id, session_time and user_id must be strings and session_id not empty";
+                : "session_id must be a non-empty string and no value an array or an object";
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update(applicationArn.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) '\n');
