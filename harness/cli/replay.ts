@@ -1,5 +1,5 @@
 /**
- * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME]`: runs a SQL
+ * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME] [--engine harness|flink]`: runs a SQL
  * application over recorded records and prints one stream's rows as JSON lines. A thin shell over
  * the replay library (`harness/replay/`): the sources stream their input, so inputs of any size
  * run in bounded memory.
