@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseJson } from "../emulator";
-import { ensureRunnerBuilt, translateToFlink } from "../flink";
+import { checkToolchain, ensureRunnerBuilt, translateToFlink } from "../flink";
 import { encodeRecordData } from "../../handlers/delivery/recordData";
 import type { DeliveryObject, TypedRow } from "../../handlers/delivery/typedRow";
 import { destinationStreamName, type DeliveredStream } from "../../sql/contracts";
@@ -53,6 +53,8 @@ export class FlinkRunner implements EngineRunner {
         "engine flink injects no delivery failures; run --chaos with lambda or kda-sql",
       );
     }
+    // Before any click is sent: without Java or Maven the run stops with the one line saying so.
+    checkToolchain();
   }
 
   start(): void {
