@@ -1,5 +1,5 @@
 /**
- * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME]`: runs a SQL
+ * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME] [--engine harness|flink]`: runs a SQL
  * application over recorded records and prints one stream's rows as JSON lines. A thin shell over
  * the replay library (`harness/replay/`): the sources stream their input, so inputs of any size
  * run in bounded memory.
@@ -24,6 +24,7 @@ import {
   type CliContext,
 } from "./command";
 import { LineWriter } from "./lineWriter";
+import { replayOnFlinkEngine } from "./replayFlink";
 import {
   addReplayInputOptions,
   openReplaySource,
@@ -38,7 +39,12 @@ export interface ReplayArguments extends ReplayInputArguments {
   readonly errors?: string;
   readonly overflow: "error" | "truncate";
   readonly trimChar: boolean;
+  readonly engine: ReplayEngine;
 }
+
+/** What runs the SQL: the harness (the emulator), or Flink (the translated SQL in flink-runner). */
+export const replayEngines = ["harness", "flink"] as const;
+export type ReplayEngine = (typeof replayEngines)[number];
 
 function replayCommand() {
   const command = createCommand(
@@ -64,11 +70,20 @@ function replayCommand() {
       ),
     );
   return addReplayInputOptions(command)
+    .optionsGroup("Engine:")
+    .addOption(
+      valueOption(
+        "--engine <NAME>",
+        "what runs the SQL: harness (the emulator) or flink (the SQL translated to Flink SQL, run by flink-runner in a local MiniCluster; needs Java 17 and Maven, reads the input whole, prints the same rows)",
+        oneOf(replayEngines),
+        { value: "harness" },
+      ),
+    )
     .optionsGroup("Output:")
     .addOption(
       valueOption(
         "--errors <FILE>",
-        "also write every error_stream row to FILE as JSON lines, each with the input's line (or shard and sequence number) beside KDA's columns",
+        "also write every error_stream row to FILE as JSON lines, each with the input's line (or shard and sequence number) beside KDA's columns (engine harness only)",
         anyText,
         { text: "none" },
       ),
@@ -132,6 +147,15 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     process.stdout.write(usage);
     return 0;
   }
+  let warnings = 0;
+  const onWarning = (warning: string): void => {
+    if (warnings++ < maxWarnings) process.stderr.write(`replay: warning: ${warning}\n`);
+  };
+  if (options.engine === "flink" && options.errors !== undefined) {
+    throw new UsageError(
+      "--errors is harness-only: Flink's error_stream rows do not say which input record they came from; use --stream error_stream with --engine flink",
+    );
+  }
   let app: SqlApplication;
   let source: OpenedSource;
   try {
@@ -147,10 +171,14 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
+  if (options.engine === "flink") {
+    const lines = await replayOnFlinkEngine({ ...options, app, source, signal, onWarning });
+    if (lines !== null) process.stderr.write(lines.map((line) => `replay: ${line}\n`).join(""));
+    return 0;
+  }
   const output = new LineWriter(process.stdout);
   const errors =
     options.errors === undefined ? undefined : new LineWriter(fs.createWriteStream(options.errors));
-  const warnings: string[] = [];
   const run = new ReplayRun({
     app,
     stream: options.stream,
@@ -158,10 +186,7 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     // deliveryJson writes a BIGINT beyond 2^53 with its exact digits (JSON.stringify throws).
     onRow: (row) => output.push(deliveryJson(row)),
     onError: errors && ((row) => errors.push(deliveryJson(row))),
-    onOversized: (warning) => {
-      if (warnings.length < maxWarnings) process.stderr.write(`replay: warning: ${warning}\n`);
-      warnings.push(warning);
-    },
+    onOversized: onWarning,
   });
   try {
     for await (const batch of source.records()) {

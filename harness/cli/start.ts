@@ -34,6 +34,7 @@ import {
   oneOf,
   parseCommand,
   runCli,
+  UsageError,
   valueOption,
   type CliContext,
 } from "./command";
@@ -165,6 +166,11 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
   if (options.help) {
     process.stdout.write(helpText(command));
     return 0;
+  }
+  if (options.engine === "flink" && options.chaos) {
+    throw new UsageError(
+      "--chaos needs --engine lambda or kda-sql: engine flink writes the tables itself, with no Lambda deliveries to fail",
+    );
   }
   const clicks = resolveClickStream(options);
   const chaosSeed = options.chaosSeed ?? clicks.seed;

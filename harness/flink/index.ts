@@ -14,6 +14,7 @@ export {
 export {
   recordsFromArrivals,
   recordsFromReplayLines,
+  RecordFramer,
   type ArrivingRecord,
   type RunnerRecord,
 } from "./records";
@@ -22,6 +23,7 @@ export {
   ensureRunnerBuilt,
   runFlinkJob,
   runFlinkJobs,
+  runFlinkJobsAsync,
   type FlinkJob,
   runnerDirectory,
   ToolchainMissingError,

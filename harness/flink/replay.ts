@@ -1,7 +1,7 @@
 /**
  * Replay on Flink: the same input and options as the harness's `replayLines`, run through the
- * translated SQL in flink-runner, giving the same rows (docs/flink.md). The library half of
- * `npm run replay -- --engine flink`.
+ * translated SQL in flink-runner, giving the same rows (docs/flink.md). The library form of
+ * `npm run replay -- --engine flink` (harness/cli/replayFlink.ts), for lines in memory.
  */
 import type { ReplayOptions } from "../emulator";
 import { recordsFromReplayLines } from "./records";

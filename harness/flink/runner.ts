@@ -3,10 +3,11 @@
  * job on local records in an embedded MiniCluster. One JVM start costs seconds, so callers batch
  * many independent streams into one job as runs (`RunnerRecord.run`).
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseJson } from "../emulator";
 import type { JobSpec } from "./translate";
 import type { RunnerRecord } from "./records";
 
@@ -25,22 +26,27 @@ function run(command: string, args: string[]): string | null {
   return result.error === undefined && result.status === 0 ? result.stdout + result.stderr : null;
 }
 
+const installHint =
+  "install Java 17 and Maven (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless maven; .ci/run does it)";
+
 /** Throws `ToolchainMissingError` naming what is missing: Java 17 or later, then Maven. */
 export function checkToolchain(): void {
   const java = run("java", ["-version"]);
   if (java === null) {
     throw new ToolchainMissingError(
-      "engine flink needs Java 17: `java -version` fails (not on PATH?)",
+      `engine flink needs Java 17: \`java -version\` fails (not on PATH?); ${installHint}`,
     );
   }
   const major = Number(/version "(\d+)/.exec(java)?.[1] ?? 0);
   if (major < 17) {
     throw new ToolchainMissingError(
-      `engine flink needs Java 17 or later; \`java\` is version ${major}`,
+      `engine flink needs Java 17 or later; \`java\` is version ${major}; ${installHint}`,
     );
   }
   if (run("mvn", ["-v"]) === null) {
-    throw new ToolchainMissingError("engine flink needs Maven: `mvn -v` fails (not on PATH?)");
+    throw new ToolchainMissingError(
+      `engine flink needs Maven: \`mvn -v\` fails (not on PATH?); ${installHint}`,
+    );
   }
 }
 
@@ -99,7 +105,8 @@ function readOutput(outputDirectory: string): RunnerOutput {
         text
           .split("\n")
           .filter((l) => l !== "")
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
+          // Exact: a BIGINT beyond 2^53 is a bigint, as the harness's rows hold it.
+          .map((l) => parseJson(l) as Record<string, unknown>),
       );
     }
     output.set(Number(run), streams);
@@ -107,38 +114,77 @@ function readOutput(outputDirectory: string): RunnerOutput {
   return output;
 }
 
-/** Runs several jobs one after the other in one JVM; returns each job's output, in order. */
-export function runFlinkJobs(jobs: readonly FlinkJob[]): RunnerOutput[] {
+/** The job files of `jobs` in a new temporary directory, and the runner's command line. */
+function prepareJobs(jobs: readonly FlinkJob[]) {
   const classpath = ensureRunnerBuilt();
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "flink-job-"));
+  const list = jobs.map((job, i) => {
+    const spec = path.join(directory, `spec-${i}.json`);
+    const input = path.join(directory, `input-${i}.jsonl`);
+    fs.writeFileSync(spec, JSON.stringify(job.spec));
+    fs.writeFileSync(input, job.records.map((r) => JSON.stringify(r) + "\n").join(""));
+    return { spec, input, outputDir: path.join(directory, `out-${i}`) };
+  });
+  const jobsFile = path.join(directory, "jobs.json");
+  fs.writeFileSync(jobsFile, JSON.stringify(list));
+  return {
+    args: ["-cp", classpath, "sessionizer.flink.Runner", "--jobs", jobsFile],
+    outputs: () => list.map((job) => readOutput(job.outputDir)),
+    remove: () => fs.rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+function runnerFailure(status: number | null, stderr: string): Error {
+  const cause = stderr
+    .split("\n")
+    .filter((l) => /Exception|Caused by|rror/.test(l))
+    .slice(0, 8)
+    .join("\n");
+  return new Error(`flink-runner failed (exit ${status}):\n${cause || stderr}`);
+}
+
+/** Runs several jobs one after the other in one JVM; returns each job's output, in order. */
+export function runFlinkJobs(jobs: readonly FlinkJob[]): RunnerOutput[] {
+  const prepared = prepareJobs(jobs);
   try {
-    const list = jobs.map((job, i) => {
-      const spec = path.join(directory, `spec-${i}.json`);
-      const input = path.join(directory, `input-${i}.jsonl`);
-      fs.writeFileSync(spec, JSON.stringify(job.spec));
-      fs.writeFileSync(input, job.records.map((r) => JSON.stringify(r) + "\n").join(""));
-      return { spec, input, outputDir: path.join(directory, `out-${i}`) };
+    const result = spawnSync("java", prepared.args, {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
     });
-    const jobsFile = path.join(directory, "jobs.json");
-    fs.writeFileSync(jobsFile, JSON.stringify(list));
-    const result = spawnSync(
-      "java",
-      ["-cp", classpath, "sessionizer.flink.Runner", "--jobs", jobsFile],
-      {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    if (result.status !== 0) {
-      const cause = result.stderr
-        .split("\n")
-        .filter((l) => /Exception|Caused by|rror/.test(l))
-        .slice(0, 8)
-        .join("\n");
-      throw new Error(`flink-runner failed (exit ${result.status}):\n${cause || result.stderr}`);
-    }
-    return list.map((job) => readOutput(job.outputDir));
+    if (result.status !== 0) throw runnerFailure(result.status, result.stderr);
+    return prepared.outputs();
   } finally {
-    fs.rmSync(directory, { recursive: true, force: true });
+    prepared.remove();
+  }
+}
+
+/**
+ * `runFlinkJobs` without blocking the event loop, for the CLIs: once `signal` is aborted the JVM
+ * is killed and the promise rejects with the signal's reason.
+ */
+export async function runFlinkJobsAsync(
+  jobs: readonly FlinkJob[],
+  { signal }: { signal?: AbortSignal } = {},
+): Promise<RunnerOutput[]> {
+  const prepared = prepareJobs(jobs);
+  try {
+    const child = spawn("java", prepared.args, { stdio: ["ignore", "ignore", "pipe"] });
+    const kill = () => child.kill("SIGKILL");
+    signal?.addEventListener("abort", kill, { once: true });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      // The tail is enough to name the failure; a long run logs a lot.
+      stderr = (stderr + chunk).slice(-256 * 1024);
+    });
+    const status = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => resolve(code));
+    });
+    signal?.removeEventListener("abort", kill);
+    if (signal?.aborted) throw signal.reason;
+    if (status !== 0) throw runnerFailure(status, stderr);
+    return prepared.outputs();
+  } finally {
+    prepared.remove();
   }
 }

@@ -85,7 +85,15 @@ export interface JobSpec {
 /** Columns every view carries after its own: ROWTIME, arrival ordinal, run, emission path, time. */
 export const hiddenColumns = ["$rowtime", "$seq", "$run", "$path", "$t"] as const;
 
-const maxSafe = "9007199254740991";
+/** The BIGINT range, 64-bit as the harness computes it (docs/semantics.md, "Types and overflow"). */
+const maxBigint = "9223372036854775807";
+// -2^63 as an expression: the literal 9223372036854775808 is beyond BIGINT.
+const minBigint = "(-9223372036854775807 - 1)";
+
+/** [low, high] of an integer kind, as SQL that compares with an exact (DECIMAL or integer) value. */
+function integerBounds(kind: string): [string, string] {
+  return kind === "BIGINT" ? [minBigint, maxBigint] : ["-2147483648", "2147483647"];
+}
 const hidden = hiddenColumns.map((c) => quote(c)).join(", ");
 
 /** A Flink identifier in backticks. */
@@ -153,11 +161,30 @@ function guarded(guard: string, errors: readonly string[]): string[] {
 }
 
 function overflowCheck(kind: string, result: string, a: string, op: string, b: string): string {
-  const max = kind === "BIGINT" ? maxSafe : "2147483647";
-  const low = kind === "BIGINT" ? `-${maxSafe}` : "-2147483648";
+  const [low, max] = integerBounds(kind);
   return (
     `CASE WHEN ${result} > ${max} OR ${result} < ${low} THEN ` +
     `ARRAY['Numeric_Overflow', '${kind}', CAST(${a} AS STRING), '${op}', CAST(${b} AS STRING)] END`
+  );
+}
+
+/**
+ * Whether `value` is outside the range of integer `kind`. A DOUBLE compares with the doubles around
+ * the range, as 2^63 itself is a double (9223372036854775807 as a double is 2^63, out of range).
+ */
+function outOfRange(value: string, kind: string, isDouble: boolean): string {
+  if (isDouble && kind === "BIGINT") {
+    return `(${value} >= 9.223372036854775808E18 OR ${value} < -9.223372036854775808E18)`;
+  }
+  const [low, max] = integerBounds(kind);
+  return `(${value} > ${max} OR ${value} < ${low})`;
+}
+
+/** NEG and ABS of a BIGINT: only -2^63 has no 64-bit counterpart (what: the computation's text). */
+function minBigintOverflow(value: string, what: string): string {
+  return (
+    `CASE WHEN ${value} = ${minBigint} THEN ` +
+    `ARRAY['Numeric_Overflow', 'BIGINT', ${what}, '9223372036854775808'] END`
   );
 }
 
@@ -673,12 +700,12 @@ function nullEncoding(value: string, type: SqlType, encodedRef: string): [string
         "INT",
       ];
     default: {
-      // Integers within ±2^53 (and epoch ms): 2x+1 is odd, so 0 is free for NULL.
+      // Integers as their exact digits: any 64-bit value fits, and 'N' is free for NULL.
       const t = type.kind === "INTEGER" ? "INT" : "BIGINT";
       return [
-        `COALESCE(CAST(${value} AS BIGINT) * 2 + 1, 0)`,
-        `CASE WHEN ${encodedRef} = 0 THEN CAST(NULL AS ${t}) ELSE CAST((${encodedRef} - 1) / 2 AS ${t}) END`,
-        "BIGINT",
+        `CASE WHEN ${value} IS NULL THEN 'N' ELSE CAST(${value} AS STRING) END`,
+        `CASE WHEN ${encodedRef} = 'N' THEN CAST(NULL AS ${t}) ELSE CAST(${encodedRef} AS ${t}) END`,
+        "STRING",
       ];
     }
   }
@@ -814,11 +841,22 @@ function call(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
       errors.push(`CASE WHEN ${b} = 0 THEN ARRAY['Division_By_Zero', 'Division by zero'] END`);
       if (kind === null)
         return { sql: `CASE WHEN ${b} = 0 THEN NULL ELSE ${a} / ${b} END`, errors };
-      const t = kind === "BIGINT" ? "BIGINT" : "INT";
+      if (kind === "BIGINT") {
+        // Java's long division truncates toward zero exactly, as the harness's bigint division;
+        // only -2^63 / -1 leaves the range.
+        errors.push(
+          `CASE WHEN ${b} = -1 AND ${a} = ${minBigint} THEN ` +
+            `ARRAY['Numeric_Overflow', 'BIGINT', CAST(${a} AS STRING), '/', CAST(${b} AS STRING)] END`,
+        );
+        return {
+          sql: `CASE WHEN ${b} = 0 THEN NULL ELSE CAST(${a} AS BIGINT) / CAST(${b} AS BIGINT) END`,
+          errors,
+        };
+      }
       const quotient = `CAST(CAST(${a} AS DOUBLE) / CAST(${b} AS DOUBLE) AS DECIMAL(38, 0))`;
       errors.push(`CASE WHEN ${b} <> 0 THEN ${overflowCheck(kind, quotient, a, "/", b)} END`);
       return {
-        sql: `CASE WHEN ${b} = 0 THEN NULL ELSE CAST(CAST(${a} AS DOUBLE) / CAST(${b} AS DOUBLE) AS ${t}) END`,
+        sql: `CASE WHEN ${b} = 0 THEN NULL ELSE CAST(CAST(${a} AS DOUBLE) / CAST(${b} AS DOUBLE) AS INT) END`,
         errors,
       };
     }
@@ -840,7 +878,10 @@ function call(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
   }
   switch (name) {
     case "NEG":
-      return { sql: nullArgument ? nullOf() : `(- ${a})`, errors };
+      if (nullArgument) return { sql: nullOf(), errors };
+      if (e.type.kind === "BIGINT")
+        errors.push(minBigintOverflow(a, `'-(' || CAST(${a} AS STRING) || ')'`));
+      return { sql: `(- ${a})`, errors };
     case "CONCAT":
       return { sql: nullArgument ? nullOf() : `(${a} || ${b})`, errors };
     case "AND":
@@ -945,7 +986,10 @@ function call(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
       };
     }
     case "ABS":
-      return { sql: nullArgument ? nullOf() : `ABS(${a})`, errors };
+      if (nullArgument) return { sql: nullOf(), errors };
+      if (e.type.kind === "BIGINT")
+        errors.push(minBigintOverflow(a, `'ABS(' || CAST(${a} AS STRING) || ')'`));
+      return { sql: `ABS(${a})`, errors };
     case "FLOOR":
     case "CEIL":
       if (nullArgument) return { sql: nullOf(), errors };
@@ -992,15 +1036,13 @@ function cast(e: Extract<BoundExpression, { kind: "call" }>, scope: Scope): Sql 
     return castText(v, operand.errors, to, refuse);
   if (isInteger(to)) {
     const kind = to.kind;
-    const max = kind === "BIGINT" ? maxSafe : "2147483647";
-    const low = kind === "BIGINT" ? `-${maxSafe}` : "-2147483648";
     const t = kind === "BIGINT" ? "BIGINT" : "INT";
     if (isInteger(from) && (kind === "BIGINT" || from.kind !== "BIGINT")) {
       return { sql: `CAST(${v} AS ${t})`, errors: operand.errors };
     }
     const truncated = isInteger(from) ? v : `TRUNCATE(${v}, 0)`;
     const error =
-      `CASE WHEN ${truncated} > ${max} OR ${truncated} < ${low} THEN ` +
+      `CASE WHEN ${outOfRange(truncated, kind, !isInteger(from))} THEN ` +
       `ARRAY['Numeric_Overflow', '${kind}', 'CAST', CAST(${truncated} AS STRING)] END`;
     return { sql: `CAST(${truncated} AS ${t})`, errors: [...operand.errors, error] };
   }
@@ -1037,14 +1079,19 @@ function castText(
   const valid = `REGEXP(${v}, '(?U)^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$')`;
   const number = `CASE WHEN ${valid} THEN CAST(${trimmed} AS DOUBLE) END`;
   if (to.kind === "DOUBLE") return { sql: number, errors: [...errors, conversion(valid)] };
-  const max = to.kind === "BIGINT" ? maxSafe : "2147483647";
-  const low = to.kind === "BIGINT" ? `-${maxSafe}` : "-2147483648";
+  const t = to.kind === "BIGINT" ? "BIGINT" : "INT";
+  // Integer text is read exactly, as the harness reads it with BigInt; other number text as a
+  // double, then truncated.
+  const integerText = `REGEXP(${v}, '(?U)^\\s*[+-]?[0-9]{1,38}\\s*$')`;
+  const exact = `CAST(${trimmed} AS DECIMAL(38, 0))`;
   const truncated = `TRUNCATE(${number}, 0)`;
   const overflow =
-    `CASE WHEN ${truncated} > ${max} OR ${truncated} < ${low} THEN ` +
+    `CASE WHEN ${integerText} AND ${outOfRange(exact, to.kind, false)} THEN ` +
+    `ARRAY['Numeric_Overflow', '${to.kind}', 'CAST', CAST(${exact} AS STRING)] ` +
+    `WHEN NOT ${integerText} AND ${outOfRange(truncated, to.kind, true)} THEN ` +
     `ARRAY['Numeric_Overflow', '${to.kind}', 'CAST', CAST(${truncated} AS STRING)] END`;
   return {
-    sql: `CAST(${truncated} AS ${to.kind === "BIGINT" ? "BIGINT" : "INT"})`,
+    sql: `CASE WHEN ${integerText} THEN CAST(${exact} AS ${t}) ELSE CAST(${truncated} AS ${t}) END`,
     errors: [...errors, conversion(valid), overflow],
   };
 }

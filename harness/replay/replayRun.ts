@@ -104,10 +104,13 @@ export class ReplayRun {
 
   private oversized(record: SourceRecord): void {
     this.counts.oversized++;
-    this.options.onOversized?.(
-      `${describeOrigin(record)}: a record of ${record.bytes.toLocaleString("en-US")} bytes; Kinesis refuses records over ${maxRecordBytes.toLocaleString("en-US")} bytes (1 MiB), so it could not have come from a stream`,
-    );
+    this.options.onOversized?.(oversizedWarning(record));
   }
+}
+
+/** The warning about a record over Kinesis's 1 MiB limit, pointing at where it came from. */
+export function oversizedWarning(record: SourceRecord): string {
+  return `${describeOrigin(record)}: a record of ${record.bytes.toLocaleString("en-US")} bytes; Kinesis refuses records over ${maxRecordBytes.toLocaleString("en-US")} bytes (1 MiB), so it could not have come from a stream`;
 }
 
 /**

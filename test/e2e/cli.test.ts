@@ -107,10 +107,10 @@ describe("every CLI's command line", () => {
       );
       expect(result.stderr.trimEnd().split("\n"), script).to.have.length(1);
     }
-    const bad = run("start.ts", ["--engine", "flink"]);
+    const bad = run("start.ts", ["--engine", "spark"]);
     expect([bad.status, bad.stderr]).to.deep.equal([
       2,
-      '--engine is "flink"; expected kda-sql or lambda\n',
+      '--engine is "spark"; expected one of kda-sql, lambda or flink\n',
     ]);
   });
 

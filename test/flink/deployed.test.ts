@@ -26,6 +26,7 @@ import { generateClicks, labClickStream } from "../../harness/simulator/clickGen
 import { deadLetterTableShape, sessionsTableShape } from "../../sql/contracts";
 import { readSessionizeSql } from "../../sql/inputSchema";
 import { scanAll } from "../support/dynamo";
+import { itemOfRow } from "../support/sessionizer";
 
 describe("engine flink deployed: Kinesis to DynamoDB on the emulators", function () {
   this.timeout(10 * 60 * 1000);
@@ -84,14 +85,7 @@ describe("engine flink deployed: Kinesis to DynamoDB on the emulators", function
     const expected = new Map<string, Record<string, string>>();
     for (const row of destination) {
       if (typeof row.session_id !== "string" || row.session_id === "") continue;
-      expected.set(
-        row.session_id,
-        Object.fromEntries(
-          Object.entries(row)
-            .filter(([, value]) => value !== null && value !== undefined)
-            .map(([column, value]) => [column, String(value)]),
-        ),
-      );
+      expected.set(row.session_id, itemOfRow(row) as unknown as Record<string, string>);
     }
     const errors = [...replayLines(readSessionizeSql(), lines, { stream: "error_stream" })];
     const invalid =

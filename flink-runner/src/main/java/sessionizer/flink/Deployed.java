@@ -44,7 +44,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * {@code kinesis.endpoint} and {@code dynamodb.endpoint} (for emulators); every {@code aws.*}
  * setting of the connectors (a credentials provider) goes to both, {@code flink.*} to Kinesis.
  *
- * <p>Not run by the tests here: it needs a stream and tables (docs/flink.md, "Not done yet").
+ * {@code local.report=true} (the local pipeline) also prints a line per record read and one per
+ * row delivered on stdout.
  */
 public final class Deployed {
   private Deployed() {}
@@ -157,6 +158,15 @@ public final class Deployed {
     if (config.getProperty("dynamodb.endpoint") != null) {
       dynamo.setProperty(AWSConfigConstants.AWS_ENDPOINT, config.getProperty("dynamodb.endpoint"));
     }
+    if (Boolean.parseBoolean(config.getProperty("local.report", "false"))) {
+      // The local pipeline (harness/local/flinkRunner.ts) counts what the job read and learns
+      // every row it delivered, to reconcile the tables as it does for the other engines.
+      records.map(record -> REPORT_READ).name("report-read").print();
+      all.filter(Deployed::isDelivered)
+          .map(row -> REPORT_ROW + row.stream + "\t" + row.json)
+          .name("report-rows")
+          .print();
+    }
     all.filter(Deployed::isSessionItem)
         .sinkTo(
             DynamoDbSink.<Delivery.OutRow>builder()
@@ -181,6 +191,11 @@ public final class Deployed {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** DynamoDB's item size limit, as handlers/delivery/decideRow.ts checks it. */
   static final int MAX_ITEM_BYTES = 400 * 1024;
+
+  /** What {@code local.report=true} prints on stdout: a line per record read, one per row delivered. */
+  static final String REPORT_READ = "@@read";
+
+  static final String REPORT_ROW = "@@row ";
 
   static boolean isDelivered(Delivery.OutRow row) {
     return row.stream.equals("DESTINATION_SQL_STREAM") || row.stream.equals("error_stream");

@@ -1,7 +1,10 @@
 package sessionizer.flink;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * error_stream rows (docs/semantics.md, "error_stream"). A pump's failed row comes out of the
@@ -11,7 +14,8 @@ import java.util.List;
 public final class ErrorRows {
   private ErrorRows() {}
 
-  private static final long MAX_SAFE = 9007199254740991L;
+  private static final double MAX_SAFE = 9007199254740991d;
+  private static final Pattern INTEGER_TEXT = Pattern.compile("-?[0-9]+");
   public static final List<JobSpec.Column> COLUMNS =
       List.of(
           column("ERROR_TIME", "TIMESTAMP", null),
@@ -102,11 +106,25 @@ public final class ErrorRows {
           }
           String kind = err[1];
           String what;
-          double value;
-          if (err.length == 5) {
+          String value;
+          if (err.length == 5 && kind.equals("BIGINT")) {
+            // The harness computes a BIGINT result exactly (a bigint) and prints its digits.
+            BigInteger a = new BigInteger(err[2]);
+            BigInteger b = new BigInteger(err[4]);
+            BigInteger result =
+                switch (err[3]) {
+                  case "+" -> a.add(b);
+                  case "-" -> a.subtract(b);
+                  case "*" -> a.multiply(b);
+                  default -> a.divide(b);
+                };
+            what = a + " " + err[3] + " " + b;
+            value = result.toString();
+          } else if (err.length == 5) {
+            // An INTEGER result is JavaScript's double result of the operation.
             double a = Double.parseDouble(err[2]);
             double b = Double.parseDouble(err[4]);
-            value =
+            double result =
                 switch (err[3]) {
                   case "+" -> a + b;
                   case "-" -> a - b;
@@ -114,16 +132,23 @@ public final class ErrorRows {
                   default -> Math.signum(a / b) * Math.floor(Math.abs(a / b));
                 };
             what = JsValues.numberToString(a) + " " + err[3] + " " + JsValues.numberToString(b);
+            value = JsValues.numberToString(result);
           } else {
             what = err[2];
-            value = Double.parseDouble(err[3]);
+            value = checkedValueText(err[3]);
           }
-          long low = kind.equals("BIGINT") ? -MAX_SAFE : kind.equals("INTEGER") ? -2147483648L : -32768;
-          long high = kind.equals("BIGINT") ? MAX_SAFE : kind.equals("INTEGER") ? 2147483647L : 32767;
+          String low =
+              kind.equals("BIGINT")
+                  ? String.valueOf(Long.MIN_VALUE)
+                  : kind.equals("INTEGER") ? "-2147483648" : "-32768";
+          String high =
+              kind.equals("BIGINT")
+                  ? String.valueOf(Long.MAX_VALUE)
+                  : kind.equals("INTEGER") ? "2147483647" : "32767";
           return "Numeric overflow in "
               + what
               + ": "
-              + JsValues.numberToString(value)
+              + value
               + " is outside "
               + kind
               + " range "
@@ -138,5 +163,19 @@ public final class ErrorRows {
       default:
         throw new IllegalArgumentException("Unknown error code " + String.join(",", err));
     }
+  }
+
+  /**
+   * A value a range check refused, as the harness prints it (sqlTypes.ts checkInteger): an integer
+   * exactly; a double's truncation as a JavaScript number while it is a safe integer, and beyond
+   * 2^53 as the exact digits of the bigint it then becomes.
+   */
+  static String checkedValueText(String text) {
+    if (INTEGER_TEXT.matcher(text).matches()) return new BigInteger(text).toString();
+    double d = Double.parseDouble(text);
+    if (Double.isFinite(d) && Math.abs(d) > MAX_SAFE) {
+      return new BigDecimal(d).toBigInteger().toString();
+    }
+    return JsValues.numberToString(d);
   }
 }
