@@ -1,12 +1,13 @@
 /**
- * `npm run replay -- [--sql FILE] [--stream NAME] [--input FILE|- | --from-stream NAME] [--engine harness|flink]`: runs a SQL
+ * `npm run replay -- [--app NAME | --sql FILE [--input-schema FILE]] [--stream NAME] [--input FILE|- |
+ * --from-stream NAME | --from-queue URL] [--engine harness|flink]`: runs a SQL
  * application over recorded records and prints one stream's rows as JSON lines. A thin shell over
  * the replay library (`harness/replay/`): the sources stream their input, so inputs of any size
  * run in bounded memory.
  */
 import * as fs from "fs";
 import { destinationStreamName } from "../../sql/contracts";
-import { clickInputSchema, sessionizeSqlPath } from "../../sql/inputSchema";
+import { InputSchemaError } from "../../sql/kdaInputSchema";
 import { deliveryJson, loadApplication, SqlLoadError, type SqlApplication } from "../emulator";
 import { InputReadError } from "../replay/fileSource";
 import { formatCounts, ReplayRun } from "../replay/replayRun";
@@ -23,6 +24,11 @@ import {
   valueOption,
   type CliContext,
 } from "./command";
+import {
+  addApplicationOptions,
+  chooseApplication,
+  type ApplicationArguments,
+} from "./applicationOptions";
 import { LineWriter } from "./lineWriter";
 import { replayOnFlinkEngine } from "./replayFlink";
 import {
@@ -33,8 +39,7 @@ import {
 } from "./replayInputOptions";
 
 /** The options of `npm run replay`, as parsed. */
-export interface ReplayArguments extends ReplayInputArguments {
-  readonly sql: string;
+export interface ReplayArguments extends ReplayInputArguments, ApplicationArguments {
   readonly stream: string;
   readonly errors?: string;
   readonly overflow: "error" | "truncate";
@@ -54,22 +59,15 @@ function replayCommand() {
       "as 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), NULL as null, as the Lambda destination receives them. " +
       "On stderr it prints the records read, the rows per stream and the errors by reason.\n\n" +
       'JSON lines: a bare event object (ROWTIME = its event_timestamp, else the previous ROWTIME), or an envelope {"data": <object or base64 text>, "arrivalTime": <epoch ms>}; any other line becomes an error_stream row. Lines end at \\n (a \\r before it is dropped); a byte-order mark is ignored; blank lines are skipped. get-records output and stream records take ApproximateArrivalTimestamp as ROWTIME, Firehose records their event_timestamp. ROWTIME never decreases.',
-  )
-    .addOption(
-      valueOption("--sql <FILE>", "SQL application to run", anyText, {
-        value: sessionizeSqlPath,
-        text: "sql/sessionize.sql of this package",
-      }),
-    )
-    .addOption(
-      valueOption(
-        "--stream <NAME>",
-        "stream whose rows are written; also INTERMEDIATE_SQL_STREAM, error_stream, SOURCE_SQL_STREAM_001",
-        anyText,
-        { value: destinationStreamName },
-      ),
-    );
-  return addReplayInputOptions(command)
+  ).addOption(
+    valueOption(
+      "--stream <NAME>",
+      "stream whose rows are written; also INTERMEDIATE_SQL_STREAM, error_stream, SOURCE_SQL_STREAM_001",
+      anyText,
+      { value: destinationStreamName },
+    ),
+  );
+  return addReplayInputOptions(addApplicationOptions(command))
     .optionsGroup("Engine:")
     .addOption(
       valueOption(
@@ -122,22 +120,25 @@ export function parseReplayArguments(argv: readonly string[]): ReplayArguments |
   return options.help ? "help" : options;
 }
 
-/** Loads the SQL (exit 1 when it cannot) and checks the stream name (a usage error). */
+/**
+ * Loads the SQL with its input schema (exit 1 when either cannot be read) and checks the stream
+ * name (a usage error).
+ */
 export function loadReplayApplication(
-  options: Pick<ReplayArguments, "sql" | "stream" | "overflow">,
-  extra: { includeSourceRows?: boolean } = {},
-): SqlApplication {
-  const sqlText = fs.readFileSync(options.sql, "utf8");
+  options: ApplicationArguments & Pick<ReplayArguments, "stream" | "overflow">,
+): { app: SqlApplication; sqlText: string } {
+  const { sqlText, sqlPath, inputSchema } = chooseApplication(options);
   const app = loadApplication(sqlText, {
+    sqlFile: sqlPath,
+    inputSchema,
     overflow: options.overflow,
-    includeSourceRows:
-      extra.includeSourceRows === true || options.stream === clickInputSchema.streamName,
+    includeSourceRows: options.stream === inputSchema.streamName,
   });
   if (!app.streams.has(options.stream)) {
     const known = [...app.streams.keys()].map((name) => `"${name}"`).join(", ");
     throw new UsageError(`Unknown stream "${options.stream}"; expected one of ${known}`);
   }
-  return app;
+  return { app, sqlText };
 }
 
 async function main(argv: readonly string[], { signal }: CliContext): Promise<number> {
@@ -157,22 +158,35 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     );
   }
   let app: SqlApplication;
+  let sqlText: string;
   let source: OpenedSource;
   try {
-    app = loadReplayApplication(options);
+    ({ app, sqlText } = loadReplayApplication(options));
     source = await openReplaySource(options, command, signal, (warning) =>
       process.stderr.write(`replay: warning: ${warning}\n`),
     );
   } catch (error) {
     // The SQL's load error (with its position) or the unreadable file, as the one line.
-    if (error instanceof UsageError || !(error instanceof SqlLoadError || isFileError(error))) {
+    const oneLine =
+      error instanceof SqlLoadError ||
+      error instanceof InputSchemaError ||
+      error instanceof SyntaxError ||
+      isFileError(error);
+    if (error instanceof UsageError || !oneLine) {
       throw error;
     }
     process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
   if (options.engine === "flink") {
-    const lines = await replayOnFlinkEngine({ ...options, app, source, signal, onWarning });
+    const lines = await replayOnFlinkEngine({
+      ...options,
+      sqlText,
+      app,
+      source,
+      signal,
+      onWarning,
+    });
     if (lines !== null) process.stderr.write(lines.map((line) => `replay: ${line}\n`).join(""));
     return 0;
   }

@@ -5,9 +5,7 @@
  * as far as Flink gives them. Flink runs the input as one bounded job, so the records are read
  * whole before the job starts (the harness's replay streams them).
  */
-import * as fs from "fs";
 import { errorStreamName } from "../../sql/contracts";
-import { clickInputSchema } from "../../sql/inputSchema";
 import { deliveryJson, type SqlApplication } from "../emulator";
 import {
   checkToolchain,
@@ -29,7 +27,8 @@ import { LineWriter } from "./lineWriter";
 
 /** What `replay.ts` hands over once the options, the SQL and the input are known to be good. */
 export interface FlinkReplay {
-  readonly sql: string;
+  /** The SQL the harness's application was loaded from. */
+  readonly sqlText: string;
   readonly stream: string;
   readonly overflow: "error" | "truncate";
   readonly trimChar: boolean;
@@ -44,7 +43,7 @@ export interface FlinkReplay {
 export async function replayOnFlinkEngine(replay: FlinkReplay): Promise<string[] | null> {
   checkToolchain();
   const { app, source, signal } = replay;
-  const spec = translate(fs.readFileSync(replay.sql, "utf8"), replay);
+  const spec = translate(replay.sqlText, replay);
   const counts: ReplayCounts = {
     records: 0,
     blankLines: 0,
@@ -97,14 +96,18 @@ export async function replayOnFlinkEngine(replay: FlinkReplay): Promise<string[]
   await writer.flush();
   if (writer.closed) return null;
 
-  const sourceRows = streams.get(clickInputSchema.streamName) ?? [];
+  const { inputSchema } = app;
+  const sourceRows = streams.get(inputSchema.streamName) ?? [];
+  // The source column the harness counts as a missing timestamp (`event_timestamp`).
+  const timestampColumn =
+    inputSchema.columns.find((c) => c.mapping === "$.event_timestamp")?.name ?? "event_timestamp";
   counts.missingTimestamps = sourceRows.filter((row) => row[timestampColumn] === null).length;
   // The harness lists streams as they first emit; the declared streams, then error_stream, is
   // that order for most applications.
   const declared = [...app.streams.keys()].filter((name) => name !== errorStreamName);
   for (const name of [...declared, errorStreamName]) {
     const count = streams.get(name)?.length ?? 0;
-    if (name === clickInputSchema.streamName && replay.stream !== name) continue;
+    if (name === inputSchema.streamName && replay.stream !== name) continue;
     if (count > 0) counts.rowsByStream[name] = count;
   }
   for (const row of streams.get(errorStreamName) ?? []) {
@@ -113,11 +116,6 @@ export async function replayOnFlinkEngine(replay: FlinkReplay): Promise<string[]
   }
   return formatCounts(counts, `${source.description}, engine flink`);
 }
-
-/** The source column the harness counts as a missing timestamp (`event_timestamp`). */
-const timestampColumn =
-  clickInputSchema.columns.find((c) => c.mapping === "$.event_timestamp")?.name ??
-  "event_timestamp";
 
 /**
  * The job: every stream of the application is an output (the counts need them all), the source
@@ -128,7 +126,11 @@ function translate(sqlText: string, replay: FlinkReplay): JobSpec {
   const wanted = new Set([...replay.app.streams.keys()].filter((name) => name !== errorStreamName));
   for (;;) {
     try {
-      return translateToFlink(sqlText, { overflow: replay.overflow, outputs: [...wanted] }).spec;
+      return translateToFlink(sqlText, {
+        inputSchema: replay.app.inputSchema,
+        overflow: replay.overflow,
+        outputs: [...wanted],
+      }).spec;
     } catch (error) {
       const unknown = /^Unknown output stream "(.*)"/.exec((error as Error).message)?.[1];
       if (unknown === undefined || !wanted.delete(unknown)) {

@@ -4,7 +4,7 @@
  * pumps in dependency order; every row a pump inserts is offered at once to the pumps reading its
  * stream. Bad records and rows that fail in a pump become `error_stream` rows.
  */
-import { readSessionizeSql, clickInputSchema } from "../../sql/inputSchema";
+import { readSessionizeSql, clickInputSchema, type InputSchema } from "../../sql/inputSchema";
 import { errorStreamColumns, errorStreamName } from "../../sql/contracts";
 import { SqlLoadError, SqlRowError } from "./errors";
 import { PumpRuntime } from "./evaluator";
@@ -44,6 +44,7 @@ export type RowSink = (stream: StreamInfo, values: readonly SqlValue[], rowtime:
 export class Engine implements SqlApplication {
   readonly streams: ReadonlyMap<string, StreamInfo>;
   readonly source: StreamInfo;
+  readonly inputSchema: InputSchema;
   readonly decode: (data: RecordData) => DecodedRecord;
   private readonly errorStream: StreamInfo;
   /** The pumps reading each stream, in dependency order. */
@@ -68,6 +69,7 @@ export class Engine implements SqlApplication {
    */
   constructor(sqlText: string, options: ApplicationOptions, reuseRows = false) {
     const inputSchema = options.inputSchema ?? clickInputSchema;
+    this.inputSchema = inputSchema;
     const plan = planApplication(parseSql(sqlText), {
       inputSchema,
       timestampToCharNull: options.timestampToCharNull ?? "null",

@@ -96,6 +96,8 @@ export interface ApplicationOptions {
 export interface SqlApplication {
   /** Every stream by name: the source stream, the declared streams and `error_stream`. */
   readonly streams: ReadonlyMap<string, StreamInfo>;
+  /** How records map to the source stream's columns (`ApplicationOptions.inputSchema`). */
+  readonly inputSchema: InputSchema;
   /**
    * Feeds one record; returns every row it caused on the declared streams and on `error_stream`,
    * in emission order (depth-first through the pumps). Rows of the source stream are left out

@@ -11,7 +11,7 @@
  * the CLIs use this feeder because they need every stream's rows of a record (the counts,
  * `--errors`, the report), not one stream's.
  */
-import { clickInputSchema, type InputSchema } from "../../sql/inputSchema";
+import type { InputSchema } from "../../sql/inputSchema";
 import {
   DecodedRecord,
   readReplayLine,
@@ -40,7 +40,7 @@ export class RecordFeeder {
   constructor(
     private readonly app: SqlApplication,
     private readonly rowtimeField = "event_timestamp",
-    inputSchema: InputSchema = clickInputSchema,
+    inputSchema: InputSchema = app.inputSchema,
   ) {
     this.rowtimeColumn = inputSchema.columns.findIndex(
       (column) => column.type.kind === "BIGINT" && column.mapping === `$.${rowtimeField}`,

@@ -80,6 +80,77 @@ describe("the replay and report CLIs on real inputs", () => {
     expect(result.stderr).to.contain("replay: errors: none");
   });
 
+  it("runs the product's application with its own input schema, and your SQL with the schema you deployed", () => {
+    const longId = "u".repeat(100);
+    const click = (seconds: number) =>
+      JSON.stringify({
+        ...JSON.parse(clicks[0]),
+        user_id: longId,
+        event_timestamp: String(t0 + seconds * 1000),
+      });
+    const input = file("long.jsonl", [click(0), click(30)].join("\n") + "\n");
+    // The product's schema reads user ids of up to 256 characters; the lab's cuts them at 32.
+    const product = cli("replay.ts", ["--app", "product", "--input", input]);
+    expect(product.status, product.stderr).to.equal(0);
+    const sessions = product.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(sessions.map((row) => row.user_id)).to.deep.equal([longId, longId]);
+
+    // Your own SQL over a field the lab has no column for, with the schema it was deployed with.
+    const sql = file(
+      "mine.sql",
+      'CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" ("who" VARCHAR(8), "page" VARCHAR(16));\n' +
+        'CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_STREAM"\n' +
+        'SELECT STREAM "who", "page" FROM "CLICKS_001";\n',
+    );
+    const schema = file(
+      "schema.json",
+      JSON.stringify({
+        ApplicationDetail: {
+          InputDescriptions: [
+            {
+              NamePrefix: "CLICKS",
+              InputSchema: {
+                RecordFormat: {
+                  RecordFormatType: "JSON",
+                  MappingParameters: { JSONMappingParameters: { RecordRowPath: "$" } },
+                },
+                RecordEncoding: "UTF-8",
+                RecordColumns: [
+                  { Name: "who", SqlType: "VARCHAR(8)", Mapping: "$.user_id" },
+                  { Name: "page", SqlType: "VARCHAR(16)", Mapping: "$.page.path" },
+                ],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const pages = file(
+      "pages.jsonl",
+      JSON.stringify({ user_id: "ann", page: { path: "/cart" } }) + "\n",
+    );
+    const mine = cli("replay.ts", ["--sql", sql, "--input-schema", schema, "--input", pages]);
+    expect(mine.status, mine.stderr).to.equal(0);
+    expect(mine.stdout).to.equal('{"who":"ann","page":"/cart"}\n');
+
+    // Without the schema the lab's columns are read, and the SQL names a stream that is not there.
+    const without = cli("replay.ts", ["--sql", sql, "--input", pages]);
+    expect(without.status).to.equal(1);
+    expect(without.stderr).to.match(/^.*mine\.sql:\d+:\d+: .*CLICKS_001/);
+    const bad = file(
+      "bad.json",
+      JSON.stringify({ RecordColumns: [{ Name: "x", SqlType: "DOUBLE" }] }),
+    );
+    const refused = cli("replay.ts", ["--sql", sql, "--input-schema", bad, "--input", pages]);
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.equal(
+      `${bad}: RecordColumns[0].SqlType is "DOUBLE"; expected VARCHAR(n), CHAR(n), BIGINT, INTEGER or TIMESTAMP\n`,
+    );
+  });
+
   it("writes --errors with each record's line, and counts rows and errors on stderr", () => {
     const input = [
       clicks[0],

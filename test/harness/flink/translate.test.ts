@@ -142,7 +142,7 @@ describe("npm run translate", () => {
     expect(main([], sink() as never, sink() as never)).to.equal(2);
     const out = sink();
     expect(main(["-h"], out as never, sink() as never)).to.equal(0);
-    expect(out.text).to.contain("--target <engine>");
+    expect(out.text).to.contain("--target ENGINE");
   });
 
   it("exits 1 naming the file for SQL it cannot read", () => {
