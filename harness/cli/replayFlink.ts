@@ -15,12 +15,7 @@ import {
   type JobSpec,
   type RunnerRecord,
 } from "../flink";
-import {
-  formatCounts,
-  maxRecordBytes,
-  oversizedWarning,
-  type ReplayCounts,
-} from "../replay/replayRun";
+import { emptyCounts, formatCounts, maxRecordBytes, oversizedWarning } from "../replay/replayRun";
 import type { SourceRecord } from "../replay/sourceRecord";
 import type { OpenedSource } from "./replayInputOptions";
 import { LineWriter } from "./lineWriter";
@@ -44,14 +39,7 @@ export async function replayOnFlinkEngine(replay: FlinkReplay): Promise<string[]
   checkToolchain();
   const { app, source, signal } = replay;
   const spec = translate(replay.sqlText, replay);
-  const counts: ReplayCounts = {
-    records: 0,
-    blankLines: 0,
-    rowsByStream: {},
-    errorsByName: {},
-    missingTimestamps: 0,
-    oversized: 0,
-  };
+  const counts = emptyCounts();
   const framer = new RecordFramer();
   const records: RunnerRecord[] = [];
   try {

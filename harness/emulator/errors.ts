@@ -21,7 +21,9 @@ export class SqlLoadError extends Error {
   readonly file: string | undefined;
 
   constructor(message: string, position: SourcePosition, file?: string) {
-    super(file === undefined ? message : `${file}:${position.line}:${position.column}: ${message}`);
+    const at = `${position.line}:${position.column}`;
+    // Led by `file:line:column`, the message's own trailing "at line:column" would say it twice.
+    super(file === undefined ? message : `${file}:${at}: ${message.replace(` at ${at}`, "")}`);
     this.name = "SqlLoadError";
     this.line = position.line;
     this.column = position.column;

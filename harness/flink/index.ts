@@ -24,6 +24,7 @@ export {
   runFlinkJob,
   runFlinkJobs,
   runFlinkJobsAsync,
+  startDeployedJob,
   type FlinkJob,
   runnerDirectory,
   ToolchainMissingError,

@@ -3,7 +3,7 @@
  * job on local records in an embedded MiniCluster. One JVM start costs seconds, so callers batch
  * many independent streams into one job as runs (`RunnerRecord.run`).
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -187,4 +187,33 @@ export async function runFlinkJobsAsync(
   } finally {
     prepared.remove();
   }
+}
+
+/**
+ * Starts flink-runner's deployed mode (`Deployed.java`: the Kinesis source, the DynamoDB sinks) in
+ * a JVM of its own, as MSF runs the JAR, with `spec` and the `properties` MSF would give it in the
+ * property group `SessionizerConfig` (endpoints and credentials for the emulators), both written
+ * into `directory`. The caller owns the process: it reads its output and stops it.
+ */
+export function startDeployedJob(
+  spec: JobSpec,
+  properties: Readonly<Record<string, string>>,
+  directory: string,
+): ChildProcess {
+  const classpath = ensureRunnerBuilt();
+  const specFile = path.join(directory, "spec.json");
+  const configFile = path.join(directory, "config.properties");
+  fs.writeFileSync(specFile, JSON.stringify(spec));
+  fs.writeFileSync(
+    configFile,
+    Object.entries(properties)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(""),
+  );
+  const args = ["-cp", classpath, "sessionizer.flink.Runner", "--mode", "deployed"];
+  return spawn("java", [...args, "--spec", specFile, "--config", configFile], {
+    // kinesalite speaks no CBOR, which the connector's SDK v1 client uses unless told not to.
+    env: { ...process.env, AWS_CBOR_DISABLE: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }

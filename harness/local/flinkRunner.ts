@@ -6,13 +6,13 @@
  * line per record it read and one per row it delivered; that is how this runner counts the
  * records and hands the rows to the reconciliation, as the other engines do.
  */
-import { spawn, type ChildProcess } from "child_process";
+import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseJson } from "../emulator";
-import { checkToolchain, ensureRunnerBuilt, translateToFlink } from "../flink";
+import { checkToolchain, startDeployedJob, translateToFlink } from "../flink";
 import { encodeRecordData } from "../../handlers/delivery/recordData";
 import type { DeliveryObject, TypedRow } from "../../handlers/delivery/typedRow";
 import { destinationStreamName, type DeliveredStream } from "../../sql/contracts";
@@ -64,47 +64,28 @@ export class FlinkRunner implements EngineRunner {
   private async launch(): Promise<void> {
     const { context } = this;
     const spec = translateToFlink(context.sqlText, { inputSchema: context.inputSchema }).spec;
-    const classpath = ensureRunnerBuilt();
     const endpoint = await context.kinesis.config.endpoint?.();
     if (endpoint === undefined) throw new Error("the local Kinesis client has no endpoint");
     const kinesisEndpoint = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
     this.directory = fs.mkdtempSync(path.join(os.tmpdir(), "flink-local-"));
-    const specFile = path.join(this.directory, "spec.json");
-    const configFile = path.join(this.directory, "config.properties");
-    fs.writeFileSync(specFile, JSON.stringify(spec));
-    fs.writeFileSync(
-      configFile,
-      [
-        `stream.name=${context.streamName}`,
-        `aws.region=${context.region}`,
-        `sessions.table=${context.tables.sessionsTable}`,
-        `deadletters.table=${context.tables.deadLetterTable}`,
-        `application.arn=${applicationArn}`,
-        `kinesis.endpoint=${kinesisEndpoint}`,
-        `dynamodb.endpoint=${context.dynamoEndpoint}`,
-        "aws.credentials.provider=BASIC",
-        `aws.credentials.provider.basic.accesskeyid=${localAws.credentials.accessKeyId}`,
-        `aws.credentials.provider.basic.secretkey=${localAws.credentials.secretAccessKey}`,
-        "flink.stream.initpos=TRIM_HORIZON",
-        "flink.shard.getrecords.intervalmillis=200",
-        "local.report=true",
-      ].join("\n") + "\n",
-    );
-    const job = spawn(
-      "java",
-      [
-        "-cp",
-        classpath,
-        "sessionizer.flink.Runner",
-        "--mode",
-        "deployed",
-        "--spec",
-        specFile,
-        "--config",
-        configFile,
-      ],
-      // kinesalite speaks no CBOR, which the connector's SDK v1 client uses unless told not to.
-      { env: { ...process.env, AWS_CBOR_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    const job = startDeployedJob(
+      spec,
+      {
+        "stream.name": context.streamName,
+        "aws.region": context.region,
+        "sessions.table": context.tables.sessionsTable,
+        "deadletters.table": context.tables.deadLetterTable,
+        "application.arn": applicationArn,
+        "kinesis.endpoint": kinesisEndpoint,
+        "dynamodb.endpoint": context.dynamoEndpoint,
+        "aws.credentials.provider": "BASIC",
+        "aws.credentials.provider.basic.accesskeyid": localAws.credentials.accessKeyId,
+        "aws.credentials.provider.basic.secretkey": localAws.credentials.secretAccessKey,
+        "flink.stream.initpos": "TRIM_HORIZON",
+        "flink.shard.getrecords.intervalmillis": "200",
+        "local.report": "true",
+      },
+      this.directory,
     );
     this.job = job;
     this.exited = new Promise((resolve) => job.on("close", () => resolve()));

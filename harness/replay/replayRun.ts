@@ -47,12 +47,9 @@ export interface ReplayRunOptions {
   readonly onOversized?: (warning: string) => void;
 }
 
-/** Kinesis's limit on one record's data plus partition key. */
-export const maxRecordBytes = putRecordsLimits.maxRecordBytes;
-
-/** Runs records through the application; `feed` each batch, then read `counts`. */
-export class ReplayRun {
-  readonly counts: ReplayCounts = {
+/** The counts of a replay before its first record. */
+export function emptyCounts(): ReplayCounts {
+  return {
     records: 0,
     blankLines: 0,
     rowsByStream: {},
@@ -60,6 +57,14 @@ export class ReplayRun {
     missingTimestamps: 0,
     oversized: 0,
   };
+}
+
+/** Kinesis's limit on one record's data plus partition key. */
+export const maxRecordBytes = putRecordsLimits.maxRecordBytes;
+
+/** Runs records through the application; `feed` each batch, then read `counts`. */
+export class ReplayRun {
+  readonly counts = emptyCounts();
   private readonly feeder: RecordFeeder;
   private readonly errorNameIndex: number;
 

@@ -5,7 +5,7 @@
  * alarm topic), picks the engine's factory from `engineStrategies` by the config's `engine`, and
  * otherwise never looks at which engine runs.
  */
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmSettings } from "../alarms";
 import type { PipelineConfig } from "../config";
@@ -81,4 +81,30 @@ export function movedFromPipeline(
     parent: engine,
     aliases: [{ parent: pipeline }, ...formerNames.map((name) => ({ name, parent: pipeline }))],
   };
+}
+
+/**
+ * The CloudWatch log group and stream of a stream-processing application (engines `kda-sql` and
+ * `flink`), under AWS's conventional name. Both engines create them by the same logical names, so
+ * a stack that switches between the two updates them in place.
+ */
+export function applicationLogs(
+  name: string,
+  config: EngineArgs["config"],
+  opts: pulumi.CustomResourceOptions,
+): { logGroup: aws.cloudwatch.LogGroup; logStream: aws.cloudwatch.LogStream } {
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-application-logs`,
+    {
+      name: `/aws/kinesis-analytics/${config.names.application}`,
+      retentionInDays: config.logRetentionDays,
+    },
+    opts,
+  );
+  const logStream = new aws.cloudwatch.LogStream(
+    `${name}-application-log-stream`,
+    { logGroupName: logGroup.name },
+    opts,
+  );
+  return { logGroup, logStream };
 }

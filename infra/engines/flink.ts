@@ -19,7 +19,13 @@ import {
   servicePrincipals,
   streamKeyToGrant,
 } from "../policies";
-import type { EngineArgs, EngineComponent, EngineOptions, EngineOutputs } from "./engine";
+import {
+  applicationLogs,
+  type EngineArgs,
+  type EngineComponent,
+  type EngineOptions,
+  type EngineOutputs,
+} from "./engine";
 
 /** The component's type token: `<project>:<module>:<Type>`. */
 export const flinkEngineType = "clickstream-sessionizer:engines:FlinkEngine";
@@ -149,21 +155,7 @@ export class FlinkEngine extends pulumi.ComponentResource implements EngineCompo
     const partition = aws.getPartitionOutput({}, opts).partition;
     const applicationArn = pulumi.interpolate`arn:${partition}:kinesisanalytics:${shared.region}:${account}:application/${names.application}`;
 
-    // The same logical names and log group as engine kda-sql's application, so a stack that
-    // switches between the two updates them in place.
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-application-logs`,
-      {
-        name: `/aws/kinesis-analytics/${names.application}`,
-        retentionInDays: config.logRetentionDays,
-      },
-      opts,
-    );
-    const logStream = new aws.cloudwatch.LogStream(
-      `${name}-application-log-stream`,
-      { logGroupName: logGroup.name },
-      opts,
-    );
+    const { logGroup, logStream } = applicationLogs(name, config, opts);
     const role = new aws.iam.Role(
       `${name}-application-role`,
       {

@@ -21,6 +21,7 @@ import {
   trustPolicy,
 } from "../policies";
 import {
+  applicationLogs,
   type EngineArgs,
   type EngineComponent,
   type EngineOptions,
@@ -134,19 +135,7 @@ export class KdaSqlEngine extends pulumi.ComponentResource implements EngineComp
     opts: pulumi.CustomResourceOptions,
   ): aws.kinesis.AnalyticsApplication {
     const { names } = config;
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-application-logs`,
-      {
-        name: `/aws/kinesis-analytics/${names.application}`,
-        retentionInDays: config.logRetentionDays,
-      },
-      opts,
-    );
-    const logStream = new aws.cloudwatch.LogStream(
-      `${name}-application-log-stream`,
-      { logGroupName: logGroup.name },
-      opts,
-    );
+    const { logStream } = applicationLogs(name, config, opts);
     const role = new aws.iam.Role(
       `${name}-application-role`,
       {

@@ -5,14 +5,14 @@
  * engines. The job reads Kinesis through the connector's endpoint override, so this also shows the
  * connector talks to kinesalite (docs/flink.md).
  */
-import { spawn, type ChildProcess } from "child_process";
+import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { replayLines } from "../../harness/emulator";
-import { ensureRunnerBuilt, translateToFlink } from "../../harness/flink";
+import { ensureRunnerBuilt, startDeployedJob, translateToFlink } from "../../harness/flink";
 import {
   createStream,
   createTable,
@@ -93,41 +93,23 @@ describe("engine flink deployed: Kinesis to DynamoDB on the emulators", function
       [...destination].filter((r) => typeof r.session_id === "string" && r.session_id !== "")
         .length;
 
-    const specFile = path.join(directory, "spec.json");
-    const configFile = path.join(directory, "config.properties");
-    fs.writeFileSync(specFile, JSON.stringify(translateToFlink(readSessionizeSql()).spec));
-    fs.writeFileSync(
-      configFile,
-      [
-        "stream.name=clicks",
-        "aws.region=us-east-1",
-        "sessions.table=sessions",
-        "deadletters.table=dead-letters",
-        "application.arn=arn:aws:kinesisanalytics:us-east-1:000000000000:application/local",
-        `kinesis.endpoint=${kinesis.endpoint}`,
-        `dynamodb.endpoint=${dynamo.endpoint}`,
-        "aws.credentials.provider=BASIC",
-        "aws.credentials.provider.basic.accesskeyid=local",
-        "aws.credentials.provider.basic.secretkey=local",
-        "flink.stream.initpos=TRIM_HORIZON",
-        "flink.shard.getrecords.intervalmillis=200",
-      ].join("\n") + "\n",
-    );
-    const classpath = ensureRunnerBuilt();
-    job = spawn(
-      "java",
-      [
-        "-cp",
-        classpath,
-        "sessionizer.flink.Runner",
-        "--mode",
-        "deployed",
-        "--spec",
-        specFile,
-        "--config",
-        configFile,
-      ],
-      { env: { ...process.env, AWS_CBOR_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+    job = startDeployedJob(
+      translateToFlink(readSessionizeSql()).spec,
+      {
+        "stream.name": "clicks",
+        "aws.region": "us-east-1",
+        "sessions.table": "sessions",
+        "deadletters.table": "dead-letters",
+        "application.arn": "arn:aws:kinesisanalytics:us-east-1:000000000000:application/local",
+        "kinesis.endpoint": kinesis.endpoint,
+        "dynamodb.endpoint": dynamo.endpoint,
+        "aws.credentials.provider": "BASIC",
+        "aws.credentials.provider.basic.accesskeyid": "local",
+        "aws.credentials.provider.basic.secretkey": "local",
+        "flink.stream.initpos": "TRIM_HORIZON",
+        "flink.shard.getrecords.intervalmillis": "200",
+      },
+      directory,
     );
     job.stdout!.on("data", (chunk) => (log += chunk));
     job.stderr!.on("data", (chunk) => (log += chunk));

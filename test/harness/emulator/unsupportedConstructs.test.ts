@@ -119,6 +119,7 @@ describe("unsupported SQL constructs", () => {
       const error = thrown as SqlLoadError;
       expect(error.message.startsWith(`sql/mine.sql:${at}: `), error.message).to.equal(true);
       expect(error.message).to.contain(says);
+      expect(error.message, "the position once").not.to.contain(` at ${at}`);
       expect(`${error.line}:${error.column}`).to.equal(at);
       expect(error.file).to.equal("sql/mine.sql");
     });
