@@ -197,8 +197,8 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     app,
     stream: options.stream,
     trimChar: options.trimChar,
-    // deliveryJson writes a BIGINT beyond 2^53 with its exact digits (JSON.stringify throws).
-    onRow: (row) => output.push(deliveryJson(row)),
+    // Written straight from the row's values; a BIGINT beyond 2^53 with its exact digits.
+    onRowJson: (json) => output.push(json),
     onError: errors && ((row) => errors.push(deliveryJson(row))),
     onOversized: onWarning,
   });

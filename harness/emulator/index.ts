@@ -3,7 +3,7 @@
  * `sql/sessionize.sql`) offline with KDA's semantics. See `types.ts` for the contract.
  */
 export { loadApplication, loadSessionizeApplication } from "./application";
-export { rowToDeliveryObject } from "./delivery";
+export { compileRowJson, rowToDeliveryObject } from "./delivery";
 export { deliveryJson, parseJson, type DeliveryValue } from "./json";
 export {
   createReplay,

@@ -8,6 +8,7 @@
 import { errorStreamName } from "../../sql/contracts";
 import { putRecordsLimits } from "../simulator/kinesisLimits";
 import {
+  compileRowJson,
   rowToDeliveryObject,
   type DeliveryValue,
   type Row,
@@ -40,6 +41,11 @@ export interface ReplayRunOptions {
   readonly stream: string;
   readonly trimChar?: boolean;
   readonly onRow?: (row: Record<string, DeliveryValue>) => void;
+  /**
+   * The same rows as JSON text, the text `deliveryJson` gives of `onRow`'s object, written straight
+   * from the row's values (no object in between: a replay writes millions).
+   */
+  readonly onRowJson?: (json: string) => void;
   readonly onError?: (error: ErrorRecord) => void;
   /** Every row a record caused, every stream, in emission order (the report's facts). */
   readonly onRecordRows?: (rows: readonly Row[], record: SourceRecord) => void;
@@ -67,15 +73,22 @@ export class ReplayRun {
   readonly counts = emptyCounts();
   private readonly feeder: RecordFeeder;
   private readonly errorNameIndex: number;
+  private readonly rowJson: ((values: Row["values"]) => string) | undefined;
 
   constructor(private readonly options: ReplayRunOptions) {
     this.feeder = new RecordFeeder(options.app);
+    const info = options.app.streams.get(options.stream);
+    this.rowJson =
+      options.onRowJson === undefined || info === undefined
+        ? undefined
+        : compileRowJson(info, { trimChar: options.trimChar === true });
     const errors = options.app.streams.get(errorStreamName);
     this.errorNameIndex = errors?.columns.findIndex((c) => c.name === "ERROR_NAME") ?? -1;
   }
 
   feed(records: readonly SourceRecord[]): void {
-    const { app, stream, onRow, onError, onRecordRows } = this.options;
+    const { app, stream, onRow, onRowJson, onError, onRecordRows } = this.options;
+    const rowJson = this.rowJson;
     const counts = this.counts;
     const trim = { trimChar: this.options.trimChar === true };
     for (const record of records) {
@@ -99,8 +112,9 @@ export class ReplayRun {
             onError({ ...originOf(record), ...rowToDeliveryObject(info, row) });
           }
         }
-        if (row.stream === stream && onRow !== undefined) {
-          onRow(rowToDeliveryObject(app.streams.get(stream)!, row, trim));
+        if (row.stream === stream) {
+          if (onRow !== undefined) onRow(rowToDeliveryObject(app.streams.get(stream)!, row, trim));
+          if (rowJson !== undefined) onRowJson!(rowJson(row.values));
         }
       }
       onRecordRows?.(rows, record);
