@@ -82,8 +82,16 @@ export interface JobSpec {
   }[];
 }
 
-/** Columns every view carries after its own: ROWTIME, arrival ordinal, run, emission path, time. */
-export const hiddenColumns = ["$rowtime", "$seq", "$run", "$path", "$t"] as const;
+/**
+ * Columns every view carries after its own: ROWTIME, arrival ordinal, run, emission path, the
+ * record's cut input values (`$cut`), time. `$cut` maps every input value the input mapping cut to
+ * its length before the cut (NULL when none was), so an overflow of such a value in any pump the
+ * record reaches names that length, as the harness does (docs/semantics.md, "Types and overflow").
+ */
+export const hiddenColumns = ["$rowtime", "$seq", "$run", "$path", "$cut", "$t"] as const;
+
+/** The Flink type of `$cut`. */
+const cutType = "MAP<STRING, INT>";
 
 /** The BIGINT range, 64-bit as the harness computes it (docs/semantics.md, "Types and overflow"). */
 const maxBigint = "9223372036854775807";
@@ -326,6 +334,7 @@ class PumpTranslator {
       ["$seq", "BIGINT"],
       ["$run", "INT"],
       ["$path", "STRING"],
+      ["$cut", cutType],
       ["$t", null],
     ];
     // Window arguments, defaults and keys as columns of the first view.
@@ -406,7 +415,7 @@ class PumpTranslator {
         `, ${err} AS ${quote("$err")} FROM ${view}`,
     );
     const path = `CONCAT(${quote("$path")}, '${this.pathComponent}') AS ${quote("$path")}`;
-    const rowHidden = `${quote("$rowtime")}, ${quote("$seq")}, ${quote("$run")}, ${path}, ${quote("$t")}`;
+    const rowHidden = hiddenColumns.map((c) => (c === "$path" ? path : quote(c))).join(", ");
     this.statements.push(
       `CREATE TEMPORARY VIEW ${quote(`${p}$out`)} AS SELECT ${rowHidden}, ` +
         plan.target.columns.map((c, i) => `${quote(`$v${i}`)} AS ${quote(c.name)}`).join(", ") +
@@ -434,9 +443,12 @@ class PumpTranslator {
           return { sql: type.kind === "CHAR" ? `RPAD(${cut}, ${length}, ' ')` : cut, errors: [] };
         }
         const typeText = `${type.kind}(${length})`;
+        // The harness names the length before the input mapping's cut when the value equals a
+        // value the mapping cut (application.ts `withOriginalLength`): `$cut` looks it up.
+        const originalLength = `CAST(${quote("$cut")}[${value}] AS STRING)`;
         const error =
           `CASE WHEN ${tooLong} THEN ARRAY['Value_Too_Long', ${varchar(column.name)}, ` +
-          `'${typeText}', '${length}', ${value}] END`;
+          `'${typeText}', '${length}', ${value}, ${originalLength}] END`;
         const sql =
           type.kind === "CHAR"
             ? `CASE WHEN ${tooLong} THEN ${value} ELSE RPAD(${value}, ${length}, ' ') END`
@@ -1168,6 +1180,7 @@ export function translateToFlink(
             ["$seq", "BIGINT"],
             ["$run", "INT"],
             ["$path", "STRING"],
+            ["$cut", cutType],
             ["$t", null],
             ...pump.target.columns.map((c): [string, string] => [
               c.name,
@@ -1213,7 +1226,8 @@ export function translateToFlink(
   const header = [
     "-- Flink SQL translated from the KDA SQL application (harness/flink, docs/flink.md).",
     `-- Source view ${quote(plan.source.name)} is registered by flink-runner: the input columns, then`,
-    "-- $rowtime (ROWTIME, epoch ms), $seq (arrival ordinal), $run, $path and $t (event time).",
+    "-- $rowtime (ROWTIME, epoch ms), $seq (arrival ordinal), $run, $path, $cut (cut input values)",
+    "-- and $t (event time).",
     ...Object.entries(spec.settings).map(([k, v]) => `SET '${k}' = '${v}';`),
   ];
   return { spec, sqlText: [...header, ...flink.map((s) => s + ";")].join("\n") + "\n" };

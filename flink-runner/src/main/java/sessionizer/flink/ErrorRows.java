@@ -71,7 +71,9 @@ public final class ErrorRows {
   /**
    * MESSAGE of a pump error code, as harness/emulator/sqlTypes.ts and operators.ts word it:
    * <ul>
-   *   <li>{@code [Value_Too_Long, column, type text, length, value]}
+   *   <li>{@code [Value_Too_Long, column, type text, length, value, original length]}: the
+   *       original length (null unless the value equals a value the input mapping cut) is the
+   *       value's length before that cut
    *   <li>{@code [Numeric_Overflow, kind, a, operator, b]}: a and b are integers; the value is
    *       JavaScript's double result of the operation
    *   <li>{@code [Numeric_Overflow, kind, what, value]}: a value outside the column's range
@@ -86,15 +88,23 @@ public final class ErrorRows {
         {
           String text = err[4];
           String shown = JsValues.quote(text.length() > 80 ? text.substring(0, 80) + "..." : text);
+          String originalLength = err.length > 5 ? err[5] : null;
+          String characters =
+              originalLength == null
+                  ? text.length() + " characters (" + shown + ")"
+                  : originalLength
+                      + " characters (truncated to "
+                      + text.length()
+                      + " on input: "
+                      + shown
+                      + ")";
           return "Value too long for column \""
               + err[1]
               + "\" "
               + err[2]
               + ": "
-              + text.length()
-              + " characters ("
-              + shown
-              + "); allowed at most "
+              + characters
+              + "; allowed at most "
               + err[3];
         }
       case "Numeric_Overflow":

@@ -1,6 +1,7 @@
 package sessionizer.flink;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.Collector;
@@ -72,6 +73,7 @@ public class Ingest extends ProcessFunction<RawRecord, Row>
     String errorName;
     String message;
     Object[] values = null;
+    Map<String, Integer> cut = null;
     if (record.rejectName != null) {
       errorName = record.rejectName;
       message = record.rejectMessage;
@@ -80,20 +82,22 @@ public class Ingest extends ProcessFunction<RawRecord, Row>
       errorName = result.errorName;
       message = result.message;
       values = result.values;
+      cut = result.cut;
     }
     if (values == null) {
       String json = ErrorRows.json(rowtime, errorName, message, ErrorRows.hexOf(raw), null);
       ctx.output(ERRORS, new Delivery.OutRow("error_stream", run, mySeq, "", json));
       return;
     }
-    Row row = new Row(columnCount + 5);
+    Row row = new Row(columnCount + 6);
     for (int i = 0; i < columnCount; i++) row.setField(i, values[i]);
     row.setField(columnCount, rowtime);
     row.setField(columnCount + 1, mySeq);
     row.setField(columnCount + 2, run);
     row.setField(columnCount + 3, "");
+    row.setField(columnCount + 4, cut);
     // Over operators drop rows whose time is not above 0 (their "last triggering time" starts at 0).
-    row.setField(columnCount + 4, mySeq + 1);
+    row.setField(columnCount + 5, mySeq + 1);
     out.collect(row);
   }
 }

@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -40,16 +42,26 @@ public final class RecordValidator implements Serializable {
     this.columns = columns;
   }
 
-  /** The outcome for one record: values, or an error name and message. */
+  /**
+   * The outcome for one record: values, or an error name and message. {@code cut}: every string
+   * value the mapping cut to its column's length, with its length before the cut (the first column
+   * wins for equal values, as the harness matches them); null, the common case, when none was.
+   */
   public static final class Result {
     public final Object[] values;
     public final String errorName;
     public final String message;
+    public final Map<String, Integer> cut;
 
     Result(Object[] values, String errorName, String message) {
+      this(values, errorName, message, null);
+    }
+
+    Result(Object[] values, String errorName, String message, Map<String, Integer> cut) {
       this.values = values;
       this.errorName = errorName;
       this.message = message;
+      this.cut = cut;
     }
   }
 
@@ -103,6 +115,7 @@ public final class RecordValidator implements Serializable {
       return new Result(null, NOT_AN_OBJECT, "Record is " + kind + ", not a JSON object");
     }
     Object[] values = new Object[columns.size()];
+    Map<String, Integer> cut = null;
     try {
       for (int i = 0; i < columns.size(); i++) {
         JobSpec.Column column = columns.get(i);
@@ -110,12 +123,20 @@ public final class RecordValidator implements Serializable {
         for (String name : column.path) {
           value = value != null && value.isObject() ? value.get(name) : null;
         }
-        values[i] = value == null || value.isNull() ? null : coerce(column, value);
+        if (value == null || value.isNull()) continue;
+        String columnText = textOf(column, value);
+        if (columnText != null && columnText.length() > column.length) {
+          // Longer strings are truncated silently, as KDA documents for input columns; a pump's
+          // overflow of the cut value names the length before the cut (docs/semantics.md).
+          if (cut == null) cut = new HashMap<>();
+          cut.putIfAbsent(columnText.substring(0, column.length), columnText.length());
+        }
+        values[i] = columnText != null ? stored(column, columnText) : coerce(column, value);
       }
     } catch (Rejection r) {
       return new Result(null, r.errorName, r.getMessage());
     }
-    return new Result(values, null, null);
+    return new Result(values, null, null, cut);
   }
 
   static String decodeUtf8(byte[] raw) {
@@ -131,23 +152,26 @@ public final class RecordValidator implements Serializable {
     }
   }
 
+  /** The text of a VARCHAR or CHAR column's value before any cut; null for other columns. */
+  private static String textOf(JobSpec.Column column, JsonNode value) throws Rejection {
+    if (!column.kind.equals("VARCHAR") && !column.kind.equals("CHAR")) return null;
+    if (value.isTextual()) return value.textValue();
+    if (value.isNumber()) return JsValues.numberToString(value.doubleValue());
+    if (value.isBoolean()) return value.booleanValue() ? "true" : "false";
+    throw reject(column, value, "a string, number or boolean");
+  }
+
+  /** A VARCHAR or CHAR column's text as stored: cut to the column's length, CHAR blank-padded. */
+  private static String stored(JobSpec.Column column, String text) {
+    if (text.length() > column.length) return text.substring(0, column.length);
+    if (column.kind.equals("CHAR") && text.length() < column.length) {
+      return text + " ".repeat(column.length - text.length());
+    }
+    return text;
+  }
+
   private Object coerce(JobSpec.Column column, JsonNode value) throws Rejection {
     switch (column.kind) {
-      case "VARCHAR":
-      case "CHAR":
-        {
-          String text;
-          if (value.isTextual()) text = value.textValue();
-          else if (value.isNumber()) text = JsValues.numberToString(value.doubleValue());
-          else if (value.isBoolean()) text = value.booleanValue() ? "true" : "false";
-          else throw reject(column, value, "a string, number or boolean");
-          // Longer strings are truncated silently, as KDA documents for input columns.
-          if (text.length() > column.length) text = text.substring(0, column.length);
-          if (column.kind.equals("CHAR") && text.length() < column.length) {
-            text = text + " ".repeat(column.length - text.length());
-          }
-          return text;
-        }
       case "BIGINT":
       case "INTEGER":
         {

@@ -48,6 +48,7 @@ public final class Runner {
   public static final String SEQ = "$seq";
   public static final String RUN = "$run";
   public static final String PATH = "$path";
+  public static final String CUT = "$cut";
   public static final String EVENT_TIME = "$ordinal";
   public static final String TIME_ATTRIBUTE = "$t";
 
@@ -124,7 +125,7 @@ public final class Runner {
   /** Registers the source stream's view over the validated records. */
   static void registerSource(
       StreamTableEnvironment tEnv, JobSpec spec, SingleOutputStreamOperator<Row> validated) {
-    int eventTimeField = spec.source.columns.size() + 4;
+    int eventTimeField = spec.source.columns.size() + 5;
     DataStream<Row> timed =
         validated.assignTimestampsAndWatermarks(
             WatermarkStrategy.<Row>forGenerator(context -> new OrdinalWatermarks())
@@ -163,8 +164,8 @@ public final class Runner {
 
   static RowTypeInfo sourceRowType(JobSpec spec) {
     List<JobSpec.Column> columns = spec.source.columns;
-    TypeInformation<?>[] types = new TypeInformation<?>[columns.size() + 5];
-    String[] names = new String[columns.size() + 5];
+    TypeInformation<?>[] types = new TypeInformation<?>[columns.size() + 6];
+    String[] names = new String[columns.size() + 6];
     for (int i = 0; i < columns.size(); i++) {
       types[i] = typeInfo(columns.get(i).kind);
       names[i] = columns.get(i).name;
@@ -178,8 +179,10 @@ public final class Runner {
     names[n + 2] = RUN;
     types[n + 3] = Types.STRING;
     names[n + 3] = PATH;
-    types[n + 4] = Types.LONG;
-    names[n + 4] = EVENT_TIME;
+    types[n + 4] = Types.MAP(Types.STRING, Types.INT);
+    names[n + 4] = CUT;
+    types[n + 5] = Types.LONG;
+    names[n + 5] = EVENT_TIME;
     return new RowTypeInfo(types, names);
   }
 
