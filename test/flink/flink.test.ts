@@ -1,13 +1,14 @@
 /**
  * Engine `flink` against the harness, row for row (`npm run test:flink`; needs Java 17 and Maven).
- * Every golden case whose SQL the translator accepts, the lab's SQL over the lab's 3,000-click
- * stream, and a differential property over random clickstreams: the harness's rows and the rows
+ * Every golden case whose SQL the translator accepts (the emulator's, and the product application's,
+ * all of which it must), the lab's SQL over the lab's 3,000-click stream, and a differential property over random clickstreams: the harness's rows and the rows
  * flink-runner computes from the translated SQL must be identical, error_stream included. A JVM
  * start costs seconds, so the streams of one SQL share one job (one run each) and all jobs share
  * one JVM. Cases the translator refuses must be refused with a line:column (docs/flink.md).
  * Seed with `FLINK_SEED=<n>`, set the number of random streams with `FLINK_STREAMS=<n>` and the
  * crowd stream's events (the benchmark's clickstream, 10,000 users) with `FLINK_CROWD=<n>`.
  */
+import * as path from "path";
 import { expect } from "chai";
 import fc from "fast-check";
 import {
@@ -27,7 +28,7 @@ import {
 } from "../../harness/flink";
 import { generateClicks, labClickStream } from "../../harness/simulator/clickGenerator";
 import { benchArrivalTime, generateClicks as generateCrowd } from "../../harness/bench/clickstream";
-import { readSessionizeSql } from "../../sql/inputSchema";
+import { productInputSchema, readSessionizeSql, type InputSchema } from "../../sql/inputSchema";
 import { clickstreamArbitrary, type ClickRecord } from "../support/clickstreamArbitrary";
 import { loadGoldenFiles, type GoldenCase } from "../support/goldenCases";
 
@@ -108,6 +109,13 @@ SELECT STREAM "user_id",
 FROM "INTERMEDIATE_SQL_STREAM" WHERE "user_id" <> 'u';
 `;
 
+const productGoldenDirectory = path.join(__dirname, "..", "sql", "golden");
+
+/** The input schema a golden case's SQL is deployed with. */
+function inputSchemaOf(goldenCase: GoldenCase): InputSchema | undefined {
+  return goldenCase.sqlName === "product" ? productInputSchema : undefined;
+}
+
 describe("engine flink: the translated SQL on Flink gives the harness's rows", function () {
   this.timeout(30 * 60 * 1000);
 
@@ -117,13 +125,15 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
 
   // Golden cases, grouped into one job per SQL and options (every stream the group's cases read is
   // an output): each case is one run.
-  const cases = loadGoldenFiles()
+  // The emulator's golden files, and the product application's (test/sql/golden, read with the
+  // product's input schema, as test/sql/product.test.ts replays them).
+  const cases = [...loadGoldenFiles(), ...loadGoldenFiles(productGoldenDirectory)]
     .flatMap((file) => file.cases)
     .filter((c) => c.expected !== undefined && c.timeZone === undefined);
   const groups = new Map<string, GoldenCase[]>();
   for (const goldenCase of cases) {
     const { overflow, timestampToCharNull } = goldenCase.options;
-    const key = JSON.stringify([goldenCase.sql, overflow, timestampToCharNull]);
+    const key = JSON.stringify([goldenCase.sql, goldenCase.sqlName, overflow, timestampToCharNull]);
     groups.set(key, [...(groups.get(key) ?? []), goldenCase]);
   }
   const refused: { goldenCase: GoldenCase; error: unknown }[] = [];
@@ -134,6 +144,7 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
     try {
       const streams = [...new Set(group.map((c) => c.stream))];
       spec = translateToFlink(group[0].sql, {
+        inputSchema: inputSchemaOf(group[0]),
         overflow,
         timestampToCharNull,
         outputs: streams,
@@ -201,6 +212,9 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
       expect((error as Error).message, goldenCase.source).to.match(/ at \d+:\d+ to Flink SQL: /);
     }
     expect(golden.length).to.be.greaterThan(refused.length);
+    // The product's SQL is what new stacks deploy: every one of its cases must run on Flink.
+    expect(refused.filter((r) => r.goldenCase.sqlName === "product")).to.deep.equal([]);
+    expect(golden.filter((g) => g.goldenCase.sqlName === "product").length).to.be.greaterThan(5);
   });
 
   it("gives every translated golden case's rows exactly", () => {
@@ -209,6 +223,7 @@ describe("engine flink: the translated SQL on Flink gives the harness's rows", f
         ...replayLines(goldenCase.sql, goldenCase.input, {
           stream: goldenCase.stream,
           ...goldenCase.options,
+          inputSchema: inputSchemaOf(goldenCase),
         }),
       ];
       let actual = flinkRows(outputs[job], run, goldenCase.stream);
