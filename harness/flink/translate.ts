@@ -246,6 +246,11 @@ function datePattern(pattern: string): string {
 
 class PumpTranslator {
   private readonly windowSql: string[] = [];
+  /**
+   * The errors the windows raise once every window took the row (a SUM past the BIGINT range), in
+   * window order: the harness checks them before the SELECT list (evaluator.ts).
+   */
+  private readonly windowErrors: string[] = [];
   readonly statements: string[] = [];
 
   constructor(
@@ -396,7 +401,7 @@ class PumpTranslator {
     // The SELECT list, then the INSERT rules of the target's columns.
     const rowScope = this.scope((i) => quote(`$in${i}`));
     const values = plan.projection.map((e) => expression(e, rowScope));
-    const errors = values.flatMap((v) => v.errors);
+    const errors = [...this.windowErrors, ...values.flatMap((v) => v.errors)];
     const stored = plan.target.columns.map((column, i) =>
       this.store(column, values[i].sql, plan.projection[i].type),
     );
@@ -656,8 +661,17 @@ class PumpTranslator {
         }
         const sum = `SUM(CAST(${a} AS BIGINT))`;
         if (w.function === "SUM") {
-          this.windowSql[this.slotOf(w)] = ref("");
-          return [[rows(span), sum, alias(""), "BIGINT"]];
+          // Summed exactly as DECIMAL, as the harness sums past 2^63 in a bigint: Flink's BIGINT SUM
+          // wraps around. A total outside the BIGINT range fails the row, as in KDA.
+          const total = ref("");
+          const outside = `(${total} > ${maxBigint} OR ${total} < ${minBigint})`;
+          this.windowErrors.push(
+            `CASE WHEN ${outside} THEN ARRAY['Numeric_Overflow', 'BIGINT', ` +
+              `${varchar(`SUM over window "${w.id}"`)}, CAST(${total} AS STRING)] END`,
+          );
+          this.windowSql[this.slotOf(w)] =
+            `CASE WHEN ${outside} THEN CAST(NULL AS BIGINT) ELSE CAST(${total} AS BIGINT) END`;
+          return [[rows(span), `SUM(${decimal(a)})`, alias(""), "DECIMAL(38, 0)"]];
         }
         // harness: Math.trunc(sum / count) in doubles.
         this.windowSql[this.slotOf(w)] =

@@ -1,6 +1,6 @@
 /**
  * Exact 64-bit BIGINT on Flink (`npm run test:flink`): values near 2^53 and 2^63 through
- * arithmetic, CAST, NEG, ABS and a window, on the harness and on flink-runner. Both must give the
+ * arithmetic, CAST, NEG, ABS and windows (SUM totals past 2^63 included), on the harness and on flink-runner. Both must give the
  * same rows as delivered text (a BIGINT beyond 2^53 with its exact digits), and the same
  * error_stream rows where a result leaves the 64-bit range (docs/semantics.md, "Types and
  * overflow"). One JVM runs every application.
@@ -24,6 +24,9 @@ const computations = [
   `CAST("user_id" AS BIGINT)`,
   `CAST(CAST("event_timestamp" AS DOUBLE) * 4 AS BIGINT)`,
   `FIRST_VALUE("event_timestamp") OVER (PARTITION BY "device_type" ROWS 1 PRECEDING)`,
+  // Running totals that leave the 64-bit range and come back as the large values leave the window.
+  `SUM("event_timestamp") OVER (PARTITION BY "device_type" ROWS 1 PRECEDING)`,
+  `SUM("event_timestamp") OVER (ROWS 3 PRECEDING)`,
 ];
 
 function application(computation: string): string {
