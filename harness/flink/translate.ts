@@ -654,15 +654,9 @@ class PumpTranslator {
             "the harness sums approximate numbers in another order than Flink; only integer sums are exact",
           );
         }
-        if (isRange) {
-          const parts = range(`KDA_RANGE_${w.function}`, "BIGINT", `CAST(${a} AS BIGINT)`);
-          this.windowSql[this.slotOf(w)] = `CAST(${ref("")} AS ${type})`;
-          return parts;
-        }
-        const sum = `SUM(CAST(${a} AS BIGINT))`;
-        if (w.function === "SUM") {
-          // Summed exactly as DECIMAL, as the harness sums past 2^63 in a bigint: Flink's BIGINT SUM
-          // wraps around. A total outside the BIGINT range fails the row, as in KDA.
+        // A SUM is totalled exactly as DECIMAL, as the harness totals past 2^63 in a bigint
+        // (Flink's BIGINT SUM wraps around), and a total outside the BIGINT range fails the row.
+        const checkedTotal = (): void => {
           const total = ref("");
           const outside = `(${total} > ${maxBigint} OR ${total} < ${minBigint})`;
           this.windowErrors.push(
@@ -671,14 +665,30 @@ class PumpTranslator {
           );
           this.windowSql[this.slotOf(w)] =
             `CASE WHEN ${outside} THEN CAST(NULL AS BIGINT) ELSE CAST(${total} AS BIGINT) END`;
+        };
+        if (isRange) {
+          if (w.function === "SUM") {
+            const parts = range("KDA_RANGE_SUM", "DECIMAL(38, 0)", `CAST(${a} AS BIGINT)`);
+            checkedTotal();
+            return parts;
+          }
+          const parts = range("KDA_RANGE_AVG", "BIGINT", `CAST(${a} AS BIGINT)`);
+          this.windowSql[this.slotOf(w)] = `CAST(${ref("")} AS ${type})`;
+          return parts;
+        }
+        if (w.function === "SUM") {
+          checkedTotal();
           return [[rows(span), `SUM(${decimal(a)})`, alias(""), "DECIMAL(38, 0)"]];
         }
-        // harness: Math.trunc(sum / count) in doubles.
+        // The harness divides a total that fits a double in doubles (Math.trunc(sum / count)), a
+        // larger one exactly; the total is exact here too (DECIMAL), so AVG never wraps around.
         this.windowSql[this.slotOf(w)] =
-          `CASE WHEN ${ref("n")} = 0 THEN CAST(NULL AS ${type}) ELSE ` +
-          `CAST(CAST(${ref("s")} AS DOUBLE) / CAST(${ref("n")} AS DOUBLE) AS ${type}) END`;
+          `CASE WHEN ${ref("n")} = 0 THEN CAST(NULL AS ${type}) ` +
+          `WHEN ABS(${ref("s")}) <= 9007199254740991 THEN ` +
+          `CAST(CAST(${ref("s")} AS DOUBLE) / CAST(${ref("n")} AS DOUBLE) AS ${type}) ` +
+          `ELSE CAST(${ref("s")} / ${decimal(ref("n"))} AS ${type}) END`;
         return [
-          [rows(span), sum, alias("s"), "BIGINT"],
+          [rows(span), `SUM(${decimal(a)})`, alias("s"), "DECIMAL(38, 0)"],
           [rows(span), `COUNT(${a})`, alias("n"), "BIGINT"],
         ];
       }

@@ -27,6 +27,9 @@ const computations = [
   // Running totals that leave the 64-bit range and come back as the large values leave the window.
   `SUM("event_timestamp") OVER (PARTITION BY "device_type" ROWS 1 PRECEDING)`,
   `SUM("event_timestamp") OVER (ROWS 3 PRECEDING)`,
+  `SUM("event_timestamp") OVER (PARTITION BY "device_type" RANGE INTERVAL '1' SECOND PRECEDING)`,
+  `AVG("event_timestamp") OVER (RANGE INTERVAL '1' SECOND PRECEDING)`,
+  `AVG("event_timestamp") OVER (PARTITION BY "device_type" ROWS 2 PRECEDING)`,
 ];
 
 function application(computation: string): string {

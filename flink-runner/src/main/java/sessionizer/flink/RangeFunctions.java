@@ -1,5 +1,7 @@
 package sessionizer.flink;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -48,8 +50,10 @@ public final class RangeFunctions {
     public ArrayList<Long> times = new ArrayList<>();
     public ArrayList<Object> values = new ArrayList<>();
     public int head;
-    /** The running sum of SUM and AVG, in doubles as the harness keeps it. */
+    /** COUNT's count and NTH-style positions (a double for the functions that share it). */
     public double sum;
+    /** The running total of SUM and AVG, exact as the harness keeps it (beyond 2^63 too). */
+    public BigInteger total = BigInteger.ZERO;
     /** Rows seen in the partition (LAG IGNORE NULLS over ROWS counts positions with it). */
     public long rows;
 
@@ -75,6 +79,25 @@ public final class RangeFunctions {
       return values.get(values.size() - 1);
     }
 
+    /** Drops rows older than {@code lowest}; returns the dropped values' exact sum. */
+    BigInteger evictBelowExact(long lowest) {
+      BigInteger dropped = BigInteger.ZERO;
+      while (head < times.size() && times.get(head) < lowest) {
+        if (values.get(head) instanceof Long n) dropped = dropped.add(BigInteger.valueOf(n));
+        head++;
+      }
+      compact();
+      return dropped;
+    }
+
+    private void compact() {
+      if (head > 32 && head * 2 > times.size()) {
+        times = new ArrayList<>(times.subList(head, times.size()));
+        values = new ArrayList<>(values.subList(head, values.size()));
+        head = 0;
+      }
+    }
+
     /** Drops rows older than {@code lowest}; returns the dropped values' sum. */
     double evictBelow(long lowest) {
       double dropped = 0;
@@ -83,11 +106,7 @@ public final class RangeFunctions {
         if (v instanceof Number n) dropped += n.doubleValue();
         head++;
       }
-      if (head > 32 && head * 2 > times.size()) {
-        times = new ArrayList<>(times.subList(head, times.size()));
-        values = new ArrayList<>(values.subList(head, values.size()));
-        head = 0;
-      }
+      compact();
       return dropped;
     }
   }
@@ -114,28 +133,56 @@ public final class RangeFunctions {
     }
   }
 
-  /** {@code KDA_RANGE_SUM(x, rowtime, span)}: NULL over no non-NULL value. */
-  public static class Sum extends RangeAggregate<Long> {
+  /** The exact running total of SUM and AVG over the frame. */
+  static void total(Frame f, Long value, Long rowtime, Long span) {
+    f.total = f.total.subtract(f.evictBelowExact(rowtime - span));
+    if (value != null) {
+      f.push(rowtime, value);
+      f.total = f.total.add(BigInteger.valueOf(value));
+    }
+    if (f.size() == 0) f.total = BigInteger.ZERO;
+  }
+
+  /**
+   * {@code KDA_RANGE_SUM(x, rowtime, span)}: the exact total as DECIMAL(38, 0), NULL over no
+   * non-NULL value; the translated SQL fails the row when it leaves the BIGINT range, as the
+   * harness does.
+   */
+  @FunctionHint(
+      accumulator = @DataTypeHint(value = "RAW", bridgedTo = Frame.class),
+      output = @DataTypeHint("DECIMAL(38, 0)"))
+  public static class Sum extends AggregateFunction<BigDecimal, Frame> {
+    @Override
+    public Frame createAccumulator() {
+      return new Frame();
+    }
+
     public void accumulate(Frame f, Long value, Long rowtime, Long span) {
-      f.sum -= f.evictBelow(rowtime - span);
-      if (value != null) {
-        f.push(rowtime, value);
-        f.sum += value.doubleValue();
-      }
-      if (f.size() == 0) f.sum = 0;
+      total(f, value, rowtime, span);
     }
 
     @Override
-    public Long getValue(Frame f) {
-      return f.size() == 0 ? null : (long) f.sum;
+    public BigDecimal getValue(Frame f) {
+      return f.size() == 0 ? null : new BigDecimal(f.total);
     }
   }
 
   /** {@code KDA_RANGE_AVG(x, rowtime, span)}: trunc(sum / count), NULL over no non-NULL value. */
-  public static class Avg extends Sum {
+  public static class Avg extends RangeAggregate<Long> {
+    private static final BigInteger MAX_SAFE = BigInteger.valueOf(9007199254740991L);
+
+    public void accumulate(Frame f, Long value, Long rowtime, Long span) {
+      total(f, value, rowtime, span);
+    }
+
     @Override
     public Long getValue(Frame f) {
-      return f.size() == 0 ? null : (long) (f.sum / f.size());
+      if (f.size() == 0) return null;
+      // The harness divides a total that fits a double in doubles, a larger one exactly.
+      if (f.total.abs().compareTo(MAX_SAFE) <= 0) {
+        return (long) (f.total.doubleValue() / f.size());
+      }
+      return f.total.divide(BigInteger.valueOf(f.size())).longValue();
     }
   }
 
