@@ -90,8 +90,21 @@ export interface JobSpec {
  */
 export const hiddenColumns = ["$rowtime", "$seq", "$run", "$path", "$cut", "$t"] as const;
 
-/** The Flink type of `$cut`. */
-const cutType = "MAP<STRING, INT>";
+/** Each hidden column's Flink type; null for the time attribute `$t`, typed where it is defined. */
+const hiddenColumnTypes: { readonly [C in (typeof hiddenColumns)[number]]: string | null } = {
+  $rowtime: "BIGINT",
+  $seq: "BIGINT",
+  $run: "INT",
+  $path: "STRING",
+  $cut: "MAP<STRING, INT>",
+  $t: null,
+};
+
+/** The hidden columns with their types, as a view's column list takes them. */
+const typedHiddenColumns = hiddenColumns.map((c): [string, string | null] => [
+  c,
+  hiddenColumnTypes[c],
+]);
 
 /** The BIGINT range, 64-bit as the harness computes it (docs/semantics.md, "Types and overflow"). */
 const maxBigint = "9223372036854775807";
@@ -335,12 +348,7 @@ class PumpTranslator {
         `$in${i}`,
         flinkType(c.type, () => [c.name, this.ast.position]),
       ]),
-      ["$rowtime", "BIGINT"],
-      ["$seq", "BIGINT"],
-      ["$run", "INT"],
-      ["$path", "STRING"],
-      ["$cut", cutType],
-      ["$t", null],
+      ...typedHiddenColumns,
     ];
     // Window arguments, defaults and keys as columns of the first view.
     const extra: string[] = [];
@@ -1200,12 +1208,7 @@ export function translateToFlink(
       if (parts.length === 1) {
         parts.push(
           translator.emptyRows([
-            ["$rowtime", "BIGINT"],
-            ["$seq", "BIGINT"],
-            ["$run", "INT"],
-            ["$path", "STRING"],
-            ["$cut", cutType],
-            ["$t", null],
+            ...typedHiddenColumns,
             ...pump.target.columns.map((c): [string, string] => [
               c.name,
               flinkType(c.type, () => [c.name, pumpAst.get(pump.name)!.position]),

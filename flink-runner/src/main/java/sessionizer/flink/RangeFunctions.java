@@ -50,8 +50,8 @@ public final class RangeFunctions {
     public ArrayList<Long> times = new ArrayList<>();
     public ArrayList<Object> values = new ArrayList<>();
     public int head;
-    /** COUNT's count and NTH-style positions (a double for the functions that share it). */
-    public double sum;
+    /** The frame index LAG IGNORE NULLS answers with, set by accumulate for getValue. */
+    public long lagIndex;
     /** The running total of SUM and AVG, exact as the harness keeps it (beyond 2^63 too). */
     public BigInteger total = BigInteger.ZERO;
     /** Rows seen in the partition (LAG IGNORE NULLS over ROWS counts positions with it). */
@@ -79,35 +79,24 @@ public final class RangeFunctions {
       return values.get(values.size() - 1);
     }
 
-    /** Drops rows older than {@code lowest}; returns the dropped values' exact sum. */
-    BigInteger evictBelowExact(long lowest) {
+    /** Drops rows older than {@code lowest}; returns the exact sum of the dropped BIGINT values. */
+    BigInteger evictBelowSumming(long lowest) {
       BigInteger dropped = BigInteger.ZERO;
-      while (head < times.size() && times.get(head) < lowest) {
-        if (values.get(head) instanceof Long n) dropped = dropped.add(BigInteger.valueOf(n));
-        head++;
+      for (int i = head; i < times.size() && times.get(i) < lowest; i++) {
+        if (values.get(i) instanceof Long n) dropped = dropped.add(BigInteger.valueOf(n));
       }
-      compact();
+      evictBelow(lowest);
       return dropped;
     }
 
-    private void compact() {
+    /** Drops rows older than {@code lowest}. */
+    void evictBelow(long lowest) {
+      while (head < times.size() && times.get(head) < lowest) head++;
       if (head > 32 && head * 2 > times.size()) {
         times = new ArrayList<>(times.subList(head, times.size()));
         values = new ArrayList<>(values.subList(head, values.size()));
         head = 0;
       }
-    }
-
-    /** Drops rows older than {@code lowest}; returns the dropped values' sum. */
-    double evictBelow(long lowest) {
-      double dropped = 0;
-      while (head < times.size() && times.get(head) < lowest) {
-        Object v = values.get(head);
-        if (v instanceof Number n) dropped += n.doubleValue();
-        head++;
-      }
-      compact();
-      return dropped;
     }
   }
 
@@ -124,18 +113,17 @@ public final class RangeFunctions {
     public void accumulate(Frame f, Boolean present, Long rowtime, Long span) {
       f.evictBelow(rowtime - span);
       if (Boolean.TRUE.equals(present)) f.push(rowtime, null);
-      f.sum = f.size();
     }
 
     @Override
     public Long getValue(Frame f) {
-      return (long) f.sum;
+      return (long) f.size();
     }
   }
 
   /** The exact running total of SUM and AVG over the frame. */
   static void total(Frame f, Long value, Long rowtime, Long span) {
-    f.total = f.total.subtract(f.evictBelowExact(rowtime - span));
+    f.total = f.total.subtract(f.evictBelowSumming(rowtime - span));
     if (value != null) {
       f.push(rowtime, value);
       f.total = f.total.add(BigInteger.valueOf(value));
@@ -316,11 +304,11 @@ public final class RangeFunctions {
     boolean keep = value != null;
     if (keep) f.push(position, value);
     long index = f.size() - (keep ? 1 : 0) - offset;
-    f.sum = index;
+    f.lagIndex = index;
   }
 
   static Object lagValue(Frame f) {
-    return f.sum >= 0 && f.sum < f.size() ? f.value((int) f.sum) : null;
+    return f.lagIndex >= 0 && f.lagIndex < f.size() ? f.value((int) f.lagIndex) : null;
   }
 
   public static class LagBigint extends RangeAggregate<Long> {
