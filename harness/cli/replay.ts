@@ -198,7 +198,7 @@ async function main(argv: readonly string[], { signal }: CliContext): Promise<nu
     stream: options.stream,
     trimChar: options.trimChar,
     // Written straight from the row's values; a BIGINT beyond 2^53 with its exact digits.
-    onRowJson: (json) => output.push(json),
+    onRow: (json) => output.push(json),
     onError: errors && ((row) => errors.push(deliveryJson(row))),
     onOversized: onWarning,
   });

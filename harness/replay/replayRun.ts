@@ -40,12 +40,11 @@ export interface ReplayRunOptions {
   /** The stream whose rows go to `onRow`. */
   readonly stream: string;
   readonly trimChar?: boolean;
-  readonly onRow?: (row: Record<string, DeliveryValue>) => void;
   /**
-   * The same rows as JSON text, the text `deliveryJson` gives of `onRow`'s object, written straight
-   * from the row's values (no object in between: a replay writes millions).
+   * Each row of `stream` as the JSON text of its delivery object (what `deliveryJson` writes),
+   * written straight from the row's values, with no object in between: a replay writes millions.
    */
-  readonly onRowJson?: (json: string) => void;
+  readonly onRow?: (json: string) => void;
   readonly onError?: (error: ErrorRecord) => void;
   /** Every row a record caused, every stream, in emission order (the report's facts). */
   readonly onRecordRows?: (rows: readonly Row[], record: SourceRecord) => void;
@@ -79,7 +78,7 @@ export class ReplayRun {
     this.feeder = new RecordFeeder(options.app);
     const info = options.app.streams.get(options.stream);
     this.rowJson =
-      options.onRowJson === undefined || info === undefined
+      options.onRow === undefined || info === undefined
         ? undefined
         : compileRowJson(info, { trimChar: options.trimChar === true });
     const errors = options.app.streams.get(errorStreamName);
@@ -87,10 +86,9 @@ export class ReplayRun {
   }
 
   feed(records: readonly SourceRecord[]): void {
-    const { app, stream, onRow, onRowJson, onError, onRecordRows } = this.options;
+    const { app, stream, onRow, onError, onRecordRows } = this.options;
     const rowJson = this.rowJson;
     const counts = this.counts;
-    const trim = { trimChar: this.options.trimChar === true };
     for (const record of records) {
       const fed = this.feeder.feed(record);
       if (fed === null) {
@@ -112,10 +110,7 @@ export class ReplayRun {
             onError({ ...originOf(record), ...rowToDeliveryObject(info, row) });
           }
         }
-        if (row.stream === stream) {
-          if (onRow !== undefined) onRow(rowToDeliveryObject(app.streams.get(stream)!, row, trim));
-          if (rowJson !== undefined) onRowJson!(rowJson(row.values));
-        }
+        if (row.stream === stream && rowJson !== undefined) onRow!(rowJson(row.values));
       }
       onRecordRows?.(rows, record);
     }

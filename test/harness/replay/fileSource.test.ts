@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
 import { gzipSync } from "zlib";
-import { loadSessionizeApplication } from "../../../harness/emulator";
+import { loadSessionizeApplication, parseJson } from "../../../harness/emulator";
 import { detectFormat, openFileSource, type InputFormat } from "../../../harness/replay/fileSource";
 import { arrivalTimeOf } from "../../../harness/replay/kinesisRecords";
 import { ReplayRun } from "../../../harness/replay/replayRun";
@@ -73,7 +73,7 @@ async function replayFile(input: string, format: InputFormat = "auto") {
   const run = new ReplayRun({
     app: loadSessionizeApplication(),
     stream: "DESTINATION_SQL_STREAM",
-    onRow: (row) => rows.push(row),
+    onRow: (json) => rows.push(parseJson(json)),
     onError: (row) => errors.push(row),
   });
   for await (const batch of source.records()) run.feed(batch);

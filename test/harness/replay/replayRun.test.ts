@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadSessionizeApplication } from "../../../harness/emulator";
+import { loadSessionizeApplication, parseJson } from "../../../harness/emulator";
 import {
   formatCounts,
   maxRecordBytes,
@@ -33,7 +33,7 @@ function run(records: SourceRecord[]) {
   const replay = new ReplayRun({
     app: loadSessionizeApplication(),
     stream: "DESTINATION_SQL_STREAM",
-    onRow: (row) => rows.push(row),
+    onRow: (json) => rows.push(parseJson(json)),
     onError: (error) => errors.push(error),
     onOversized: (warning) => warnings.push(warning),
   });
