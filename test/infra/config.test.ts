@@ -489,7 +489,7 @@ describe("Pulumi.yaml", () => {
     fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"),
   ) as {
     name: string;
-    main: string;
+    main?: string;
     runtime: { name: string; options: { typescript: boolean } };
     config: Record<
       string,
@@ -497,15 +497,17 @@ describe("Pulumi.yaml", () => {
     >;
   };
 
-  it("runs the TypeScript program in infra/ on the Node.js runtime", () => {
+  it("runs the TypeScript program in infra/ on the Node.js runtime, from the project root", () => {
     expect(project.name).to.equal("clickstream-sessionizer");
     expect(project.runtime.name).to.equal("nodejs");
     expect(project.runtime.options.typescript).to.equal(true);
-    // A directory, as Pulumi documents it; Node then loads its index.ts.
-    expect(project.main).to.equal("infra/");
-    expect(fs.existsSync(path.join(__dirname, "..", "..", project.main, "index.ts"))).to.equal(
-      true,
-    );
+    // No `main`: the program's directory is the root, where the language host resolves the
+    // tsconfig option (test/infra/programLoad.test.ts), and package.json names the entry point.
+    expect(project.main).to.equal(undefined);
+    const packageJson = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"),
+    ) as { main: string };
+    expect(packageJson.main).to.equal("infra/index.ts");
   });
 
   it("documents every config key the program reads, each with a description and a default", () => {
