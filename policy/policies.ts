@@ -21,10 +21,19 @@ export interface PolicyResource {
   readonly protect: boolean;
 }
 
+/**
+ * A value Pulumi cannot know during a preview (the ARN of a resource not yet created). The pack
+ * (policy/index.ts) puts it where CrossGuard would throw "can't be known during preview", so a rule
+ * decides on what is known and leaves the rest to `pulumi up`, where every value is known.
+ */
+export const unknownValue: unique symbol = Symbol("known only at pulumi up");
+
 /** One policy: a name (unique in the pack), what it requires, and its check. */
 export interface ProjectPolicy {
   readonly name: string;
   readonly description: string;
+  /** `advisory` policies warn and never stop a preview or an up; the rest are mandatory. */
+  readonly enforcementLevel?: "advisory";
   /** The violations of `resource`, one message each; none when it complies or is not concerned. */
   readonly validate: (resource: PolicyResource) => string[];
 }
@@ -127,6 +136,8 @@ export const projectPolicies: readonly ProjectPolicy[] = [
         const resources = list(statement.Resource);
         if (resources.length === 0) problems.push(`${label(statement, i)} names no resource`);
         for (const arn of resources) {
+          // Checked at `pulumi up`, where it is known (iam-resources-known-at-up says so).
+          if (arn === unknownValue) continue;
           if (typeof arn !== "string" || !isScopedArn(arn))
             problems.push(
               `${label(statement, i)} allows on ${JSON.stringify(arn)}; expected the ARN of a specific resource`,
@@ -134,6 +145,25 @@ export const projectPolicies: readonly ProjectPolicy[] = [
         }
         return problems;
       }),
+  },
+  {
+    name: "iam-resources-known-at-up",
+    description:
+      "Says which IAM statement resources a preview cannot know yet (ARNs of resources not yet created), which iam-resources-scoped checks at pulumi up.",
+    enforcementLevel: "advisory",
+    validate: (resource) => {
+      const pending = allowStatements(resource).flatMap((statement, i) => {
+        const unknown = list(statement.Resource).filter((arn) => arn === unknownValue).length;
+        return unknown === 0 ? [] : [`${label(statement, i)}: ${unknown}`];
+      });
+      return pending.length === 0
+        ? []
+        : [
+            `iam-resources-scoped checks at pulumi up the resources this preview cannot know yet ` +
+              `(ARNs of resources still to be created), by statement: ${pending.join(", ")}; ` +
+              `every other statement and resource was checked now`,
+          ];
+    },
   },
   {
     name: "kinesis-stream-encrypted",

@@ -9,6 +9,7 @@ import {
   type PolicyResource,
   type ProjectPolicy,
   projectPolicies,
+  unknownValue,
 } from "../../policy/policies";
 
 const root = path.join(__dirname, "..", "..");
@@ -76,8 +77,13 @@ const cases: Record<string, { pass: PolicyResource[]; fail: [PolicyResource, Reg
     ],
   },
   "iam-resources-scoped": {
-    pass: [rolePolicy(allow(["logs:PutLogEvents"], [arn.logStreams, arn.stream]))],
+    pass: [
+      rolePolicy(allow(["logs:PutLogEvents"], [arn.logStreams, arn.stream])),
+      // A preview's unknown ARN is left to `pulumi up`; the known ones are still checked.
+      rolePolicy(allow(["kinesis:GetRecords"], [unknownValue, arn.stream])),
+    ],
     fail: [
+      [rolePolicy(allow(["kinesis:GetRecords"], [unknownValue, "*"])), /allows on "\*"/],
       [rolePolicy(allow(["kinesis:GetRecords"], "*")), /allows on "\*"; expected the ARN/],
       [
         rolePolicy(
@@ -90,6 +96,15 @@ const cases: Record<string, { pass: PolicyResource[]; fail: [PolicyResource, Reg
       [
         rolePolicy({ Effect: "Allow", Action: ["s3:GetObject"], NotResource: [arn.table] }),
         /statement 0 allows by NotResource/,
+      ],
+    ],
+  },
+  "iam-resources-known-at-up": {
+    pass: [rolePolicy(allow(["kinesis:GetRecords"], [arn.stream]))],
+    fail: [
+      [
+        rolePolicy(allow(["kinesis:GetRecords"], [unknownValue, arn.stream, unknownValue])),
+        /checks at pulumi up the resources this preview cannot know yet .* statement S: 2;/,
       ],
     ],
   },

@@ -1,0 +1,145 @@
+/**
+ * A stack of this project on the real Pulumi CLI and engine (v3.276.0, built by
+ * scripts/pulumi-cli.sh), with a local file backend in a temporary directory, the program run as an
+ * Automation API inline program (`pipelineProgram`, the function infra/index.ts exports), the `aws`
+ * provider stand-in of ./awsStandIn and the policy pack as an analyzer the CLI starts itself
+ * (./policyPack). The project and stack files are the committed ones, parsed and handed over
+ * unchanged, so what the engine sees is what `pulumi up` in a checkout sees.
+ *
+ * Why not `pulumi up` in the checkout: the Node language host (pulumi-language-nodejs) and the
+ * pulumi-aws plugin are not served by any registry here. The language host's loading path is
+ * proven on its own by test/infra/programLoad.test.ts.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  type EngineEvent,
+  LocalWorkspace,
+  type ProjectSettings,
+  PulumiCommand,
+  type Stack,
+  type StackSettings,
+} from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { pipelineProgram, type StackOutputs } from "../../infra/program";
+
+/** The repository's root: Pulumi.yaml and the stack files. */
+export const repositoryRoot = path.join(__dirname, "..", "..");
+const standInDirectory = path.join(__dirname, "awsStandIn");
+/**
+ * The policy pack (policy/) as an executable analyzer (./policyPack), and each stack's policy
+ * config, as CI passes them.
+ */
+export const policyPack = path.join(__dirname, "policyPack");
+export const policyConfig = (stack: string): string =>
+  path.join(repositoryRoot, "policy", "config", `${stack}.json`);
+
+let cli: Promise<PulumiCommand> | undefined;
+
+/**
+ * The real Pulumi CLI: built (or found in the cache) by scripts/pulumi-cli.sh, which takes about 10
+ * CPU-minutes the first time on a machine and a fraction of a second after.
+ */
+export function pulumiCli(): Promise<PulumiCommand> {
+  cli ??= (async () => {
+    const binary = execFileSync("bash", [path.join(repositoryRoot, "scripts", "pulumi-cli.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
+    return PulumiCommand.get({ root: path.dirname(path.dirname(binary)), skipVersionCheck: true });
+  })();
+  return cli;
+}
+
+/** Pulumi.yaml, as parsed YAML. */
+export function projectFile(root = repositoryRoot): ProjectSettings {
+  return parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectSettings;
+}
+
+/** Pulumi.<stack>.yaml, as parsed YAML. */
+export function stackFile(stack: string, root = repositoryRoot): StackSettings {
+  return parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as StackSettings;
+}
+
+/** One backend (a directory of state files) and a Pulumi home, removed by {@link close}. */
+export interface EngineBackend {
+  readonly directory: string;
+  /** Creates (or selects) stack `stack` running `program` with `settings` as its stack file. */
+  stack(
+    stack: string,
+    settings: StackSettings,
+    program?: () => StackOutputs | Promise<StackOutputs>,
+  ): Promise<Stack>;
+  close(): void;
+}
+
+/** A new local backend in a temporary directory. */
+export async function engineBackend(root = repositoryRoot): Promise<EngineBackend> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
+  const pulumiHome = path.join(directory, "home");
+  const state = path.join(directory, "state");
+  fs.mkdirSync(pulumiHome);
+  fs.mkdirSync(state);
+  const pulumiCommand = await pulumiCli();
+  const project = projectFile(root);
+  const backend = `file://${state}`;
+  return {
+    directory,
+    async stack(stackName, settings, program = pipelineProgram) {
+      return LocalWorkspace.createOrSelectStack(
+        { stackName, projectName: project.name, program: async () => program() },
+        {
+          pulumiCommand,
+          pulumiHome,
+          envVars: {
+            PULUMI_BACKEND_URL: backend,
+            PULUMI_CONFIG_PASSPHRASE: "engine-test",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            // Nothing may be downloaded: every plugin is the project's own or the stand-in.
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+          },
+          // `plugins` is a Pulumi.yaml setting the SDK's ProjectSettings type does not list yet.
+          projectSettings: {
+            ...project,
+            backend: { url: backend },
+            plugins: { providers: [{ name: "aws", path: standInDirectory }] },
+          } as ProjectSettings,
+          stackSettings: { [stackName]: settings },
+        },
+      );
+    },
+    close() {
+      fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the engine does to each resource, by `<type>::<name>`, from a preview's or an up's events. */
+export type ResourceOps = Map<string, string>;
+
+/** Collects the step of every resource (`create`, `update`, `replace`, `delete`, `same`, ...). */
+export function opsCollector(): { ops: ResourceOps; onEvent: (event: EngineEvent) => void } {
+  const ops: ResourceOps = new Map();
+  return {
+    ops,
+    onEvent(event) {
+      const metadata = event.resourcePreEvent?.metadata;
+      if (metadata === undefined) return;
+      const key = resourceKeyOfUrn(metadata.urn);
+      // A replacement shows as create-replacement, replace and delete-replaced: one replace.
+      const op = ["create-replacement", "delete-replaced", "replace"].includes(metadata.op)
+        ? "replace"
+        : metadata.op;
+      ops.set(key, op);
+    },
+  };
+}
+
+/** `urn:pulumi:dev::proj::a:b:C$aws:x/y:Z::name` -> `aws:x/y:Z::name`. */
+export function resourceKeyOfUrn(urn: string): string {
+  const parts = urn.split("::");
+  const types = parts[2]!.split("$");
+  return `${types[types.length - 1]}::${parts.slice(3).join("::")}`;
+}
