@@ -17,8 +17,15 @@ import { parseArgs } from "util";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
-import { LocalWorkspace, type OpMap } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import { projectName } from "../infra/config";
+import { pipelineProgram } from "../infra/program";
+import {
+  defaultSqlApplication,
+  type SqlApplicationName,
+  type SqlApplicationSpec,
+  sqlApplications,
+} from "../sql/applications";
 
 /** The project's directory: where Pulumi.yaml is. */
 const projectDir = path.join(__dirname, "..");
@@ -93,21 +100,23 @@ export interface Click {
 
 /**
  * Clicks of three users, each starting two sessions (the SQL starts a session on a user's first
- * click and after a gap of more than 10 s), and the session ids they must produce:
- * `<user>_<device>_<HH:mm:ss of the session start, UTC>`, as sql/sessionize.sql writes them.
+ * click and after a gap of more than 10 s), and the session ids `application` gives them
+ * (`sessionIdOf`: the product's `<user>_<start, ISO 8601 UTC>`, the lab's
+ * `<user>_<device>_<HH:mm:ss>`). The check deploys {@link deployCheckApplication}.
  */
-export function deployCheckClicks(startMs: number): {
+export function deployCheckClicks(
+  startMs: number,
+  application: SqlApplicationSpec = sqlApplications[deployCheckApplication],
+): {
   readonly clicks: Click[];
   readonly sessionIds: string[];
 } {
   const clicks: Click[] = [];
   const sessionIds: string[] = [];
-  const time = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
   const second = (ms: number): number => Math.floor(ms / 1000) * 1000;
   for (const [u, user] of ["user1", "user2", "user3"].entries()) {
     // Each session: two clicks 2 s apart; the second session 30 s after the first.
     for (const sessionStart of [0, 30_000].map((offset) => second(startMs) + u * 1000 + offset)) {
-      sessionIds.push(`${user}_desktop_${time(sessionStart)}`);
       for (const at of [sessionStart, sessionStart + 2000]) {
         clicks.push({
           user_id: user,
@@ -117,6 +126,7 @@ export function deployCheckClicks(startMs: number): {
           device_type: "desktop",
         });
       }
+      sessionIds.push(application.sessionIdOf(clicks[clicks.length - 2]!));
     }
   }
   clicks.sort((a, b) => Number(a.event_timestamp) - Number(b.event_timestamp));
@@ -152,14 +162,19 @@ export class DeployCheckError extends Error {
 
 const key = (name: string): string => `${projectName}:${name}`;
 
+/** The SQL application the check deploys: the one new stacks run. */
+export const deployCheckApplication: SqlApplicationName = defaultSqlApplication;
+
 /**
- * The stack's config: engine lambda (the one that deploys), no protection (the check destroys the
- * stack), and a starting position that reads the clicks sent right after the first `up`.
+ * The stack's config: engine lambda (the one that deploys) with the product's SQL, no protection
+ * (the check destroys the stack), and a starting position that reads the clicks sent right after
+ * the first `up`.
  */
 export function deployCheckConfig(region: string): Record<string, string> {
   return {
     "aws:region": region,
     [key("engine")]: "lambda",
+    [key("sqlApplication")]: deployCheckApplication,
     [key("deletionProtection")]: "false",
     [key("startingPosition")]: "TRIM_HORIZON",
   };
@@ -234,37 +249,50 @@ function stringOutput(outputs: Record<string, unknown>, name: string): string {
   return value;
 }
 
-/** The real world: the Pulumi CLI through the Automation API, and the AWS SDK. */
+/**
+ * A stack of the Automation API as the check uses it; `onOutput` gets the CLI's output. Shared by
+ * the real world and `npm run test:engine`, which runs the check on the real engine against the
+ * `aws` stand-in.
+ */
+export function checkStackOf(stack: Stack, onOutput: (text: string) => void): CheckStack {
+  return {
+    setConfig: (values) =>
+      stack.setAllConfig(
+        Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }])),
+      ),
+    async up() {
+      const result = await stack.up({ onOutput });
+      return {
+        outputs: Object.fromEntries(
+          Object.entries(result.outputs).map(([k, output]) => [k, output.value as unknown]),
+        ),
+        changes: result.summary.resourceChanges ?? {},
+      };
+    },
+    async previewExpectingNoChanges() {
+      await stack.preview({ expectNoChanges: true, onOutput });
+    },
+    async destroy() {
+      await stack.destroy({ onOutput });
+    },
+    remove: () => stack.workspace.removeStack(stack.name),
+  };
+}
+
+/**
+ * The real world: the Pulumi CLI through the Automation API, and the AWS SDK. The program runs
+ * inline (`pipelineProgram`, what infra/index.ts runs) in the project's directory, so the check
+ * loads it the way `npm run test:engine` does.
+ */
 function awsWorld(): DeployCheckWorld {
   const onOutput = (text: string): void => void process.stdout.write(text);
   return {
     async createStack(name) {
-      const stack = await LocalWorkspace.createOrSelectStack({
-        stackName: name,
-        workDir: projectDir,
-      });
-      return {
-        setConfig: (values) =>
-          stack.setAllConfig(
-            Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }])),
-          ),
-        async up() {
-          const result = await stack.up({ onOutput });
-          return {
-            outputs: Object.fromEntries(
-              Object.entries(result.outputs).map(([k, output]) => [k, output.value as unknown]),
-            ),
-            changes: result.summary.resourceChanges ?? {},
-          };
-        },
-        async previewExpectingNoChanges() {
-          await stack.preview({ expectNoChanges: true, onOutput });
-        },
-        async destroy() {
-          await stack.destroy({ onOutput });
-        },
-        remove: () => stack.workspace.removeStack(name),
-      };
+      const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: name, projectName, program: async () => pipelineProgram() },
+        { workDir: projectDir },
+      );
+      return checkStackOf(stack, onOutput);
     },
     async sendClicks(region, stream, clicks) {
       const kinesis = new KinesisClient({ region });

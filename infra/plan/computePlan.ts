@@ -12,7 +12,7 @@ import {
   type PlanValue,
   toPlanValue,
 } from "./model";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig, type StackConfig } from "./stackConfig";
 import { runUrns } from "./urns";
 
 /** The program's entry point. */
@@ -70,10 +70,17 @@ export async function computePlan(
   stack: string,
   directory = path.join(__dirname, "..", ".."),
 ): Promise<Plan> {
-  const config = readStackConfig(directory, stack);
+  return planOfConfig(readStackConfig(directory, stack));
+}
+
+/**
+ * The plan of a stack with `config` as its configuration: what {@link computePlan} gives for a
+ * stack file holding it. The engine tests compare it with the real engine's plan of the same config.
+ */
+export async function planOfConfig(config: StackConfig): Promise<Plan> {
   const run = await runUnderMocks({
     project: config.project,
-    stack,
+    stack: config.stack,
     config: config.values,
     secretKeys: config.secretKeys,
     preview: true,
@@ -84,5 +91,5 @@ export async function computePlan(
       return require(programEntry) as Record<string, unknown>;
     },
   });
-  return planFromRun(config.project, stack, run);
+  return planFromRun(config.project, config.stack, run);
 }

@@ -22,7 +22,11 @@ import {
   type Stack,
   type StackSettings,
 } from "@pulumi/pulumi/automation";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { planOfConfig } from "../../infra/plan/computePlan";
+import { diffPlans, type PlanDiff } from "../../infra/plan/diff";
+import type { Plan } from "../../infra/plan/model";
+import { readStackConfig } from "../../infra/plan/stackConfig";
 import { pipelineProgram, type StackOutputs } from "../../infra/program";
 
 /** The repository's root: Pulumi.yaml and the stack files. */
@@ -142,4 +146,65 @@ export function resourceKeyOfUrn(urn: string): string {
   const parts = urn.split("::");
   const types = parts[2]!.split("$");
   return `${types[types.length - 1]}::${parts.slice(3).join("::")}`;
+}
+
+/** The engine's name for what the plan diff calls each kind of change. */
+const opOfPlanChange = {
+  added: "create",
+  removed: "delete",
+  changed: "update",
+  replaced: "replace",
+} as const;
+
+/**
+ * What `npm run plan -- --diff` says `pulumi up` does to each resource going from `base` to
+ * `head`, in the engine's words, leaving out resources it leaves alone (as {@link opsCollector}
+ * leaves out the engine's `same`).
+ */
+export function planOps(diff: PlanDiff): ResourceOps {
+  return new Map(diff.resources.map((r) => [`${r.type}::${r.name}`, opOfPlanChange[r.kind]]));
+}
+
+/** The engine's steps without `same` (and the stack itself), for comparison with {@link planOps}. */
+export function changedOps(ops: ResourceOps): ResourceOps {
+  return new Map(
+    [...ops].filter(([key, op]) => op !== "same" && !key.startsWith("pulumi:pulumi:Stack::")),
+  );
+}
+
+/** The stack's configuration as the plan reads it, with `settings` as its stack file. */
+export function stackConfigOf(stack: string, settings: StackSettings, root = repositoryRoot) {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
+  try {
+    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(directory, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(directory, `Pulumi.${stack}.yaml`), stringify(settings));
+    return readStackConfig(directory, stack);
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const committedPlans = new Map<string, Promise<Plan>>();
+
+/** The plan diff from the committed stack file to `settings`, as `npm run plan -- --diff` computes it. */
+export async function planDiffTo(stack: string, settings: StackSettings): Promise<PlanDiff> {
+  // The committed stack's plan is the base of every diff: computed once per stack and process.
+  let base = committedPlans.get(stack);
+  if (base === undefined) {
+    base = planOfConfig(stackConfigOf(stack, stackFile(stack)));
+    committedPlans.set(stack, base);
+  }
+  const head = await planOfConfig(stackConfigOf(stack, settings));
+  return diffPlans(await base, head);
+}
+
+/** `settings` with the project's config key `key` (or `aws:region`) set to `value`. */
+export function withConfig(
+  settings: StackSettings,
+  key: string,
+  value: unknown,
+  project = projectFile().name,
+): StackSettings {
+  const fullKey = key.includes(":") ? key : `${project}:${key}`;
+  return { ...settings, config: { ...(settings.config ?? {}), [fullKey]: value } } as StackSettings;
 }

@@ -9,6 +9,7 @@ import {
   runDeployCheck,
   usage,
 } from "../../scripts/deploy-check";
+import { sqlApplications } from "../../sql/applications";
 
 /** A world without an account: records every call, answers as a healthy deployment would. */
 function fakeWorld(
@@ -70,7 +71,7 @@ describe("the deploy check (npm run deploy-check), without an account", () => {
     await runDeployCheck(options, world);
     expect(calls).to.deep.equal([
       "create deploy-check-1",
-      'config {"aws:region":"eu-west-1","clickstream-sessionizer:engine":"lambda","clickstream-sessionizer:deletionProtection":"false","clickstream-sessionizer:startingPosition":"TRIM_HORIZON"}',
+      'config {"aws:region":"eu-west-1","clickstream-sessionizer:engine":"lambda","clickstream-sessionizer:sqlApplication":"product","clickstream-sessionizer:deletionProtection":"false","clickstream-sessionizer:startingPosition":"TRIM_HORIZON"}',
       "up",
       "send 12 to s in eu-west-1",
       "preview --expect-no-changes",
@@ -92,9 +93,7 @@ describe("the deploy check (npm run deploy-check), without an account", () => {
   it("fails naming the missing sessions when they do not arrive in time, and still destroys the stack", async () => {
     const { calls, world } = fakeWorld({ sessionsAppearAfter: 1000 });
     const failure = await runDeployCheck(options, world).catch((error: unknown) => error);
-    expect((failure as Error).message).to.match(
-      /sessions missing from t after 60 s: user1_desktop_/,
-    );
+    expect((failure as Error).message).to.match(/sessions missing from t after 60 s: user1_20/);
     expect(calls.slice(-2)).to.deep.equal(["destroy", "stack rm"]);
   });
 
@@ -107,8 +106,24 @@ describe("the deploy check (npm run deploy-check), without an account", () => {
     expect(kept.calls).to.not.include("destroy");
   });
 
-  it("sends clicks whose sessions sql/sessionize.sql names: two per user, 30 s apart", () => {
+  it("sends clicks whose sessions the product's SQL names: two per user, 30 s apart", () => {
     const { clicks, sessionIds } = deployCheckClicks(Date.parse("2026-01-01T12:00:00.500Z"));
+    expect(clicks).to.have.length(12);
+    expect(sessionIds).to.deep.equal([
+      "user1_2026-01-01T12:00:00.000Z",
+      "user1_2026-01-01T12:00:30.000Z",
+      "user2_2026-01-01T12:00:01.000Z",
+      "user2_2026-01-01T12:00:31.000Z",
+      "user3_2026-01-01T12:00:02.000Z",
+      "user3_2026-01-01T12:00:32.000Z",
+    ]);
+  });
+
+  it("names the sessions as the lab's SQL does for the lab's application", () => {
+    const { clicks, sessionIds } = deployCheckClicks(
+      Date.parse("2026-01-01T12:00:00.500Z"),
+      sqlApplications.lab,
+    );
     expect(clicks).to.have.length(12);
     expect(sessionIds).to.deep.equal([
       "user1_desktop_12:00:00",
