@@ -194,8 +194,10 @@ export async function planDiffTo(stack: string, settings: StackSettings): Promis
     base = planOfConfig(stackConfigOf(stack, stackFile(stack)));
     committedPlans.set(stack, base);
   }
+  // One plan at a time: the Pulumi runtime the mocks drive is process-wide.
+  const committed = await base;
   const head = await planOfConfig(stackConfigOf(stack, settings));
-  return diffPlans(await base, head);
+  return diffPlans(committed, head);
 }
 
 /** `settings` with the project's config key `key` (or `aws:region`) set to `value`. */
