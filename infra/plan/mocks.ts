@@ -86,6 +86,42 @@ export interface RunOptions {
   readonly program: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
+/**
+ * The answer of the provider function `token` for a provider in `region`, in account
+ * {@link planAccount}; undefined for a function the program does not call. One answer for the
+ * plan's mocks and the engine tests' stand-ins (test/engine/awsStandIn, test/support/languageHost.ts),
+ * so they cannot answer differently.
+ *
+ * `providerFunctionAnswer(getRegionToken, "us-west-2")` -> `{id, name, region}`, each "us-west-2"
+ */
+export function providerFunctionAnswer(
+  token: string,
+  region: string,
+): Record<string, unknown> | undefined {
+  switch (token) {
+    case getRegionToken:
+      return { id: region, name: region, region };
+    case getCallerIdentityToken:
+      return {
+        id: planAccount,
+        accountId: planAccount,
+        arn: `arn:aws:iam::${planAccount}:user/plan`,
+        userId: "AIDAPLANPLANPLANPLAN",
+      };
+    case getPartitionToken: {
+      const partition = partitionOf(region);
+      return {
+        id: partition,
+        partition,
+        dnsSuffix: partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
+        reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
 const stackType = "pulumi:pulumi:Stack";
 const warningPrefix = "warning: [runtime] ";
 
@@ -118,30 +154,12 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...physical } };
       },
       call: (args) => {
-        if (args.token === getRegionToken) {
-          const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
-          if (region !== undefined) return { id: region, name: region, region };
-        }
-        if (args.token === getCallerIdentityToken) {
-          return {
-            id: planAccount,
-            accountId: planAccount,
-            arn: `arn:aws:iam::${planAccount}:user/plan`,
-            userId: "AIDAPLANPLANPLANPLAN",
-          };
-        }
-        if (args.token === getPartitionToken) {
-          const region =
-            providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"] ?? "";
-          const partition = partitionOf(region);
-          return {
-            id: partition,
-            partition,
-            dnsSuffix: partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
-            reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
-          };
-        }
-        throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);
+        const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
+        const answer =
+          region === undefined ? undefined : providerFunctionAnswer(args.token, region);
+        if (answer === undefined)
+          throw new Error(`The program called ${args.token}, which the plan cannot answer offline`);
+        return answer;
       },
     },
     project,

@@ -354,7 +354,7 @@ describe("the aws provider stand-in", () => {
       const identity = invoke("aws:index/getCallerIdentity:getCallerIdentity", "us-west-2");
 
       expect(identity["accountId"]).to.equal("123456789012");
-      expect(identity["arn"]).to.equal("arn:aws:iam::123456789012:user/engine-test");
+      expect(identity["arn"]).to.equal("arn:aws:iam::123456789012:user/plan");
     });
 
     it("answers getPartition with the region's partition", () => {

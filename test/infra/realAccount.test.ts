@@ -169,7 +169,7 @@ describe("the lab stack, a throw-away stack that opts out of protection", () => 
     for (const table of lab.all(resourceType.table))
       expect(table.inputs["deletionProtectionEnabled"], table.name).to.equal(false);
     const file = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.lab.yaml"), "utf8");
-    expect(file).to.match(/throw-away lab.*\n.*deletionProtection: false/s);
+    expect(file).to.match(/throw-away lab.*\n.*deletionProtection: "false"/s);
   });
 });
 

@@ -23,8 +23,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { parse } from "yaml";
-import { partitionOf, physicalState, planAccount } from "../../infra/plan/arns";
-import { getCallerIdentityToken, getPartitionToken, getRegionToken } from "../../infra/plan/mocks";
+import { physicalState } from "../../infra/plan/arns";
+import { providerFunctionAnswer } from "../../infra/plan/mocks";
 import { readStackConfig } from "../../infra/plan/stackConfig";
 
 /* eslint-disable @typescript-eslint/no-require-imports -- generated gRPC stubs ship as CommonJS without types for the services */
@@ -192,23 +192,7 @@ async function startMonitor(
       callback: Callback,
     ) {
       const token = call.request.getTok();
-      const partition = partitionOf(region);
-      const answers: Record<string, Record<string, unknown>> = {
-        [getRegionToken]: { id: region, name: region, region },
-        [getCallerIdentityToken]: {
-          id: planAccount,
-          accountId: planAccount,
-          arn: `arn:aws:iam::${planAccount}:user/plan`,
-          userId: "AIDAPLANPLANPLANPLAN",
-        },
-        [getPartitionToken]: {
-          id: partition,
-          partition,
-          dnsSuffix: "amazonaws.com",
-          reverseDnsPrefix: "com.amazonaws",
-        },
-      };
-      const answer = answers[token];
+      const answer = providerFunctionAnswer(token, region);
       if (answer === undefined) {
         callback(new Error(`the stand-in monitor does not answer ${token}`));
         return;

@@ -15,17 +15,12 @@
  * infra/plan/arns.ts, and the provider functions' tokens from infra/plan/mocks.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  autoName,
-  partitionOf,
-  physicalState,
-  planAccount,
-  type ArnContext,
-} from "../../../infra/plan/arns";
+import { autoName, physicalState, type ArnContext } from "../../../infra/plan/arns";
 import {
   getCallerIdentityToken,
   getPartitionToken,
   getRegionToken,
+  providerFunctionAnswer,
 } from "../../../infra/plan/mocks";
 import { forcingInputs } from "../../../infra/plan/replacements";
 
@@ -271,7 +266,7 @@ export function updateResource(
 
 /**
  * The answer of the provider function `token` in `region`, as the plan's mocks answer it
- * (infra/plan/mocks.ts); the caller is a made-up user of {@link planAccount}.
+ * (infra/plan/mocks.ts `providerFunctionAnswer`, the same function).
  *
  * `invoke("aws:index/getRegion:getRegion", "us-west-2")` ->
  * `{id: "us-west-2", name: "us-west-2", region: "us-west-2"}`
@@ -279,31 +274,13 @@ export function updateResource(
  * @throws Error naming `token` for any other function: an unexpected call would make a test lie.
  */
 export function invoke(token: string, region: string): Record<string, unknown> {
-  switch (token) {
-    case getRegionToken:
-      return { id: region, name: region, region };
-    case getCallerIdentityToken:
-      return {
-        id: planAccount,
-        accountId: planAccount,
-        arn: `arn:aws:iam::${planAccount}:user/engine-test`,
-        userId: "AIDAENGINETESTENGINE",
-      };
-    case getPartitionToken: {
-      const partition = partitionOf(region);
-      return {
-        id: partition,
-        partition,
-        dnsSuffix: partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
-        reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
-      };
-    }
-    default:
-      throw new Error(
-        `the aws stand-in does not answer ${token}; it answers only ${getRegionToken}, ` +
-          `${getCallerIdentityToken} and ${getPartitionToken}`,
-      );
-  }
+  const answer = providerFunctionAnswer(token, region);
+  if (answer === undefined)
+    throw new Error(
+      `the aws stand-in does not answer ${token}; it answers only ${getRegionToken}, ` +
+        `${getCallerIdentityToken} and ${getPartitionToken}`,
+    );
+  return answer;
 }
 
 /** Outputs from `news`, in a preview keeping the old computed values the new inputs still give. */
