@@ -149,20 +149,31 @@ export const projectPolicies: readonly ProjectPolicy[] = [
   {
     name: "iam-resources-known-at-up",
     description:
-      "Says which IAM statement resources a preview cannot know yet (ARNs of resources not yet created), which iam-resources-scoped checks at pulumi up.",
+      "Says what of a resource's IAM policies a preview cannot know yet (a whole document, or the ARNs of resources not yet created), which the IAM policies check at pulumi up.",
     enforcementLevel: "advisory",
     validate: (resource) => {
+      // pulumi-aws keeps a document as JSON text: one unknown ARN makes the whole text unknown.
+      const unknownDocuments = documentsOf(resource).filter((d) => d === unknownValue).length;
       const pending = allowStatements(resource).flatMap((statement, i) => {
         const unknown = list(statement.Resource).filter((arn) => arn === unknownValue).length;
         return unknown === 0 ? [] : [`${label(statement, i)}: ${unknown}`];
       });
-      return pending.length === 0
-        ? []
-        : [
-            `iam-resources-scoped checks at pulumi up the resources this preview cannot know yet ` +
-              `(ARNs of resources still to be created), by statement: ${pending.join(", ")}; ` +
-              `every other statement and resource was checked now`,
-          ];
+      return [
+        ...(unknownDocuments === 0
+          ? []
+          : [
+              `iam-no-wildcard-actions and iam-resources-scoped check at pulumi up ` +
+                `${unknownDocuments === 1 ? "the policy document" : `${unknownDocuments} policy documents`} ` +
+                `this preview cannot know yet (it names resources still to be created)`,
+            ]),
+        ...(pending.length === 0
+          ? []
+          : [
+              `iam-resources-scoped checks at pulumi up the resources this preview cannot know yet ` +
+                `(ARNs of resources still to be created), by statement: ${pending.join(", ")}; ` +
+                `every other statement and resource was checked now`,
+            ]),
+      ];
     },
   },
   {

@@ -3,7 +3,7 @@
  * (`infra/index.ts`) under mocks in preview mode, every resource normalised and ordered.
  */
 import * as path from "path";
-import { type ProgramRun, type RecordedOptions, runUnderMocks } from "./mocks";
+import { type ProgramRun, type RecordedOptions, runUnderMocks, withRegion } from "./mocks";
 import {
   orderResources,
   type Plan,
@@ -47,7 +47,10 @@ export async function planFromRun(project: string, stack: string, run: ProgramRu
       type: r.type,
       name: r.name,
       parent: r.parent,
-      inputs: await normaliseRecord(r.inputs),
+      // As pulumi-aws checks them: a regional resource's region is its provider's unless set.
+      inputs: await normaliseRecord(
+        r.region === undefined ? r.inputs : withRegion(r.type, r.inputs, r.region),
+      ),
       ...(aliases.length > 0 ? { aliases } : {}),
       ...(options === undefined ? {} : { options }),
     });

@@ -85,7 +85,6 @@ export interface PlanDiff {
 }
 
 const stackType = "pulumi:pulumi:Stack";
-const providerTypePrefix = "pulumi:providers:";
 
 /** Every line of a data-loss warning starts with this, so the PR comment can put them first. */
 export const warningPrefix = "! ";
@@ -178,14 +177,9 @@ function warningFor(
   forcedBy: readonly string[],
 ): string {
   const what = `${resource.type} ${resource.name}`;
-  const ownInputs = forcedBy.filter((input) => input !== "provider");
-  const reasons = [
-    ...(ownInputs.length > 0 ? [`${ownInputs.join(", ")} cannot change in place`] : []),
-    ...(forcedBy.includes("provider") ? ["its AWS provider is replaced: a new region"] : []),
-  ];
   const action =
     kind === "replaced"
-      ? `is replaced (${reasons.join("; ")})`
+      ? `is replaced (${forcedBy.join(", ")} cannot change in place)`
       : "is deleted (the program no longer creates it)";
   const consequence: Record<Protection, string> = {
     none: `its ${holds} are lost with the old resource: it is neither protected (protect) nor retained (retainOnDelete)`,
@@ -257,20 +251,6 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     });
   };
 
-  // A provider replaced (a new region) replaces every resource it manages: Pulumi shows each as
-  // `+-` with `[diff: ~provider]`, whether or not its own inputs change. The program creates one AWS
-  // provider and gives it to every AWS resource (infra/provider.ts), so the package names them.
-  const replacedProviderPackages = new Set<string>();
-  for (const { resource, oldUrn } of matches) {
-    const old = oldUrn === undefined ? undefined : baseByUrn.get(oldUrn);
-    if (old === undefined || !resource.type.startsWith(providerTypePrefix)) continue;
-    const paths = diffValues(old.inputs, resource.inputs).map((p) => p.path);
-    if (forcingInputs(resource.type, paths).length > 0)
-      replacedProviderPackages.add(resource.type.slice(providerTypePrefix.length));
-  }
-  const providerReplaced = (type: string): boolean =>
-    replacedProviderPackages.has(type.slice(0, type.indexOf(":")));
-
   const resources: ResourceChange[] = [];
   const moved: MovedResource[] = [];
   const ignored: IgnoredChanges[] = [];
@@ -295,20 +275,16 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       ignored.push({ type: resource.type, name: resource.name, inputs });
     }
     const from = movedFrom && oldUrn !== undefined ? { movedFrom: oldUrn } : {};
-    const byProvider = providerReplaced(resource.type);
-    if (properties.length === 0 && !byProvider) {
+    if (properties.length === 0) {
       unchanged++;
       if (movedFrom && oldUrn !== undefined)
         moved.push({ type: resource.type, name: resource.name, movedFrom: oldUrn });
       continue;
     }
-    const forcedBy = [
-      ...forcingInputs(
-        resource.type,
-        properties.map((p) => p.path),
-      ),
-      ...(byProvider ? ["provider"] : []),
-    ];
+    const forcedBy = forcingInputs(
+      resource.type,
+      properties.map((p) => p.path),
+    );
     if (forcedBy.length > 0) warn(old, resource, "replaced", forcedBy);
     resources.push({
       type: resource.type,

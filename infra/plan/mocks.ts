@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOf, physicalState, planAccount } from "./arns";
+import { isRegional, regionalInput } from "./replacements";
 
 /** A resource as the program registered it. */
 export interface RecordedResource {
@@ -16,6 +17,8 @@ export interface RecordedResource {
   readonly parent: string | null;
   /** Inputs as the mocks received them: unknowns as `pulumi.unknown`, secrets wrapped. */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /** The region of the provider that manages it; absent for a component. */
+  readonly region?: string;
   /** The `aliases` resource option: the URNs this resource had before it moved or was renamed. */
   readonly aliases: readonly RecordedAlias[];
   /** The resource options that change what `pulumi up` does with the resource. */
@@ -87,6 +90,23 @@ export interface RunOptions {
 }
 
 /**
+ * A resource's inputs as pulumi-aws checks them: a regional resource that sets no region gets its
+ * provider's (`region`, infra/plan/replacements.ts), so that a new region shows as the change
+ * that replaces it. Shared with the engine tests' provider stand-in.
+ *
+ * `withRegion("aws:sqs/queue:Queue", {}, "eu-west-1")` -> `{region: "eu-west-1"}`
+ */
+export function withRegion(
+  type: string,
+  inputs: Readonly<Record<string, unknown>>,
+  region: string,
+): Record<string, unknown> {
+  return isRegional(type) && inputs[regionalInput] === undefined
+    ? { ...inputs, [regionalInput]: region }
+    : { ...inputs };
+}
+
+/**
  * The answer of the provider function `token` for a provider in `region`, in account
  * {@link planAccount}; undefined for a function the program does not call. One answer for the
  * plan's mocks and the engine tests' stand-ins (test/engine/awsStandIn, test/support/languageHost.ts),
@@ -141,17 +161,22 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
   const { project, stack, preview } = options;
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
   const inputsByKey = new Map<string, Record<string, unknown>>();
+  const regionsByKey = new Map<string, string>();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-        // Every resource gets its ARN (and an unnamed one its auto-name), in a preview too, so a
-        // plan shows the real shape of every ARN an IAM statement grants on (infra/plan/arns.ts).
         const region =
           providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"] ?? "us-east-1";
+        inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+        regionsByKey.set(`${args.type}::${args.name}`, region);
+        // Every resource gets its ARN (and an unnamed one its auto-name), in a preview too, so a
+        // plan shows the real shape of every ARN an IAM statement grants on (infra/plan/arns.ts).
         // Any other property that is not an input stays unknown in a preview, as there.
         const physical = physicalState(args.type, args.name, args.inputs, { region });
-        return { id: preview ? "" : `${args.name}-id`, state: { ...args.inputs, ...physical } };
+        return {
+          id: preview ? "" : `${args.name}-id`,
+          state: { ...withRegion(args.type, args.inputs, region), ...physical },
+        };
       },
       call: (args) => {
         const region = providerRegion(args.provider, inputsByKey) ?? options.config["aws:region"];
@@ -242,6 +267,9 @@ export async function runUnderMocks(options: RunOptions): Promise<ProgramRun> {
         c.resource instanceof pulumi.ComponentResource
           ? {}
           : (inputsByKey.get(`${c.type}::${c.name}`) ?? {}),
+      ...(c.resource instanceof pulumi.ComponentResource
+        ? {}
+        : { region: regionsByKey.get(`${c.type}::${c.name}`) }),
       aliases: await Promise.all(c.aliases.map((a) => recordAlias(a, keyOf))),
       options: await recordOptions(c.opts, keyOf),
     });

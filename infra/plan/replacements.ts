@@ -152,12 +152,31 @@ export const replacingInputs: Readonly<Record<string, ReplacingInputs>> = {
     holds: "snapshots (the Flink job's open sessions and stream positions)",
     source: tf("kinesisanalyticsv2/application.go"),
   },
-  // A new region replaces every resource the provider manages (pulumi/pulumi-aws#4000).
+  // pulumi-aws 7 no longer replaces the provider, nor cascades a replacement to its resources,
+  // when its region changes (pulumi/pulumi-aws#5656): the provider is updated, and each regional
+  // resource is replaced through its own `region` input ({@link regionalInput}).
   "pulumi:providers:aws": {
-    inputs: ["region"],
-    source: "https://github.com/pulumi/pulumi-aws/pull/4000",
+    inputs: [],
+    source: "https://github.com/pulumi/pulumi-aws/pull/5656",
   },
 };
+
+/**
+ * The input every regional resource of pulumi-aws 7 has: the region it lives in, the provider's
+ * unless the resource sets its own (terraform-provider-aws 6, "Enhanced Region Support"). The
+ * provider fills it in when the program leaves it out, so a new region in the provider's config
+ * changes it on every regional resource, and a resource cannot move to another region in place.
+ */
+export const regionalInput = "region";
+
+/**
+ * Whether resources of `type` are regional, so have {@link regionalInput}: every AWS type the
+ * program creates but IAM's, which is global.
+ * (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/enhanced-region-support)
+ */
+export function isRegional(type: string): boolean {
+  return type.startsWith("aws:") && !type.startsWith("aws:iam/");
+}
 
 /**
  * Types that are never replaced by an input change: the stack and the program's own components
@@ -180,6 +199,6 @@ export function isUnder(path: string, input: string): boolean {
  */
 export function forcingInputs(type: string, changedPaths: readonly string[]): string[] {
   const rule = replacingInputs[type];
-  if (rule === undefined) return [];
-  return rule.inputs.filter((input) => changedPaths.some((path) => isUnder(path, input)));
+  const inputs = [...(rule?.inputs ?? []), ...(isRegional(type) ? [regionalInput] : [])];
+  return inputs.filter((input) => changedPaths.some((path) => isUnder(path, input)));
 }

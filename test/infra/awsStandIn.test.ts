@@ -130,12 +130,29 @@ const diffCases: readonly DiffCase[] = [
     paths: { description: "update" },
   },
   {
-    title: "replaces the provider when its region changes",
+    // pulumi-aws 7: the provider is updated; each regional resource is replaced by its own region.
+    title: "updates the provider when its region changes",
     type: "pulumi:providers:aws",
     olds: { region: "us-west-2", version: "7.48.0" },
     news: { region: "eu-west-1", version: "7.48.0" },
+    replaces: [],
+    paths: { region: "update" },
+  },
+  {
+    title: "replaces a regional resource whose region changes",
+    type: "aws:sqs/queue:Queue",
+    olds: { name: "q", region: "us-west-2" },
+    news: { name: "q", region: "eu-west-1" },
     replaces: ["region"],
     paths: { region: "update+replace" },
+  },
+  {
+    title: "has no region on a global (IAM) resource",
+    type: "aws:iam/role:Role",
+    olds: { name: "r", region: "us-west-2" },
+    news: { name: "r", region: "eu-west-1" },
+    replaces: [],
+    paths: { region: "update" },
   },
 ];
 
@@ -181,13 +198,45 @@ describe("the aws provider stand-in", () => {
     });
   });
 
-  describe("checks inputs as pulumi-aws auto-names", () => {
+  describe("checks inputs as pulumi-aws does", () => {
+    it("gives a regional resource its provider's region and a global one none", () => {
+      const queue = checkInputs("aws:sqs/queue:Queue", "q", {}, { name: "q" }, context);
+      const role = checkInputs("aws:iam/role:Role", "r", {}, { name: "r" }, context);
+      const own = checkInputs("aws:sqs/queue:Queue", "q", {}, { region: "eu-west-1" }, context);
+
+      expect(queue["region"]).to.equal(context.region);
+      expect(role).to.not.have.property("region");
+      expect(own["region"]).to.equal("eu-west-1");
+    });
+
+    it("keeps an IAM policy document as JSON text, unknown while anything in it is", () => {
+      const document = { Version: "2012-10-17", Statement: [{ Effect: "Allow" }] };
+      const known = checkInputs(
+        "aws:iam/rolePolicy:RolePolicy",
+        "p",
+        {},
+        { policy: document },
+        context,
+      );
+      const pending = checkInputs(
+        "aws:iam/rolePolicy:RolePolicy",
+        "p",
+        {},
+        { policy: { ...document, Statement: [{ Effect: "Allow", Resource: [unknownValue] }] } },
+        context,
+      );
+
+      expect(known["policy"]).to.equal(JSON.stringify(document));
+      expect(pending["policy"]).to.equal(unknownValue);
+    });
+
     it("gives an unnamed table the plan's auto-name and records it as a default", () => {
       const inputs = checkInputs(table, "sessions", {}, { hashKey: "userId" }, context);
 
       expect(inputs).to.deep.equal({
         hashKey: "userId",
         name: autoName("sessions"),
+        region: context.region,
         [defaultsKey]: ["name"],
       });
     });
@@ -211,7 +260,7 @@ describe("the aws provider stand-in", () => {
     it("leaves a name the program gave alone, with an empty defaults list", () => {
       const inputs = checkInputs(table, "sessions", {}, sessionsTable, context);
 
-      expect(inputs).to.deep.equal({ ...sessionsTable, [defaultsKey]: [] });
+      expect(inputs).to.deep.equal({ ...sessionsTable, region: context.region, [defaultsKey]: [] });
     });
 
     it("completes a role's namePrefix, and leaves the name unknown while the prefix is", () => {
@@ -234,7 +283,7 @@ describe("the aws provider stand-in", () => {
       );
 
       expect(bucket["bucket"]).to.equal(autoName("Code").toLowerCase());
-      expect(mapping).to.deep.equal({ batchSize: 100, [defaultsKey]: [] });
+      expect(mapping).to.deep.equal({ batchSize: 100, region: context.region, [defaultsKey]: [] });
     });
 
     it("replaces a resource reference by the resource's id", () => {

@@ -304,7 +304,12 @@ describe("the plan's building blocks", () => {
     });
     const result = await planFromRun("p", "s", run);
     const topic = result.resources.find((r) => r.type === "aws:sns/topic:Topic");
-    expect(topic?.inputs).to.deep.equal({ name: "t", displayName: "[secret]" });
+    // With the region pulumi-aws gives a regional resource that sets none.
+    expect(topic?.inputs).to.deep.equal({
+      name: "t",
+      displayName: "[secret]",
+      region: "us-west-2",
+    });
     expect(result.outputs).to.deep.equal({ name: "t", token: "[secret]" });
     expect(JSON.stringify(result)).to.not.contain("hidden");
   });

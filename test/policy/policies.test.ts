@@ -106,6 +106,10 @@ const cases: Record<string, { pass: PolicyResource[]; fail: [PolicyResource, Reg
         rolePolicy(allow(["kinesis:GetRecords"], [unknownValue, arn.stream, unknownValue])),
         /checks at pulumi up the resources this preview cannot know yet .* statement S: 2;/,
       ],
+      [
+        resource("aws:iam/rolePolicy:RolePolicy", { policy: unknownValue }),
+        /check at pulumi up the policy document this preview cannot know yet/,
+      ],
     ],
   },
   "kinesis-stream-encrypted": {

@@ -21,6 +21,7 @@ import {
   getPartitionToken,
   getRegionToken,
   providerFunctionAnswer,
+  withRegion,
 } from "../../../infra/plan/mocks";
 import { forcingInputs } from "../../../infra/plan/replacements";
 
@@ -181,7 +182,11 @@ export function checkInputs(
   news: Properties,
   context: ArnContext,
 ): Record<string, unknown> {
-  const inputs = referencesAsIds(withoutDefaults(news)) as Record<string, unknown>;
+  const inputs = withRegion(
+    type,
+    documentsAsText(type, referencesAsIds(withoutDefaults(news)) as Record<string, unknown>),
+    context.region,
+  );
   const oldDefaults = olds[defaultsKey];
   const state = physicalState(type, logicalName, inputs, context);
   const named: Record<string, unknown> = {};
@@ -434,6 +439,36 @@ const resourceSig = pulumi.runtime.specialResourceSig;
 /** Assets, archives and resource references: values compared whole, never member by member. */
 function isSpecial(value: Record<string, unknown>): boolean {
   return typeof value[pulumi.runtime.specialSigKey] === "string";
+}
+
+/** The IAM policy documents of each type, by input (`inlinePolicies` holds a list of them). */
+const documentInputs: Readonly<Record<string, readonly string[]>> = {
+  "aws:iam/rolePolicy:RolePolicy": ["policy"],
+  "aws:iam/policy:Policy": ["policy"],
+  "aws:iam/role:Role": ["assumeRolePolicy"],
+};
+
+/**
+ * `inputs` with each IAM policy document given as an object turned into JSON text, as pulumi-aws
+ * checks them (the inputs are strings in its schema): unknown as a whole when any value inside is
+ * unknown, as a preview sees a document that names a resource still to be created. The policy pack
+ * is handed these checked inputs, so it sees what it would see with the real provider.
+ */
+function documentsAsText(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const asText = (document: unknown): unknown =>
+    isPlainObject(document)
+      ? JSON.stringify(document).includes(unknownValue)
+        ? unknownValue
+        : JSON.stringify(document)
+      : document;
+  const converted = { ...inputs };
+  for (const input of documentInputs[type] ?? [])
+    if (input in converted) converted[input] = asText(converted[input]);
+  if (type === "aws:iam/role:Role" && Array.isArray(converted["inlinePolicies"]))
+    converted["inlinePolicies"] = converted["inlinePolicies"].map((policy: unknown) =>
+      isPlainObject(policy) ? { ...policy, policy: asText(policy["policy"]) } : policy,
+    );
+  return converted;
 }
 
 /**
