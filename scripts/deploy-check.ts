@@ -19,7 +19,6 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
 import { LocalWorkspace, type OpMap, type Stack } from "@pulumi/pulumi/automation";
 import { projectName } from "../infra/config";
-import { pipelineProgram } from "../infra/program";
 import {
   defaultSqlApplication,
   type SqlApplicationName,
@@ -252,7 +251,7 @@ function stringOutput(outputs: Record<string, unknown>, name: string): string {
 /**
  * A stack of the Automation API as the check uses it; `onOutput` gets the CLI's output. Shared by
  * the real world and `npm run test:engine`, which runs the check on the real engine against the
- * `aws` stand-in.
+ * `aws` stand-in, the program inline.
  */
 export function checkStackOf(stack: Stack, onOutput: (text: string) => void): CheckStack {
   return {
@@ -280,18 +279,20 @@ export function checkStackOf(stack: Stack, onOutput: (text: string) => void): Ch
 }
 
 /**
- * The real world: the Pulumi CLI through the Automation API, and the AWS SDK. The program runs
- * inline (`pipelineProgram`, what infra/index.ts runs) in the project's directory, so the check
- * loads it the way `npm run test:engine` does.
+ * The real world: the Pulumi CLI through the Automation API, and the AWS SDK. The program is this
+ * project's, run by the CLI's Node language host as `pulumi up` runs it (Pulumi.yaml, then
+ * package.json's "main"), so the check also proves that the program loads the way users load it.
+ * `npm run test:engine` runs the same steps (`runDeployCheck`, `checkStackOf`) with the program
+ * inline, since the language host cannot be fetched there.
  */
 function awsWorld(): DeployCheckWorld {
   const onOutput = (text: string): void => void process.stdout.write(text);
   return {
     async createStack(name) {
-      const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: name, projectName, program: async () => pipelineProgram() },
-        { workDir: projectDir },
-      );
+      const stack = await LocalWorkspace.createOrSelectStack({
+        stackName: name,
+        workDir: projectDir,
+      });
       return checkStackOf(stack, onOutput);
     },
     async sendClicks(region, stream, clicks) {

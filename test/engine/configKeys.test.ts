@@ -34,7 +34,7 @@ interface KeyChange {
  * One change per key. Engine lambda's keys change the dev stack, engine flink's the scale stack
  * (and the keys both have, each once); the values are valid, so the change is planned, not refused.
  */
-export const keyChanges: readonly KeyChange[] = [
+const keyChanges: readonly KeyChange[] = [
   { key: "aws:region", stack: "dev", value: "eu-west-1" },
   { key: "engine", stack: "dev", value: "flink" },
   { key: "sqlApplication", stack: "dev", value: "lab" },
@@ -90,9 +90,9 @@ export const keyChanges: readonly KeyChange[] = [
 function refusedByProtection(message: string): string[] {
   const found = new Set<string>();
   for (const match of message.matchAll(
-    /(?:unable to replace resource|resource) "(urn:pulumi:[^"]+)"(?: cannot be deleted)?/g,
+    /unable to replace resource "(urn:pulumi:[^"]+)"|resource "(urn:pulumi:[^"]+)" cannot be deleted/g,
   ))
-    found.add(resourceKeyOfUrn(match[1]!));
+    found.add(resourceKeyOfUrn((match[1] ?? match[2])!));
   return [...found].sort();
 }
 
@@ -102,6 +102,12 @@ const protectedInPlan = (diff: PlanDiff): string[] =>
     .filter((w) => w.protection === "protect")
     .map((w) => `${w.type}::${w.name}`)
     .sort();
+
+/**
+ * Keys that only bound other keys, so a valid change of them alone changes no resource:
+ * redriveWindowHours bounds maximumRecordAgeSeconds (infra/config.ts).
+ */
+const validationOnly = ["redriveWindowHours"];
 
 /** The ops as sorted `<op> <type>::<name>` lines: a failure shows the two plans side by side. */
 const lines = (ops: ReadonlyMap<string, string>): string[] =>
@@ -165,7 +171,7 @@ describe("a change of each config key: the real engine's plan and npm run plan -
           expect(refused).to.deep.equal(protectedInPlan(planned));
         } else {
           expect(previewed).to.deep.equal(lines(planOps(planned)));
-          if (previewed.length === 0) {
+          if (previewed.length === 0 && !validationOnly.includes(change.key)) {
             // Only a change the program tells Pulumi to ignore may change nothing.
             expect(planned.ignored, "the plan says which change is ignored").to.not.deep.equal([]);
           }

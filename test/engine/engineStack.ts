@@ -1,7 +1,7 @@
 /**
  * A stack of this project on the real Pulumi CLI and engine (v3.276.0, built by
  * scripts/pulumi-cli.sh), with a local file backend in a temporary directory, the program run as an
- * Automation API inline program (`pipelineProgram`, the function infra/index.ts exports), the `aws`
+ * Automation API inline program (`pipelineProgram`, the function infra/index.ts runs), the `aws`
  * provider stand-in of ./awsStandIn and the policy pack as an analyzer the CLI starts itself
  * (./policyPack). The project and stack files are the committed ones, parsed and handed over
  * unchanged, so what the engine sees is what `pulumi up` in a checkout sees.

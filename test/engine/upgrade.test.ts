@@ -25,7 +25,7 @@ import {
 } from "./engineStack";
 
 /** The program users deployed last: main as it landed on 2026-11-30. */
-export const lastRelease = "949e94b";
+const lastRelease = "949e94b";
 
 /** A copy of the program and stack files at `commit`, using this checkout's node_modules. */
 function checkoutOf(commit: string): string {
@@ -56,9 +56,11 @@ function checkoutOf(commit: string): string {
 /** The program of the checkout at `directory`, as the CLI would run its infra/index.ts. */
 function programAt(directory: string): () => StackOutputs {
   const entry = path.join(directory, "infra", "index.ts");
+  // Node keys its module cache by real path (TMPDIR may be a link).
+  const real = fs.realpathSync(directory);
   return () => {
     for (const key of Object.keys(require.cache))
-      if (key.startsWith(directory)) delete require.cache[key];
+      if (key.startsWith(real)) delete require.cache[key];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(entry) as StackOutputs;
   };

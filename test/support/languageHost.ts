@@ -46,7 +46,7 @@ export interface LanguageHostLaunch {
 }
 
 /** The engine's `getPwdMain`: the program's directory and entry point from Pulumi.yaml's `main`. */
-export function programLocation(
+function programLocation(
   root: string,
   main: string | undefined,
 ): { programDirectory: string; entryPoint: string } {
@@ -140,9 +140,10 @@ async function startMonitor(
     "grpc.max_send_message_length": maxMessage,
   });
   type Callback = (error: Error | null, response?: unknown) => void;
+  // The engine leaves the stack out of its children's type chains.
   const typeChain = (parentUrn: string): string => {
     const parts = parentUrn.split("::");
-    return parts.length >= 4 ? `${parts[2]}$` : "";
+    return parts.length >= 4 && parts[2] !== "pulumi:pulumi:Stack" ? `${parts[2]}$` : "";
   };
   server.addService(resourceGrpc.ResourceMonitorService, {
     supportsFeature(call: { request: { getId(): string } }, callback: Callback) {
@@ -229,12 +230,14 @@ async function startMonitor(
 
 /**
  * Runs stack `stack` of the project at `root` through the language host's path, in preview
- * (`dryRun`) or as `pulumi up` would, and reports what the program registered and logged.
+ * (`dryRun`) or as `pulumi up` would, and reports what the program registered and logged. The
+ * program is killed after `timeoutMs`.
  */
 export async function runAsLanguageHost(
   root: string,
   stack: string,
   dryRun = true,
+  timeoutMs = 150_000,
 ): Promise<LanguageHostRun> {
   const config = readStackConfig(root, stack);
   const region = config.values["aws:region"] ?? "us-east-1";
@@ -256,7 +259,12 @@ export async function runAsLanguageHost(
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exitCode = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    // A program that never ends (an open handle, a wait on a monitor call) must not outlive the test.
+    const deadline = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    }).finally(() => clearTimeout(deadline));
     return { exitCode, stdout, stderr, logs: monitor.logs, resources: monitor.resources };
   } finally {
     monitor.close();
