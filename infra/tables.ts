@@ -45,17 +45,33 @@ export function dataOptions(
   return { ...opts, protect: config.deletionProtection };
 }
 
-/** Creates the table `tableName` as the resource `logicalName`, protected as data. */
+/**
+ * The options of an engine's own table (engine lambda's window state). With `deletionProtection`
+ * Pulumi keeps it in the account when the stack stops managing it (`retainOnDelete`) instead of
+ * refusing to (`protect`): a switch to another engine, which no longer needs the table, is then
+ * one `pulumi up`, and the table and its items stay where they were (AWS still refuses to delete it,
+ * `deletionProtectionEnabled`), to be imported by a switch back or deleted by hand.
+ */
+export function engineDataOptions(
+  config: Pick<PipelineConfig, "deletionProtection">,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResourceOptions {
+  return { ...opts, retainOnDelete: config.deletionProtection };
+}
+
+/**
+ * Creates the table `tableName` as the resource `logicalName`, protected as data: `shared` for a
+ * table every engine uses ({@link dataOptions}), `engine` for one only its engine uses
+ * ({@link engineDataOptions}).
+ */
 export function createTable(
   logicalName: string,
   tableName: string,
   shape: TableShape,
   config: Pick<PipelineConfig, "deletionProtection">,
   opts: pulumi.CustomResourceOptions,
+  owner: "shared" | "engine" = "shared",
 ): aws.dynamodb.Table {
-  return new aws.dynamodb.Table(
-    logicalName,
-    tableArgs(tableName, shape, config),
-    dataOptions(config, opts),
-  );
+  const options = owner === "shared" ? dataOptions(config, opts) : engineDataOptions(config, opts);
+  return new aws.dynamodb.Table(logicalName, tableArgs(tableName, shape, config), options);
 }

@@ -54,12 +54,14 @@ export class LambdaEngine extends pulumi.ComponentResource implements EngineComp
     const { config, shared } = args;
     const moved = movedFromPipeline(this, opts.parent);
 
+    // Retained rather than protected: a switch to another engine is one `pulumi up` (tables.ts).
     this.stateTable = createTable(
       `${name}-state`,
       config.names.stateTable,
       stateTableShape,
       config,
       moved,
+      "engine",
     );
     // Where the event source mapping sends a batch it gives up on (after `maximumRetryAttempts` or
     // `maximumRecordAgeSeconds`): the batch's shard and sequence range, to replay from the stream.

@@ -1,11 +1,10 @@
 /**
- * A deployed stack switched from engine `lambda` to engine `flink` on the real engine: the stream and
- * the sessions and dead-letter tables stay (same resources, never replaced or deleted); the
- * sessionizer's function, mapping, queue and state table go, the Flink application and its code
- * bucket come. The state table is protected, so the switch first stops there, and goes through once
- * that one table is unprotected (docs/engines.md, "Switching").
+ * A deployed stack switched from engine `lambda` to engine `flink` on the real engine, in one `pulumi
+ * up`: the stream and the sessions and dead-letter tables stay (same resources, never replaced or
+ * deleted); the sessionizer's function, mapping and queue go, and its state table leaves the stack
+ * but stays in the account (retainOnDelete, not protect: docs/engines.md, "Switching"); the Flink
+ * application and its code bucket come. Each step is what `npm run plan -- --diff` says.
  */
-import { execFileSync } from "child_process";
 import { expect } from "chai";
 import type { Stack } from "@pulumi/pulumi/automation";
 import {
@@ -15,7 +14,6 @@ import {
   opsCollector,
   planDiffTo,
   planOps,
-  pulumiCli,
   stackFile,
   withConfig,
 } from "./engineStack";
@@ -41,34 +39,11 @@ describe("switching stack dev from engine lambda to engine flink on the real Pul
   });
   after(() => backend?.close());
 
-  it("stops at the protected state table, the one protected resource the switch deletes", async () => {
-    let failure: unknown;
-    try {
-      await stack.preview();
-    } catch (error) {
-      failure = error;
-    }
-    const refused = [
-      ...String(failure).matchAll(/resource "(urn:pulumi:[^"]+)" cannot be deleted/g),
-    ];
-    expect(new Set(refused.map((m) => m[1]!.slice(m[1]!.lastIndexOf("::") + 2)))).to.deep.equal(
-      new Set(["sessionizer-state"]),
-    );
-  });
-
-  it("keeps the stream and both tables, and does what the plan says, once the state table is unprotected", async () => {
-    const state = (await stack.exportStack()).deployment?.resources ?? [];
-    const urn = state.find((r: { urn: string }) => r.urn.endsWith("::sessionizer-state"))?.urn;
-    // As a user does it: `pulumi state unprotect <urn>`.
-    execFileSync(
-      (await pulumiCli()).command,
-      ["state", "unprotect", urn, "--yes", "--stack", "dev"],
-      {
-        cwd: stack.workspace.workDir,
-        env: { ...process.env, ...stack.workspace.envVars },
-        stdio: "pipe",
-      },
-    );
+  it("switches in one pulumi up, keeping the stream and both tables, as the plan says", async () => {
+    const diff = await planDiffTo("dev", flink);
+    // The plan says the state table leaves the stack and stays in the account.
+    const state = diff.warnings.find((w) => `${w.type}::${w.name}` === stateTable);
+    expect(state?.protection).to.equal("retainOnDelete");
 
     const { ops, onEvent } = opsCollector();
     await stack.up({ onEvent });
@@ -79,10 +54,13 @@ describe("switching stack dev from engine lambda to engine flink on the real Pul
       changed.get("aws:kinesisanalyticsv2/application:Application::sessionizer-application"),
     ).to.equal("create");
     expect(changed.get("aws:lambda/function:Function::sessionizer-function")).to.equal("delete");
-    // Resource by resource what `npm run plan -- --diff` says for the same change.
-    const planned = planOps(await planDiffTo("dev", flink));
-    expect([...changed].sort()).to.deep.equal([...planned].sort());
+    expect([...changed].sort()).to.deep.equal([...planOps(diff)].sort());
 
+    // Out of the stack's state; the account keeps it (the stand-in deletes nothing it retains).
+    const resources = (await stack.exportStack()).deployment?.resources ?? [];
+    expect(resources.some((r: { urn: string }) => r.urn.endsWith("::sessionizer-state"))).to.equal(
+      false,
+    );
     const again = await stack.preview({ expectNoChanges: true });
     expect(Object.keys(again.changeSummary)).to.deep.equal(["same"]);
   });

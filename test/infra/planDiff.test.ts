@@ -101,9 +101,9 @@ describe("the plan diff (npm run plan -- --diff)", () => {
     ]);
     const text = formatDiff(diff);
     expect(text.split("\n").slice(1, 3)).to.deep.equal(diff.warnings.map((w) => w.message));
-    // The state table is protected (protect, as every table and the stream by default), the queue not.
+    // The state table is retained (retainOnDelete: engine lambda's own table), the queue not.
     expect(diff.warnings[0]?.message).to.match(
-      /^! data at risk: aws:dynamodb\/table:Table sessionizer-state is deleted \(the program no longer creates it\); but it is protected \(protect\): pulumi up stops before changing anything; unprotecting it loses its items$/,
+      /^! data at risk: aws:dynamodb\/table:Table sessionizer-state is deleted \(the program no longer creates it\); the old one stays in the account with its items \(retainOnDelete\), outside the stack$/,
     );
     expect(diff.warnings[1]?.message).to.match(
       /^! data loss: aws:sqs\/queue:Queue sessionizer-failed-batches is deleted .*; its messages .* are lost/,

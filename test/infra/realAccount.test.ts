@@ -32,11 +32,14 @@ describe("resource options a deployment depends on (dev stack, engine lambda)", 
     expect(mapping.options.deleteBeforeReplace).to.equal(true);
   });
 
-  it("protects the stream and every table, and never deletes one before its replacement exists", () => {
+  it("protects the stream and the shared tables, retains the state table, and never deletes one before its replacement exists", () => {
     const data = [dev.one(resourceType.stream), ...dev.all(resourceType.table)];
     expect(data).to.have.length(4);
     for (const resource of data) {
-      expect(resource.options.protect, resource.name).to.equal(true);
+      // The state table is engine lambda's own: retained, so a switch of engine is one `up`.
+      const state = resource.name.endsWith("-state");
+      expect(resource.options.protect, resource.name).to.equal(!state);
+      expect(resource.options.retainOnDelete, resource.name).to.equal(state);
       expect(resource.options.deleteBeforeReplace, resource.name).to.equal(false);
     }
     for (const table of dev.all(resourceType.table))
