@@ -29,7 +29,7 @@ import type {
 import { deadLetterTableShape, handlerMetrics, sessionsTableShape } from "../../sql/contracts";
 import { deliverRows, type DeliveryLogger, type DeliveryTuning } from "../delivery/deliverRows";
 import { DeliveryResult } from "../delivery/event";
-import { TableConfigurationError, verifyTable } from "../delivery/tableCheck";
+import { TableConfigurationError, tableLevelErrorNames, verifyTable } from "../delivery/tableCheck";
 import type { DeliveryRow } from "../delivery/typedRow";
 import { forEachConcurrently } from "../shared/concurrency";
 import type { MetricsSink } from "../shared/metrics";
@@ -303,7 +303,7 @@ export async function sessionizeShard(
           "mapping reading the stream?); the batch will be retried",
         { ...counts, firstSequence: batch.first, lastSequence: batch.last, lease: leaseKey },
       );
-    } else {
+    } else if (!reportStateTableUnusable(deps, error, counts)) {
       deps.logger.warn("shard batch will be retried: could not take the shard's lease", {
         ...counts,
         error: describeError(error),
@@ -338,11 +338,12 @@ export async function sessionizeShard(
     rowsDelivered = result.rowsDelivered;
     Object.assign(counts, result.counts);
   } catch (error) {
-    deps.logger.warn("shard batch will be retried", {
-      ...counts,
-      failedFrom,
-      error: describeError(error),
-    });
+    if (!reportStateTableUnusable(deps, error, counts))
+      deps.logger.warn("shard batch will be retried", {
+        ...counts,
+        failedFrom,
+        error: describeError(error),
+      });
   }
 
   // 6. Release the lease; what is not done stays in flight for the next batch to see.
@@ -665,6 +666,28 @@ async function commitFirst(
     segments = redo.segments;
     before = reloaded;
   }
+}
+
+/**
+ * Whether `error` says the state table cannot be used at all (missing, or denied by IAM or KMS):
+ * a configuration error, as the sessions table's (`tablesReady`), logged as an ERROR naming the
+ * table and counted in `TableErrors`, not a passing WARN. The batch is retried all the same; only
+ * a change of the stack fixes it.
+ */
+function reportStateTableUnusable(
+  deps: SessionizeDeps,
+  error: unknown,
+  context: Readonly<Record<string, unknown>>,
+): boolean {
+  const name = error instanceof Error ? error.name : "";
+  if (!tableLevelErrorNames.has(name)) return false;
+  deps.metrics?.count(handlerMetrics.tableErrors, 1);
+  deps.logger.error("the state table cannot be used; the batch will be retried", {
+    ...context,
+    table: deps.stateTable,
+    cause: `${name}: ${(error as Error).message}`,
+  });
+  return true;
 }
 
 /** Both tables checked (`verifyTable`); false, logged and counted, when one is misconfigured. */

@@ -338,6 +338,37 @@ describe("the sessionizer's guarantees, through its exported handler", function 
       });
     }
 
+    it("fails the batch, logs an ERROR naming the state table and counts a table error when the state table is missing", async () => {
+      // Prepare
+      const event = await oneBatch();
+      const tables = await createSessionizerTables(emulators.dynamo);
+      const missing = freshTableName("missing-state");
+      const misconfigured = container(
+        { ...tables, stateTable: missing },
+        { POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "false" },
+      );
+      // Act
+      const { result: answer, lines } = await capturingOutput(() =>
+        misconfigured(event, invocation()),
+      );
+      // Assess: retried from the first record, nothing stored, the table and the cause named
+      expect(answer.batchItemFailures).to.deep.equal([
+        { itemIdentifier: event.Records[0].kinesis.sequenceNumber },
+      ]);
+      expect(await scanAll(emulators.dynamo, tables.sessionsTable)).to.deep.equal([]);
+      expect(await scanAll(emulators.dynamo, tables.deadLetterTable)).to.deep.equal([]);
+      const error = lines.find((line) => line.level === "ERROR");
+      expect(error).to.include({ table: missing });
+      expect(String(error?.cause)).to.match(/^ResourceNotFoundException: /);
+      expect(metricTotal(lines, "TableErrors")).to.be.greaterThan(0);
+      // Act: the stack is fixed, Lambda retries the batch
+      await untilDone(container(tables), event);
+      // Assess
+      expect(await sessionsIn(emulators.dynamo, tables.sessionsTable)).to.deep.equal(
+        replayed(clicks),
+      );
+    });
+
     it("answers DeliveryFailed from the KDA delivery function, and dead-letters nothing, when its sessions table is keyed differently", async () => {
       // Prepare
       const tables = await createSessionizerTables(emulators.dynamo);
