@@ -11,10 +11,14 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}"
 out="$cache/clickstream-sessionizer/pulumi-$version"
 bin="$out/bin/pulumi"
 export PULUMI_SKIP_UPDATE_CHECK=true
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -qx "$version"; then
-  echo "$bin"
-  exit 0
-fi
+# Prints the binary's path and ends the script when the cached one is this version.
+use_cached() {
+  if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -qx "$version"; then
+    echo "$bin"
+    exit 0
+  fi
+}
+use_cached
 command -v go >/dev/null || { echo "pulumi-cli: Go 1.21 or later is needed to build the Pulumi CLI (https://go.dev/dl)" >&2; exit 1; }
 export GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build" GOFLAGS=-mod=mod
 # pkg/v3 v3.276.0 needs Go 1.26.6. An older go takes that toolchain from the module proxy itself
@@ -29,10 +33,7 @@ mkdir -p "$src" "$out/bin"
 # One build at a time per cache (CI and a developer, or two test runs): the others wait, then reuse.
 exec 9>"$out/.lock"
 flock 9
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -qx "$version"; then
-  echo "$bin"
-  exit 0
-fi
+use_cached
 cat >"$src/go.mod" <<MOD
 module pulumi-cli-build
 

@@ -40,7 +40,24 @@ export function readStackConfig(directory: string, stack: string): StackConfig {
     }
     return parse(fs.readFileSync(file, "utf8")) ?? {};
   };
-  const project = read(projectFile);
+  return stackConfigFrom(read(projectFile), read(stackFile), stack, { projectFile, stackFile });
+}
+
+/**
+ * The configuration of stack `stack` from the parsed project file and stack file, as
+ * {@link readStackConfig} reads them from disk; `sources` names the two in error messages.
+ * The engine tests use it for a stack file they change in memory.
+ */
+export function stackConfigFrom(
+  project: unknown,
+  stackSettings: unknown,
+  stack: string,
+  sources: { readonly projectFile: string; readonly stackFile: string } = {
+    projectFile: "Pulumi.yaml",
+    stackFile: `Pulumi.${stack}.yaml`,
+  },
+): StackConfig {
+  const { projectFile, stackFile } = sources;
   if (!isRecord(project) || typeof project["name"] !== "string") {
     throw new Error(`${projectFile}: expected a mapping with a string "name"`);
   }
@@ -61,7 +78,6 @@ export function readStackConfig(directory: string, stack: string): StackConfig {
     }
   }
 
-  const stackSettings = read(stackFile);
   const stackValues = isRecord(stackSettings) ? stackSettings["config"] : undefined;
   if (stackValues !== undefined && stackValues !== null && !isRecord(stackValues)) {
     throw new Error(`${stackFile}: "config" must be a mapping of keys to values`);

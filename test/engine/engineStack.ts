@@ -22,11 +22,11 @@ import {
   type Stack,
   type StackSettings,
 } from "@pulumi/pulumi/automation";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import { planOfConfig } from "../../infra/plan/computePlan";
 import { diffPlans, type PlanDiff } from "../../infra/plan/diff";
 import type { Plan } from "../../infra/plan/model";
-import { readStackConfig } from "../../infra/plan/stackConfig";
+import { stackConfigFrom } from "../../infra/plan/stackConfig";
 import { pipelineProgram, type StackOutputs } from "../../infra/program";
 
 /** The repository's root: Pulumi.yaml and the stack files. */
@@ -174,14 +174,7 @@ export function changedOps(ops: ResourceOps): ResourceOps {
 
 /** The stack's configuration as the plan reads it, with `settings` as its stack file. */
 export function stackConfigOf(stack: string, settings: StackSettings, root = repositoryRoot) {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-"));
-  try {
-    fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(directory, "Pulumi.yaml"));
-    fs.writeFileSync(path.join(directory, `Pulumi.${stack}.yaml`), stringify(settings));
-    return readStackConfig(directory, stack);
-  } finally {
-    fs.rmSync(directory, { recursive: true, force: true });
-  }
+  return stackConfigFrom(projectFile(root), settings, stack);
 }
 
 const committedPlans = new Map<string, Promise<Plan>>();
@@ -209,4 +202,17 @@ export function withConfig(
 ): StackSettings {
   const fullKey = key.includes(":") ? key : `${project}:${key}`;
   return { ...settings, config: { ...(settings.config ?? {}), [fullKey]: value } } as StackSettings;
+}
+
+/**
+ * The text of the error `action` fails with (the CLI's output included); throws when it succeeds,
+ * for the tests of what the engine must refuse.
+ */
+export async function failureOf(action: () => Promise<unknown>): Promise<string> {
+  try {
+    await action();
+  } catch (error) {
+    return String(error);
+  }
+  throw new Error("expected the engine to refuse, and it went through");
 }

@@ -8,6 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import {
   type EngineBackend,
   engineBackend,
+  failureOf,
   opsCollector,
   planDiffTo,
   stackFile,
@@ -54,17 +55,10 @@ describe("protect and ignoreChanges on the real Pulumi engine (stack dev)", func
 
   it("stops pulumi up before it replaces the protected sessions table, and keeps the table", async () => {
     const before = await deployedNames(stack);
-    let failure: unknown;
-    await withChange("sessionsTableName", "renamed-sessions", async () => {
-      try {
-        await stack.up();
-      } catch (error) {
-        failure = error;
-      }
-    });
-    expect(String(failure)).to.match(
-      /unable to replace resource "urn:[^"]+::sessionizer-sessions"/,
+    const failure = await withChange("sessionsTableName", "renamed-sessions", () =>
+      failureOf(() => stack.up()),
     );
+    expect(failure).to.match(/unable to replace resource "urn:[^"]+::sessionizer-sessions"/);
     expect((await deployedNames(stack)).get(sessionsTable)).to.equal(before.get(sessionsTable));
     expect(before.get(sessionsTable)).to.equal("clickstream-sessionizer-dev-sessions");
   });
@@ -87,13 +81,7 @@ describe("protect and ignoreChanges on the real Pulumi engine (stack dev)", func
 
   // Last: a refused destroy still deletes what is not protected.
   it("refuses pulumi destroy of the protected stream and shared tables", async () => {
-    let failure: unknown;
-    try {
-      await stack.destroy();
-    } catch (error) {
-      failure = error;
-    }
-    expect(String(failure)).to.match(/protected/);
+    expect(await failureOf(() => stack.destroy())).to.match(/protected/);
     const left = await deployedNames(stack);
     for (const key of [
       "aws:kinesis/stream:Stream::sessionizer-stream",

@@ -11,6 +11,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import {
   type EngineBackend,
   engineBackend,
+  failureOf,
   opsCollector,
   policyConfig,
   policyPack,
@@ -114,13 +115,7 @@ describe("the committed stacks on the real Pulumi engine", function () {
     });
 
     it("refuses pulumi up before it creates anything, saying why", async () => {
-      let failure: unknown;
-      try {
-        await stack.up();
-      } catch (error) {
-        failure = error;
-      }
-      expect(String(failure)).to.match(/EngineNotDeployableError/);
+      expect(await failureOf(() => stack.up())).to.match(/EngineNotDeployableError/);
       const resources = (await stack.exportStack()).deployment?.resources ?? [];
       expect(
         resources.filter((r: { type: string }) => r.type.startsWith("aws:")),

@@ -4,20 +4,14 @@
  * and checks Java 17 and Maven, which engine flink's JAR needs when the program runs against the
  * engine. A missing tool is one line naming it and exit 1, not a failure per test.
  */
-import { ensureRunnerBuilt, ToolchainMissingError } from "../../harness/flink";
+import { requireFlinkToolchain } from "../flink/toolchain";
 import { pulumiCli } from "./engineStack";
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     // A cold CLI build takes about 10 CPU-minutes.
     this.timeout(30 * 60 * 1000);
-    try {
-      ensureRunnerBuilt();
-    } catch (error) {
-      if (!(error instanceof ToolchainMissingError)) throw error;
-      console.error(`npm run test:engine: ${error.message}`);
-      process.exit(1);
-    }
+    requireFlinkToolchain("npm run test:engine");
     try {
       await pulumiCli();
     } catch (error) {

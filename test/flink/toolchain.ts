@@ -5,15 +5,23 @@
  */
 import { ensureRunnerBuilt, ToolchainMissingError } from "../../harness/flink";
 
+/**
+ * Builds flink-runner once (Java 17 and Maven); when a tool is missing, prints one line naming it
+ * for `command` (`npm run test:flink`) and exits 1.
+ */
+export function requireFlinkToolchain(command: string): void {
+  try {
+    ensureRunnerBuilt();
+  } catch (error) {
+    if (!(error instanceof ToolchainMissingError)) throw error;
+    console.error(`${command}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 export const mochaHooks = {
   beforeAll(this: Mocha.Context): void {
     this.timeout(15 * 60 * 1000);
-    try {
-      ensureRunnerBuilt();
-    } catch (error) {
-      if (!(error instanceof ToolchainMissingError)) throw error;
-      console.error(`npm run test:flink: ${error.message}`);
-      process.exit(1);
-    }
+    requireFlinkToolchain("npm run test:flink");
   },
 };

@@ -245,7 +245,7 @@ export function createResource(
   context: ArnContext,
   preview: boolean,
 ): CreatedResource {
-  const outputs = resourceOutputs(type, logicalName, {}, {}, inputs, context, preview);
+  const outputs = updateResource(type, logicalName, {}, {}, inputs, context, preview);
   return { id: preview ? "" : physicalId(type, logicalName, inputs, context), outputs };
 }
 
@@ -258,38 +258,6 @@ export function createResource(
  * {name: "s", billingMode: "PROVISIONED"}, ctx, true).arn` -> the old `arn`
  */
 export function updateResource(
-  type: string,
-  logicalName: string,
-  oldOutputs: Properties,
-  oldInputs: Properties,
-  news: Properties,
-  context: ArnContext,
-  preview: boolean,
-): Record<string, unknown> {
-  return resourceOutputs(type, logicalName, oldOutputs, oldInputs, news, context, preview);
-}
-
-/**
- * The answer of the provider function `token` in `region`, as the plan's mocks answer it
- * (infra/plan/mocks.ts `providerFunctionAnswer`, the same function).
- *
- * `invoke("aws:index/getRegion:getRegion", "us-west-2")` ->
- * `{id: "us-west-2", name: "us-west-2", region: "us-west-2"}`
- *
- * @throws Error naming `token` for any other function: an unexpected call would make a test lie.
- */
-export function invoke(token: string, region: string): Record<string, unknown> {
-  const answer = providerFunctionAnswer(token, region);
-  if (answer === undefined)
-    throw new Error(
-      `the aws stand-in does not answer ${token}; it answers only ${getRegionToken}, ` +
-        `${getCallerIdentityToken} and ${getPartitionToken}`,
-    );
-  return answer;
-}
-
-/** Outputs from `news`, in a preview keeping the old computed values the new inputs still give. */
-function resourceOutputs(
   type: string,
   logicalName: string,
   oldOutputs: Properties,
@@ -312,6 +280,25 @@ function resourceOutputs(
     }
   }
   return outputs;
+}
+
+/**
+ * The answer of the provider function `token` in `region`, as the plan's mocks answer it
+ * (infra/plan/mocks.ts `providerFunctionAnswer`, the same function).
+ *
+ * `invoke("aws:index/getRegion:getRegion", "us-west-2")` ->
+ * `{id: "us-west-2", name: "us-west-2", region: "us-west-2"}`
+ *
+ * @throws Error naming `token` for any other function: an unexpected call would make a test lie.
+ */
+export function invoke(token: string, region: string): Record<string, unknown> {
+  const answer = providerFunctionAnswer(token, region);
+  if (answer === undefined)
+    throw new Error(
+      `the aws stand-in does not answer ${token}; it answers only ${getRegionToken}, ` +
+        `${getCallerIdentityToken} and ${getPartitionToken}`,
+    );
+  return answer;
 }
 
 /**
